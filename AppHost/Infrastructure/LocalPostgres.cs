@@ -1,0 +1,150 @@
+using Aspire.Hosting.Eventing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace AppHost.Infrastructure;
+
+/// <summary>Debian's PostgreSQL server run by the AppHost as an executable resource.</summary>
+public sealed class LocalPostgresServerResource(string name, string workingDirectory, ParameterResource password)
+    : ExecutableResource(name, "bash", workingDirectory), IResourceWithConnectionString
+{
+    public const string EndpointName = "tcp";
+
+    public ParameterResource Password { get; } = password;
+
+    public EndpointReference PrimaryEndpoint => new(this, EndpointName);
+
+    /// <summary>The databases to create when the server is ready, by resource name.</summary>
+    internal List<LocalPostgresDatabaseResource> Databases { get; } = [];
+
+    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
+        $"Host={PrimaryEndpoint.Property(EndpointProperty.Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username=postgres;Password={Password}");
+}
+
+/// <summary>A database on a <see cref="LocalPostgresServerResource"/>; the AppHost creates it when the server is ready.</summary>
+public sealed class LocalPostgresDatabaseResource(string name, string databaseName, LocalPostgresServerResource parent)
+    : Resource(name), IResourceWithParent<LocalPostgresServerResource>, IResourceWithConnectionString
+{
+    public LocalPostgresServerResource Parent { get; } = parent;
+
+    public string DatabaseName { get; } = databaseName;
+
+    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create($"{Parent};Database={DatabaseName}");
+}
+
+public static class LocalPostgresExtensions
+{
+    private const string ScriptPath = "Infrastructure/postgres-local.sh";
+
+    public static IResourceBuilder<LocalPostgresServerResource> AddLocalPostgres(
+        this IDistributedApplicationBuilder builder, string name, LocalDataDirectory directories)
+    {
+        var password = builder.AddParameter($"{name}-password", directories.Secret($"{name}-password"), secret: true);
+        var server = new LocalPostgresServerResource(name, directories.Root, password.Resource);
+
+        var healthCheckKey = $"{name}_local_check";
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            healthCheckKey, _ => new PostgresHealthCheck(server), failureStatus: null, tags: null));
+
+        builder.Eventing.Subscribe<ResourceReadyEvent>(server, CreateDatabasesAsync);
+
+        return builder.AddResource(server)
+            .WithArgs(Path.Combine(AppContext.BaseDirectory, ScriptPath))
+            .WithEndpoint(name: LocalPostgresServerResource.EndpointName, scheme: "tcp", env: "PGPORT")
+            .WithEnvironment("PGDATA", directories.PostgresData)
+            .WithEnvironment("PG_BINDIR", FindPostgresBinDirectory(builder))
+            .WithEnvironment("POSTGRES_PASSWORD", password)
+            .WithHealthCheck(healthCheckKey)
+            .ExcludeFromManifest();
+    }
+
+    public static IResourceBuilder<LocalPostgresDatabaseResource> AddDatabase(
+        this IResourceBuilder<LocalPostgresServerResource> server, string name, string? databaseName = null)
+    {
+        var database = new LocalPostgresDatabaseResource(name, databaseName ?? name, server.Resource);
+        server.Resource.Databases.Add(database);
+        return server.ApplicationBuilder.AddResource(database)
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "PostgresDatabase",
+                State = KnownResourceStates.Waiting,
+                Properties = [new("postgres.database", database.DatabaseName)],
+            })
+            .ExcludeFromManifest();
+    }
+
+    /// <summary>Creates each missing database, then marks the database resources running so that WaitFor releases.</summary>
+    private static async Task CreateDatabasesAsync(ResourceReadyEvent e, CancellationToken cancellationToken)
+    {
+        var server = (LocalPostgresServerResource)e.Resource;
+        var notifications = e.Services.GetRequiredService<ResourceNotificationService>();
+        var logger = e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(server);
+        var connectionString = await server.ConnectionStringExpression.GetValueAsync(cancellationToken);
+
+        await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false");
+        await connection.OpenAsync(cancellationToken);
+        foreach (var database in server.Databases)
+        {
+            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection)
+            {
+                Parameters = { new() { Value = database.DatabaseName } },
+            };
+            if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+            {
+                var quoted = "\"" + database.DatabaseName.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {quoted}", connection);
+                await create.ExecuteNonQueryAsync(cancellationToken);
+                logger.LogInformation("Created database {Database}", database.DatabaseName);
+            }
+
+            await notifications.PublishUpdateAsync(database, snapshot => snapshot with
+            {
+                State = KnownResourceStates.Running,
+                StartTimeStamp = DateTime.UtcNow,
+            });
+        }
+    }
+
+    private static string FindPostgresBinDirectory(IDistributedApplicationBuilder builder)
+    {
+        if (builder.Configuration["LocalInfrastructure:PostgresBinDirectory"] is { Length: > 0 } configured)
+        {
+            return configured;
+        }
+
+        // Debian installs the server under /usr/lib/postgresql/<major>/bin, off the PATH.
+        var candidates = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql")
+                .Select(dir => (Major: int.TryParse(Path.GetFileName(dir), out var major) ? major : -1, Bin: Path.Combine(dir, "bin")))
+                .Where(c => c.Major > 0 && File.Exists(Path.Combine(c.Bin, "postgres")))
+                .OrderByDescending(c => c.Major)
+                .Select(c => c.Bin)
+            : [];
+        return candidates.FirstOrDefault()
+            ?? throw new DistributedApplicationException(
+                "PostgreSQL server binaries were not found under /usr/lib/postgresql. Install them with the README's set-up " +
+                "(apt-get install postgresql), set LocalInfrastructure:PostgresBinDirectory, or use Infrastructure:Mode=containers.");
+    }
+
+    private sealed class PostgresHealthCheck(LocalPostgresServerResource server) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                var connectionString = await server.ConnectionStringExpression.GetValueAsync(cancellationToken);
+                await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false;Timeout=5");
+                await connection.OpenAsync(cancellationToken);
+                await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                await ping.ExecuteScalarAsync(cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                return HealthCheckResult.Unhealthy(ex.Message, ex);
+            }
+        }
+    }
+}

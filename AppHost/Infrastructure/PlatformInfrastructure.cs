@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AppHost.Infrastructure;
+
+/// <summary>Where PostgreSQL and Redis come from.</summary>
+public enum InfrastructureMode
+{
+    /// <summary>Containers when a container runtime answers (or when publishing), local executables otherwise.</summary>
+    Auto,
+
+    /// <summary>Aspire container resources (and the images Kubernetes manifests name).</summary>
+    Containers,
+
+    /// <summary>Debian's <c>postgres</c> and <c>redis-server</c>, started by the AppHost.</summary>
+    Local,
+}
+
+/// <summary>
+/// The data services every bounded context uses. Services only see connection strings named after
+/// these resources, so they cannot tell which mode produced them.
+/// </summary>
+public sealed class PlatformInfrastructure(
+    InfrastructureMode mode,
+    IResourceBuilder<IResourceWithConnectionString> redis,
+    Func<string, IResourceBuilder<IResourceWithConnectionString>> addDatabase)
+{
+    public const string ModeKey = "Infrastructure:Mode";
+
+    public InfrastructureMode Mode { get; } = mode;
+
+    /// <summary>The Redis resource ("redis"): caches, carts, locks, local event streams.</summary>
+    public IResourceBuilder<IResourceWithConnectionString> Redis { get; } = redis;
+
+    /// <summary>Adds a database (one per bounded context) to the PostgreSQL server ("postgres").</summary>
+    public IResourceBuilder<IResourceWithConnectionString> AddDatabase(string name) => addDatabase(name);
+}
+
+public static class PlatformInfrastructureExtensions
+{
+    // Same major versions as Debian's packages used in local mode.
+    private const string PostgresImageTag = "15";
+    private const string RedisImageTag = "7";
+
+    public static PlatformInfrastructure AddPlatformInfrastructure(this IDistributedApplicationBuilder builder)
+    {
+        var requested = builder.Configuration.GetValue(PlatformInfrastructure.ModeKey, InfrastructureMode.Auto);
+        var (mode, why) = Resolve(builder, requested);
+
+        builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
+        {
+            e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AppHost.Infrastructure")
+                .LogInformation("Infrastructure mode: {Mode} ({Reason})", mode, why);
+            return Task.CompletedTask;
+        });
+
+        if (mode == InfrastructureMode.Local)
+        {
+            var directories = LocalDataDirectory.Resolve(builder);
+            var postgres = builder.AddLocalPostgres("postgres", directories);
+            var redis = builder.AddLocalRedis("redis", directories);
+            return new PlatformInfrastructure(mode, AsConnectionString(builder, redis),
+                name => AsConnectionString(builder, postgres.AddDatabase(name)));
+        }
+
+        var pg = builder.AddPostgres("postgres").WithImageTag(PostgresImageTag).WithDataVolume();
+        var containerRedis = builder.AddRedis("redis").WithImageTag(RedisImageTag).WithDataVolume();
+        return new PlatformInfrastructure(mode, AsConnectionString(builder, containerRedis),
+            name => AsConnectionString(builder, pg.AddDatabase(name)));
+    }
+
+    private static IResourceBuilder<IResourceWithConnectionString> AsConnectionString<T>(
+        IDistributedApplicationBuilder builder, IResourceBuilder<T> resource) where T : IResourceWithConnectionString =>
+        builder.CreateResourceBuilder<IResourceWithConnectionString>(resource.Resource);
+
+    private static (InfrastructureMode Mode, string Reason) Resolve(IDistributedApplicationBuilder builder, InfrastructureMode requested)
+    {
+        if (requested != InfrastructureMode.Auto)
+        {
+            return (requested, $"{PlatformInfrastructure.ModeKey}={requested}");
+        }
+
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return (InfrastructureMode.Containers, "publishing");
+        }
+
+        return ContainerRuntimeAnswers(builder.Configuration) is { } runtime
+            ? (InfrastructureMode.Containers, $"container runtime '{runtime}' is healthy")
+            : (InfrastructureMode.Local, "no healthy container runtime");
+    }
+
+    /// <summary>Asks the container runtime Aspire would use whether its engine is up (the CLI alone is not enough).</summary>
+    private static string? ContainerRuntimeAnswers(IConfiguration configuration)
+    {
+        var runtime = configuration["ASPIRE_CONTAINER_RUNTIME"] ?? configuration["DOTNET_ASPIRE_CONTAINER_RUNTIME"] ?? "docker";
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo(runtime, ["info", "--format", "{{.ServerVersion}}"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            });
+            if (process is null)
+            {
+                return null;
+            }
+
+            process.StandardOutput.ReadToEndAsync();
+            process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(TimeSpan.FromSeconds(10)))
+            {
+                process.Kill(entireProcessTree: true);
+                return null;
+            }
+
+            return process.ExitCode == 0 ? runtime : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null; // not installed
+        }
+    }
+}

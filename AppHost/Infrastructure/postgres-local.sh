@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs Debian's PostgreSQL server for the AppHost where no container runtime is available.
+# The AppHost sets PGDATA (cluster directory), PGPORT (allocated port), POSTGRES_PASSWORD and
+# PG_BINDIR. The cluster is created on first start and kept across restarts.
+set -euo pipefail
+
+: "${PGDATA:?}" "${PGPORT:?}" "${POSTGRES_PASSWORD:?}" "${PG_BINDIR:?}"
+
+# PostgreSQL refuses to run as root: drop to the postgres user with setpriv, which execs in place
+# (no watching parent process), so that signals reach the server directly.
+as_owner=()
+if [ "$(id -u)" -eq 0 ]; then
+  as_owner=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+fi
+
+mkdir -p "$PGDATA"
+if [ "$(id -u)" -eq 0 ]; then
+  chown postgres:postgres "$PGDATA"
+fi
+chmod 700 "$PGDATA"
+
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  pwfile="$PGDATA/../initdb.pw"
+  (umask 077; printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile")
+  [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$pwfile"
+  echo "Creating a new PostgreSQL cluster in $PGDATA"
+  "${as_owner[@]}" "$PG_BINDIR/initdb" --pgdata="$PGDATA" --username=postgres --pwfile="$pwfile" \
+    --auth-host=scram-sha-256 --auth-local=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+  rm -f "$pwfile"
+fi
+
+# A server left behind by an AppHost that was killed (its parent is gone) would hold the data
+# directory; stop it. One still owned by a live AppHost is someone else's: refuse.
+if [ -f "$PGDATA/postmaster.pid" ]; then
+  old=$(head -n 1 "$PGDATA/postmaster.pid")
+  if [ -n "$old" ] && kill -0 "$old" 2>/dev/null; then
+    parent=$(ps -o ppid= -p "$old" | tr -d ' ')
+    if [ "$parent" != "1" ] && ps -o args= -p "$parent" | grep -q "postgres-local.sh"; then
+      echo "PostgreSQL for $PGDATA is already run by another AppHost (pid $old)." >&2
+      exit 1
+    fi
+    echo "Stopping an orphaned PostgreSQL (pid $old) left on $PGDATA"
+    kill -INT "$old" 2>/dev/null || true
+    for _ in $(seq 1 300); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
+  fi
+fi
+
+"${as_owner[@]}" "$PG_BINDIR/postgres" -D "$PGDATA" -p "$PGPORT" \
+  -c listen_addresses=127.0.0.1 -c unix_socket_directories= \
+  -c max_connections=300 -c logging_collector=off &
+server=$!
+
+# Stop means a fast shutdown (SIGINT): roll back open transactions, do not wait for clients.
+trap 'kill -INT "$server" 2>/dev/null || true' TERM INT
+status=0
+wait "$server" || status=$?
+while kill -0 "$server" 2>/dev/null; do
+  wait "$server" || status=$?
+done
+exit "$status"

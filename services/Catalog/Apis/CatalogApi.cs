@@ -1,0 +1,183 @@
+using Catalog.Api.Data;
+using Catalog.Api.Model;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Hybrid;
+
+namespace Microsoft.AspNetCore.Builder;
+
+public static class CatalogApi
+{
+    private const string ItemsTag = "catalog-items";
+    private static readonly HybridCacheEntryOptions TaxonomyCaching = new() { Expiration = TimeSpan.FromMinutes(10) };
+
+    // Short L1 life bounds how long another replica may show an item an administrator just changed.
+    private static readonly HybridCacheEntryOptions ItemCaching = new()
+    {
+        Expiration = TimeSpan.FromMinutes(5),
+        LocalCacheExpiration = TimeSpan.FromSeconds(5),
+    };
+
+    public static IEndpointRouteBuilder MapCatalogApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/catalog").WithTags("Catalog");
+
+        api.MapGet("/items", ListItems)
+            .WithName("ListItems")
+            .WithSummary("List products")
+            .WithDescription("One page of products, filtered by category, brand, text and price range, sorted by name or price.");
+        api.MapGet("/items/{id:int}", GetItem)
+            .WithName("GetItem")
+            .WithSummary("Get a product");
+        api.MapGet("/categories", ListCategories)
+            .WithName("ListCategories")
+            .WithSummary("List categories");
+        api.MapGet("/brands", ListBrands)
+            .WithName("ListBrands")
+            .WithSummary("List brands");
+
+        // Administrators only once the edge issues tokens (see the identity issue); validated already.
+        api.MapPost("/items", CreateItem)
+            .WithName("CreateItem")
+            .WithSummary("Create a product");
+        api.MapPut("/items/{id:int}", UpdateItem)
+            .WithName("UpdateItem")
+            .WithSummary("Replace a product");
+        api.MapDelete("/items/{id:int}", DeleteItem)
+            .WithName("DeleteItem")
+            .WithSummary("Delete a product");
+
+        return app;
+    }
+
+    public static async Task<Results<Ok<PaginatedItems<CatalogItemDto>>, ValidationProblem>> ListItems(
+        CatalogContext db,
+        [FromQuery] string? pageIndex,
+        [FromQuery] string? pageSize,
+        [FromQuery] string? categoryId,
+        [FromQuery] string? brandId,
+        [FromQuery] string? q,
+        [FromQuery] string? minPrice,
+        [FromQuery] string? maxPrice,
+        [FromQuery] string? sort,
+        CancellationToken cancellationToken)
+    {
+        var (query, errors) = CatalogItemsQuery.Parse(pageIndex, pageSize, categoryId, brandId, q, minPrice, maxPrice, sort);
+        if (query is null)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var filtered = CatalogQueries.Filter(db.Items.AsNoTracking(), query);
+        var count = await filtered.LongCountAsync(cancellationToken);
+        var page = await CatalogQueries.Order(filtered, query.Sort)
+            .Skip(query.PageIndex * query.PageSize)
+            .Take(query.PageSize)
+            .Select(item => new CatalogItemDto(item.Id, item.Name, item.Description, item.Price, item.CategoryId, item.BrandId, item.AvailableStock))
+            .ToListAsync(cancellationToken);
+
+        return TypedResults.Ok(new PaginatedItems<CatalogItemDto>(query.PageIndex, query.PageSize, count, page));
+    }
+
+    public static async Task<Results<Ok<CatalogItemDto>, NotFound>> GetItem(
+        int id, CatalogContext db, HybridCache cache, CancellationToken cancellationToken)
+    {
+        var item = await cache.GetOrCreateAsync(
+            ItemKey(id),
+            (db, id),
+            static async (state, token) =>
+                await state.db.Items.AsNoTracking().Where(i => i.Id == state.id)
+                    .Select(i => new CatalogItemDto(i.Id, i.Name, i.Description, i.Price, i.CategoryId, i.BrandId, i.AvailableStock))
+                    .SingleOrDefaultAsync(token),
+            ItemCaching,
+            [ItemsTag],
+            cancellationToken);
+
+        return item is null ? TypedResults.NotFound() : TypedResults.Ok(item);
+    }
+
+    public static async Task<Ok<NamedEntityDto[]>> ListCategories(CatalogContext db, HybridCache cache, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await cache.GetOrCreateAsync(
+            "catalog:categories",
+            db,
+            static async (db, token) => await db.Categories.AsNoTracking().OrderBy(c => c.Name)
+                .Select(c => new NamedEntityDto(c.Id, c.Name)).ToArrayAsync(token),
+            TaxonomyCaching,
+            cancellationToken: cancellationToken));
+
+    public static async Task<Ok<NamedEntityDto[]>> ListBrands(CatalogContext db, HybridCache cache, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await cache.GetOrCreateAsync(
+            "catalog:brands",
+            db,
+            static async (db, token) => await db.Brands.AsNoTracking().OrderBy(b => b.Name)
+                .Select(b => new NamedEntityDto(b.Id, b.Name)).ToArrayAsync(token),
+            TaxonomyCaching,
+            cancellationToken: cancellationToken));
+
+    public static async Task<Results<Created<CatalogItemDto>, ValidationProblem>> CreateItem(
+        CatalogItemRequest request, CatalogContext db, HybridCache cache, CancellationToken cancellationToken)
+    {
+        var errors = await CatalogQueries.CheckReferencesAsync(db, request, cancellationToken);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var item = new CatalogItem { Name = request.Name! };
+        Apply(request, item);
+        db.Items.Add(item);
+        await db.SaveChangesAsync(cancellationToken);
+        // A lookup of this id before it existed may have cached "not found".
+        await cache.RemoveAsync(ItemKey(item.Id), cancellationToken);
+
+        return TypedResults.Created($"/api/catalog/items/{item.Id}", CatalogItemDto.From(item));
+    }
+
+    public static async Task<Results<Ok<CatalogItemDto>, NotFound, ValidationProblem>> UpdateItem(
+        int id, CatalogItemRequest request, CatalogContext db, HybridCache cache, CancellationToken cancellationToken)
+    {
+        var item = await db.Items.SingleOrDefaultAsync(i => i.Id == id, cancellationToken);
+        if (item is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var errors = await CatalogQueries.CheckReferencesAsync(db, request, cancellationToken);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        Apply(request, item);
+        await db.SaveChangesAsync(cancellationToken);
+        await cache.RemoveAsync(ItemKey(id), cancellationToken);
+
+        return TypedResults.Ok(CatalogItemDto.From(item));
+    }
+
+    public static async Task<Results<NoContent, NotFound>> DeleteItem(
+        int id, CatalogContext db, HybridCache cache, CancellationToken cancellationToken)
+    {
+        var deleted = await db.Items.Where(i => i.Id == id).ExecuteDeleteAsync(cancellationToken);
+        if (deleted == 0)
+        {
+            return TypedResults.NotFound();
+        }
+
+        await cache.RemoveAsync(ItemKey(id), cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static string ItemKey(int id) => $"catalog:item:{id}";
+
+    private static void Apply(CatalogItemRequest request, CatalogItem item)
+    {
+        item.Name = request.Name!.Trim();
+        item.Description = request.Description?.Trim() ?? "";
+        item.Price = request.Price!.Value;
+        item.CategoryId = request.CategoryId!.Value;
+        item.BrandId = request.BrandId!.Value;
+        item.AvailableStock = request.AvailableStock;
+    }
+}

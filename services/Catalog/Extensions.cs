@@ -1,0 +1,41 @@
+using Catalog.Api.Data;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class CatalogServiceExtensions
+{
+    /// <summary>Connection string names the AppHost provides.</summary>
+    public const string DatabaseName = "catalogdb";
+    public const string RedisName = "redis";
+
+    public static void AddCatalogServices(this IHostApplicationBuilder builder)
+    {
+        // Health checks are registered below with readiness tags and the right failure status.
+        builder.AddNpgsqlDbContext<CatalogContext>(DatabaseName, settings => settings.DisableHealthChecks = true);
+        builder.AddRedisClient(RedisName, settings => settings.DisableHealthChecks = true);
+
+        builder.Services.AddHealthChecks()
+            // Without its database the catalog cannot answer: unhealthy, take it out of rotation.
+            .AddNpgSql(sp => sp.GetRequiredService<IConfiguration>().GetConnectionString(DatabaseName)!,
+                name: "catalogdb", tags: [Extensions.ReadyTag])
+            // Redis is only the second cache level: reads still work from PostgreSQL, so degraded.
+            .AddRedis(sp => sp.GetRequiredService<IConnectionMultiplexer>(),
+                name: "redis", failureStatus: HealthStatus.Degraded, tags: [Extensions.ReadyTag]);
+
+        // HybridCache: L1 in process, L2 in Redis (through the same multiplexer as everything else).
+        builder.Services.AddStackExchangeRedisCache(_ => { });
+        builder.Services.AddOptions<RedisCacheOptions>()
+            .Configure<IServiceProvider>((options, sp) =>
+            {
+                options.InstanceName = "catalog:";
+                options.ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>());
+            });
+        builder.Services.AddHybridCache();
+
+        builder.Services.AddValidation();
+        builder.Services.AddHostedService<CatalogDatabaseInitializer>();
+    }
+}
