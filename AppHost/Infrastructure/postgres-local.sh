@@ -29,19 +29,23 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   rm -f "$pwfile"
 fi
 
-# A server left behind by an AppHost that was killed (its parent is gone) would hold the data
-# directory; stop it. One still owned by a live AppHost is someone else's: refuse.
+# A server still holding the data directory is either shutting down (an AppHost that just stopped:
+# wait for it) or left behind by an AppHost that was killed (its parent script is gone: stop it).
+# One still running under a live AppHost after that is someone else's: refuse.
 if [ -f "$PGDATA/postmaster.pid" ]; then
   old=$(head -n 1 "$PGDATA/postmaster.pid")
-  if [ -n "$old" ] && kill -0 "$old" 2>/dev/null; then
+  for _ in $(seq 1 200); do
+    { [ -n "$old" ] && kill -0 "$old" 2>/dev/null; } || break
     parent=$(ps -o ppid= -p "$old" | tr -d ' ')
-    if [ "$parent" != "1" ] && ps -o args= -p "$parent" | grep -q "postgres-local.sh"; then
-      echo "PostgreSQL for $PGDATA is already run by another AppHost (pid $old)." >&2
-      exit 1
+    if [ -z "$parent" ] || ! ps -o args= -p "$parent" | grep -q "postgres-local.sh"; then
+      echo "Stopping an orphaned PostgreSQL (pid $old) on $PGDATA"
+      kill -INT "$old" 2>/dev/null || true
     fi
-    echo "Stopping an orphaned PostgreSQL (pid $old) left on $PGDATA"
-    kill -INT "$old" 2>/dev/null || true
-    for _ in $(seq 1 300); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
+    sleep 0.1
+  done
+  if [ -n "$old" ] && kill -0 "$old" 2>/dev/null; then
+    echo "PostgreSQL on $PGDATA is already run by another AppHost (pid $old)." >&2
+    exit 1
   fi
 fi
 

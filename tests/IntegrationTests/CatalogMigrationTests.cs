@@ -1,0 +1,42 @@
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using Catalog.Api.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace IntegrationTests;
+
+/// <summary>Start-up migration and seeding when several catalog replicas start at the same moment.</summary>
+[Collection(PlatformCollection.Name)]
+public class CatalogMigrationTests(PlatformFixture platform)
+{
+    [Fact]
+    public async Task Replicas_starting_together_migrate_and_seed_exactly_once()
+    {
+        var server = new NpgsqlConnectionStringBuilder(await platform.App.GetConnectionStringAsync("catalogdb"));
+        var databaseName = $"catalog_race_{Guid.NewGuid():N}"[..24];
+        await using (var admin = new NpgsqlConnection(server.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await new NpgsqlCommand($"CREATE DATABASE {databaseName}", admin).ExecuteNonQueryAsync();
+        }
+
+        server.Database = databaseName;
+        var services = new ServiceCollection()
+            .AddDbContext<CatalogContext>(options => options.UseNpgsql(server.ConnectionString))
+            .BuildServiceProvider();
+
+        const int replicas = 6;
+        await Task.WhenAll(Enumerable.Range(0, replicas).Select(_ => Task.Run(() =>
+            new CatalogDatabaseInitializer(services, NullLogger<CatalogDatabaseInitializer>.Instance).StartAsync(CancellationToken.None))));
+
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CatalogContext>();
+        Assert.Equal(120, await db.Items.CountAsync());
+        Assert.Equal(10, await db.Categories.CountAsync());
+        Assert.Equal(10, await db.Brands.CountAsync());
+        Assert.Single(await db.Database.GetAppliedMigrationsAsync());
+    }
+}

@@ -1,0 +1,63 @@
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace IntegrationTests;
+
+/// <summary>
+/// Starts the real AppHost in local-infrastructure mode (Debian's PostgreSQL and Redis as
+/// executables) on a data directory of the test's own, and waits until the gateway is healthy.
+/// </summary>
+public static class PlatformHost
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    public static string NewDataDirectory() =>
+        Path.Combine(Path.GetTempPath(), "ecommerce-tests", Guid.NewGuid().ToString("N")[..12]);
+
+    public static async Task<DistributedApplication> StartAsync(string dataDirectory, CancellationToken cancellationToken = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StartTimeout);
+
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            [
+                "--Infrastructure:Mode=local",
+                $"--LocalInfrastructure:DataDirectory={dataDirectory}",
+            ],
+            timeout.Token);
+        builder.Services.AddLogging(logging => logging
+            .AddFilter("Aspire.Hosting.Dcp", LogLevel.Warning)
+            .AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
+
+        var app = await builder.BuildAsync(timeout.Token);
+        try
+        {
+            await app.StartAsync(timeout.Token);
+            await app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", timeout.Token);
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Removes a test's data directory (the PostgreSQL files belong to another user; root may delete them).</summary>
+    public static void DeleteDataDirectory(string dataDirectory)
+    {
+        try
+        {
+            if (Directory.Exists(dataDirectory))
+            {
+                Directory.Delete(dataDirectory, recursive: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left for the OS to clean from the temp directory; never fail a test over it.
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using System.Text.Json;
+using Aspire.Hosting.Testing;
+
+namespace IntegrationTests;
+
+/// <summary>Health, metrics and OpenAPI endpoints every service gets from ServiceDefaults.</summary>
+[Collection(PlatformCollection.Name)]
+public class ServiceDefaultsTests(PlatformFixture platform)
+{
+    [Fact]
+    public async Task Readiness_reports_each_dependency_of_the_catalog()
+    {
+        using var catalog = platform.App.CreateHttpClient("catalog");
+
+        var response = await catalog.GetAsync("/health/ready");
+        using var report = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", report.RootElement.GetProperty("status").GetString());
+        var checks = report.RootElement.GetProperty("checks").EnumerateArray()
+            .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("status").GetString());
+        Assert.Equal("Healthy", checks["catalogdb"]);
+        Assert.Equal("Healthy", checks["redis"]);
+    }
+
+    [Fact]
+    public async Task Liveness_checks_only_the_process_itself()
+    {
+        using var catalog = platform.App.CreateHttpClient("catalog");
+
+        using var report = JsonDocument.Parse(await catalog.GetStringAsync("/health/live"));
+
+        Assert.Equal(["self"], report.RootElement.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+    }
+
+    [Theory]
+    [InlineData("catalog")]
+    [InlineData("gateway")]
+    public async Task Prometheus_metrics_are_served(string resource)
+    {
+        using var client = platform.App.CreateHttpClient(resource);
+        await client.GetAsync("/health/live"); // at least one request recorded
+
+        var metrics = await client.GetStringAsync("/metrics");
+
+        Assert.Contains("http_server_request_duration_seconds", metrics);
+    }
+
+    [Fact]
+    public async Task The_catalog_publishes_its_openapi_document()
+    {
+        using var catalog = platform.App.CreateHttpClient("catalog");
+
+        using var document = JsonDocument.Parse(await catalog.GetStringAsync("/openapi/v1.json"));
+        var paths = document.RootElement.GetProperty("paths");
+
+        Assert.True(paths.TryGetProperty("/api/catalog/items", out _));
+        Assert.True(paths.TryGetProperty("/api/catalog/items/{id}", out _));
+    }
+
+    [Fact]
+    public async Task The_gateway_does_not_route_unknown_paths()
+    {
+        var response = await platform.Gateway.GetAsync("/api/unknown/things");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+}
