@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The platform's two entry points, each doing its own set-up on a fresh machine:
+#   ./platform.sh up     start the whole platform (AppHost + dashboard) and print its URLs
+#   ./platform.sh test   run every test project and print "N passed, N failed, N skipped"
+# Set-up: Debian's postgresql and redis-server when no container runtime answers (apt-get, as
+# root), and the repository's local dotnet tools (Aspire CLI, dotnet-ef).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+container_runtime_answers() {
+  local runtime=${ASPIRE_CONTAINER_RUNTIME:-docker}
+  command -v "$runtime" >/dev/null 2>&1 && timeout 10 "$runtime" info >/dev/null 2>&1
+}
+
+local_servers_present() {
+  compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null && command -v redis-server >/dev/null 2>&1
+}
+
+install_local_servers() {
+  if local_servers_present; then
+    return
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    log "PostgreSQL and Redis are needed. Install them as root:"
+    log "  sudo apt-get update && sudo apt-get install -y postgresql redis-server"
+    exit 1
+  fi
+  log "Installing PostgreSQL and Redis (Debian packages)"
+  # The AppHost starts its own servers on free ports; keep the packages' system services from
+  # starting (policy-rc.d is Debian's switch for that) so nothing is left running behind us.
+  local policy=/usr/sbin/policy-rc.d own_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && own_policy=1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql redis-server >/dev/null
+  [ "$own_policy" -eq 1 ] && rm -f "$policy"
+  return 0
+}
+
+setup() {
+  command -v dotnet >/dev/null || { log "The .NET SDK is required: https://dot.net"; exit 1; }
+  if [ "${Infrastructure__Mode:-auto}" = "local" ] || ! container_runtime_answers; then
+    install_local_servers
+  fi
+  log "Restoring local dotnet tools (Aspire CLI, dotnet-ef)"
+  dotnet tool restore >/dev/null
+}
+
+# Sums the counters of every TRX file under $1 and prints the closing line.
+summarize() {
+  local dir=$1 passed=0 failed=0 skipped=0 files=0 trx counters
+  while IFS= read -r -d '' trx; do
+    files=$((files + 1))
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+    value() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
+    passed=$((passed + $(value passed)))
+    failed=$((failed + $(value failed) + $(value error) + $(value timeout) + $(value aborted)))
+    skipped=$((skipped + $(value notExecuted)))
+  done < <(find "$dir" -name '*.trx' -print0)
+  if [ "$files" -eq 0 ]; then
+    failed=$((failed + 1)) # no results at all is a failure, never a silent pass
+  fi
+  echo "$passed passed, $failed failed, $skipped skipped"
+  [ "$failed" -eq 0 ]
+}
+
+case "${1:-}" in
+  up)
+    setup
+    log "Starting the platform: dashboard http://localhost:15080 (login link below), gateway http://localhost:5080"
+    exec dotnet run --project AppHost --launch-profile http
+    ;;
+  test)
+    setup
+    results="$root/TestResults"
+    rm -rf "$results"
+    log "Building"
+    dotnet build Ecommerce.Aspire.sln -c Release -v quiet -nologo
+    log "Running all test projects"
+    status=0
+    dotnet test Ecommerce.Aspire.sln -c Release --no-build --logger trx --results-directory "$results" \
+      --logger "console;verbosity=minimal" || status=$?
+    summarize "$results" || status=1
+    exit "$status"
+    ;;
+  *)
+    echo "usage: $0 up|test" >&2
+    exit 2
+    ;;
+esac
