@@ -16,6 +16,13 @@ fi
 mkdir -p "$PGDATA"
 if [ "$(id -u)" -eq 0 ]; then
   chown postgres:postgres "$PGDATA"
+  # The server's user must be able to reach its directory: let it pass (not list) the two
+  # directories above it, which the AppHost created for it.
+  chmod o+x "$(dirname "$PGDATA")" "$(dirname "$(dirname "$PGDATA")")"
+  if ! "${as_owner[@]}" test -x "$PGDATA"; then
+    echo "The postgres user cannot reach $PGDATA; choose a LocalInfrastructure:DataDirectory outside private directories (such as /root)." >&2
+    exit 1
+  fi
 fi
 chmod 700 "$PGDATA"
 

@@ -1,0 +1,82 @@
+# Shared by the benchmark scripts: start the platform (Release, no build) on a data directory and stop it.
+# Source it; it defines start_platform, stop_platform, platform_rss_mib and PLATFORM_LOG.
+# (Call them directly, not in $(...): they keep the platform's pid in PLATFORM_PID.)
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PLATFORM_LOG=${PLATFORM_LOG:-$(mktemp)}
+
+# start_platform DATA_DIR: returns once the AppHost reports the gateway healthy; sets STARTUP_SECONDS.
+start_platform() {
+  local data=$1 start end
+  chmod 755 "$data"
+  start=$(date +%s.%N)
+  setsid dotnet run --project "$repo/AppHost" -c Release --no-build --launch-profile http -- \
+    --Infrastructure:Mode=local "--LocalInfrastructure:DataDirectory=$data" >"$PLATFORM_LOG" 2>&1 &
+  PLATFORM_PID=$!
+  for _ in $(seq 1 1800); do
+    if grep -q "The platform is up" "$PLATFORM_LOG"; then
+      end=$(date +%s.%N)
+      STARTUP_SECONDS=$(echo "$end - $start" | bc)
+      return 0
+    fi
+    kill -0 "$PLATFORM_PID" 2>/dev/null || { cat "$PLATFORM_LOG" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "the platform did not come up in 180 s" >&2
+  return 1
+}
+
+# Every process the platform runs: the AppHost's tree plus DCP's (DCP detaches from the AppHost).
+platform_pids() {
+  python3 - "$PLATFORM_PID" <<'PY'
+import os, sys
+root = int(sys.argv[1])
+procs = {}
+for pid in os.listdir('/proc'):
+    if not pid.isdigit():
+        continue
+    try:
+        stat = open(f'/proc/{pid}/stat').read()
+        args = open(f'/proc/{pid}/cmdline', 'rb').read().replace(b'\0', b' ').decode(errors='replace')
+    except OSError:
+        continue
+    ppid = int(stat[stat.rindex(')') + 2:].split()[1])
+    procs[int(pid)] = (ppid, args)
+roots = {root}
+apphost = [p for p, (_, a) in procs.items() if 'AppHost' in a and p != root]
+roots |= {p for p, (_, a) in procs.items() if '/dcp ' in a and any(f'--monitor {h}' in a for h in apphost + [root])}
+seen, stack = set(), list(roots)
+while stack:
+    p = stack.pop()
+    if p in seen or p not in procs:
+        continue
+    seen.add(p)
+    stack += [c for c, (pp, _) in procs.items() if pp == p]
+print(' '.join(map(str, sorted(seen))))
+PY
+}
+
+platform_rss_mib() {
+  local total=0 pid rss
+  for pid in $(platform_pids); do
+    rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    total=$((total + ${rss:-0}))
+  done
+  echo $((total / 1024))
+}
+
+# stop_platform: SIGTERM to the AppHost (a script's background job ignores SIGINT), which stops
+# every resource through DCP; then wait (bounded) until every process is gone.
+stop_platform() {
+  local pids
+  pids=$(platform_pids)
+  pkill -TERM -P "$PLATFORM_PID" 2>/dev/null || true
+  for _ in $(seq 1 600); do
+    local alive=0 pid
+    for pid in $pids; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" -eq 0 ] && return 0
+    sleep 0.1
+  done
+  echo "platform processes still alive after 60 s: killing $pids" >&2
+  kill -KILL $pids 2>/dev/null || true
+}

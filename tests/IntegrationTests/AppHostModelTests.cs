@@ -1,0 +1,64 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using AppHost.Infrastructure;
+
+namespace IntegrationTests;
+
+/// <summary>
+/// The AppHost's application model in each infrastructure mode, built but not started: container mode
+/// cannot run on machines without a container engine, so its model is checked here instead.
+/// </summary>
+public class AppHostModelTests
+{
+    private static async Task<IDistributedApplicationTestingBuilder> ModelAsync(params string[] args) =>
+        await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            [.. args, $"--LocalInfrastructure:DataDirectory={Path.Combine(Path.GetTempPath(), "ecommerce-model-tests")}"]);
+
+    private static IResource Resource(IDistributedApplicationTestingBuilder builder, string name) =>
+        builder.Resources.Single(r => r.Name == name);
+
+    [Fact]
+    public async Task Container_mode_uses_pinned_postgres_15_and_redis_7_images()
+    {
+        await using var builder = await ModelAsync("--Infrastructure:Mode=containers");
+
+        var postgres = Assert.IsType<PostgresServerResource>(Resource(builder, "postgres"));
+        var redis = Assert.IsType<RedisResource>(Resource(builder, "redis"));
+        Assert.True(postgres.TryGetContainerImageName(out var postgresImage));
+        Assert.True(redis.TryGetContainerImageName(out var redisImage));
+        Assert.EndsWith(":15", postgresImage);
+        Assert.EndsWith(":7", redisImage);
+        Assert.IsType<PostgresDatabaseResource>(Resource(builder, "catalogdb"));
+    }
+
+    [Fact]
+    public async Task Local_mode_runs_debian_executables_under_the_same_resource_names()
+    {
+        await using var builder = await ModelAsync("--Infrastructure:Mode=local");
+
+        Assert.IsType<LocalPostgresServerResource>(Resource(builder, "postgres"));
+        Assert.IsType<LocalRedisResource>(Resource(builder, "redis"));
+        var database = Assert.IsType<LocalPostgresDatabaseResource>(Resource(builder, "catalogdb"));
+        Assert.Equal("catalogdb", database.DatabaseName);
+    }
+
+    [Theory]
+    [InlineData("containers")]
+    [InlineData("local")]
+    public async Task Services_wait_for_their_dependencies_and_only_the_gateway_is_external(string mode)
+    {
+        await using var builder = await ModelAsync($"--Infrastructure:Mode={mode}");
+
+        var catalog = Resource(builder, "catalog");
+        var gateway = Resource(builder, "gateway");
+        Assert.Equal(["catalogdb", "postgres", "redis"], WaitsFor(catalog));
+        Assert.Equal(["catalog"], WaitsFor(gateway));
+        Assert.All(new[] { catalog, gateway }, r => Assert.Contains(r.Annotations, a => a is HealthCheckAnnotation));
+        Assert.Equal(["gateway"], builder.Resources.OfType<IResourceWithEndpoints>()
+            .Where(r => r.Annotations.OfType<EndpointAnnotation>().Any(e => e.IsExternal)).Select(r => r.Name));
+    }
+
+    private static string[] WaitsFor(IResource resource) =>
+        [.. resource.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource.Name).Order()];
+}
