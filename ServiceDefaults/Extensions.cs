@@ -56,6 +56,9 @@ public static class Extensions
         return builder;
     }
 
+    /// <summary>The building blocks' activity source and meter (kept as a name: ServiceDefaults does not depend on them).</summary>
+    private const string EventBusTelemetryName = "Ecommerce.EventBus";
+
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Logging.AddOpenTelemetry(logging =>
@@ -69,9 +72,10 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
+                .AddMeter(EventBusTelemetryName)
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
-                .AddSource(builder.Environment.ApplicationName)
+                .AddSource(builder.Environment.ApplicationName, EventBusTelemetryName)
                 .AddAspNetCoreInstrumentation(options =>
                     // Probes and scrapes would drown the traces that matter.
                     options.Filter = context => !IsInfrastructurePath(context.Request.Path))

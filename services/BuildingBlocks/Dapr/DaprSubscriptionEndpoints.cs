@@ -1,0 +1,84 @@
+using System.Text.Json;
+using BuildingBlocks.EventBus;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TopicOptions = Dapr.TopicOptions;
+
+namespace BuildingBlocks.Dapr;
+
+/// <summary>
+/// The app side of Dapr pub/sub: <c>GET /dapr/subscribe</c> tells the sidecar which topics to deliver
+/// where, and one <c>POST /dapr/events/{topic}</c> per subscription receives them.
+/// </summary>
+public static class DaprSubscriptionEndpoints
+{
+    private static readonly object Success = new { status = "SUCCESS" };
+    private static readonly object Retry = new { status = "RETRY" };
+    private static readonly object Drop = new { status = "DROP" };
+
+    public static IEndpointRouteBuilder MapDaprEventSubscriptions(this IEndpointRouteBuilder app)
+    {
+        app.MapSubscribeHandler();
+
+        foreach (var subscription in app.ServiceProvider.GetRequiredService<EventSubscriptions>().All)
+        {
+            var topic = subscription.Topic;
+            app.MapPost($"/dapr/events/{topic}", (HttpRequest request) => DeliverAsync(request, topic))
+                .WithTopic(new TopicOptions
+                {
+                    PubsubName = DaprComponents.PubSub,
+                    Name = topic,
+                    DeadLetterTopic = DaprComponents.DeadLetterTopic(topic),
+                })
+                .ExcludeFromDescription();
+        }
+
+        return app;
+    }
+
+    // The body is read as the whole CloudEvent (no UseCloudEvents unwrapping): the dispatcher needs
+    // its id and traceparent.
+    private static async Task<IResult> DeliverAsync(HttpRequest request, string topic)
+    {
+        var services = request.HttpContext.RequestServices;
+        var aborted = request.HttpContext.RequestAborted;
+        var metrics = services.GetRequiredService<EventBusMetrics>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DaprSubscriptionEndpoints));
+
+        CloudEvent cloudEvent;
+        try
+        {
+            cloudEvent = await JsonSerializer.DeserializeAsync<CloudEvent>(request.Body, CloudEvent.SerializerOptions, aborted)
+                ?? throw new JsonException("A CloudEvent cannot be null.");
+            if (cloudEvent.Topic != topic)
+            {
+                throw new JsonException($"Event type '{cloudEvent.Type}' does not belong on topic '{topic}'.");
+            }
+        }
+        catch (JsonException ex)
+        {
+            // A body that cannot be read will never succeed, so retrying is pointless. DROP is the right
+            // answer: daprd sends a dropped message to the subscription's dead letter topic when one is
+            // set, as here, instead of discarding it (dapr/dapr#7097).
+            logger.LogWarning(ex, "Dropping an unreadable message on {Topic} to its dead letter topic", topic);
+            metrics.DeadLettered(topic);
+            return Results.Ok(Drop);
+        }
+
+        try
+        {
+            await services.GetRequiredService<EventDispatcher>().DispatchAsync(cloudEvent, aborted);
+            return Results.Ok(Success);
+        }
+        catch (Exception) when (!aborted.IsCancellationRequested)
+        {
+            // The dispatcher has logged it. RETRY (with a 5xx) hands the message back to Dapr, which
+            // retries it per resiliency.yaml and then moves it to the dead letter topic.
+            metrics.Retried(topic);
+            return Results.Json(Retry, statusCode: StatusCodes.Status500InternalServerError);
+        }
+    }
+}

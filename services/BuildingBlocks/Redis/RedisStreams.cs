@@ -1,0 +1,15 @@
+namespace BuildingBlocks.Redis;
+
+/// <summary>Key names of the native (Redis Streams) event bus.</summary>
+internal static class RedisStreams
+{
+    /// <summary>Pub/sub channel on which publishers announce "topic has new entries" to wake consumers.</summary>
+    public const string NotifyChannel = "events:notify";
+
+    public const string EventField = "event";
+
+    public static string Stream(string topic) => $"events:{topic}";
+
+    /// <summary>Dead letters are per consumer group: a message poisonous to one service may be fine for another.</summary>
+    public static string DeadLetterStream(string topic, string group) => $"events:{topic}:deadletter:{group}";
+}

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace BuildingBlocks.Tests.Infrastructure;
+
+/// <summary>
+/// Real Redis and PostgreSQL for the building-block tests: Debian's redis-server and PostgreSQL
+/// (through the same script the AppHost uses in local mode), on free ports and a temporary data
+/// directory, stopped by PID at the end.
+/// </summary>
+public sealed class LocalServers : IAsyncLifetime
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "ecommerce-bb-tests", Guid.NewGuid().ToString("N")[..12]);
+    private Process? _redis;
+    private Process? _postgres;
+
+    public string RedisConnectionString { get; private set; } = "";
+
+    /// <summary>Connection string of the server's maintenance database; tests create their own databases.</summary>
+    public string PostgresConnectionString { get; private set; } = "";
+
+    public int RedisPort { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_root);
+        var password = Guid.NewGuid().ToString("N");
+
+        RedisPort = FreePort();
+        _redis = Start("redis-server",
+            ["--port", RedisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--requirepass", password]);
+        RedisConnectionString = $"127.0.0.1:{RedisPort},password={password},abortConnect=false";
+
+        var postgresPort = FreePort();
+        var script = Path.Combine(AppContext.BaseDirectory, "Infrastructure", "postgres-local.sh");
+        _postgres = Start("bash", [script], new Dictionary<string, string>
+        {
+            ["PGDATA"] = Path.Combine(_root, "postgres", "data"),
+            ["PGPORT"] = postgresPort.ToString(),
+            ["POSTGRES_PASSWORD"] = password,
+            ["PG_BINDIR"] = PostgresBinDirectory(),
+        });
+        PostgresConnectionString = $"Host=127.0.0.1;Port={postgresPort};Username=postgres;Password={password};Database=postgres";
+
+        await WaitUntilAsync(async () =>
+        {
+            await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionString + ",connectTimeout=1000");
+            await redis.GetDatabase().PingAsync();
+        }, _redis, "redis-server");
+        await WaitUntilAsync(async () =>
+        {
+            await using var connection = new NpgsqlConnection(PostgresConnectionString + ";Pooling=false;Timeout=2");
+            await connection.OpenAsync();
+        }, _postgres, "PostgreSQL");
+    }
+
+    /// <summary>Creates an empty database and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = $"test_{Guid.NewGuid():N}"[..20];
+        await using (var connection = new NpgsqlConnection(PostgresConnectionString))
+        {
+            await connection.OpenAsync();
+            await new NpgsqlCommand($"CREATE DATABASE {name}", connection).ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(PostgresConnectionString) { Database = name }.ConnectionString;
+    }
+
+    public async Task DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await StopAsync(_postgres);
+        await StopAsync(_redis);
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static async Task StopAsync(Process? process)
+    {
+        if (process is null || process.HasExited)
+        {
+            return;
+        }
+
+        // SIGTERM: redis-server saves nothing and exits; the PostgreSQL script does a fast shutdown.
+        Process.Start("kill", ["-TERM", process.Id.ToString()])!.WaitForExit();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static Process Start(string command, string[] args, Dictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo(command, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in environment ?? [])
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {command}");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{command}] {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task> probe, Process process, string name)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                await probe();
+                return;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline && !process.HasExited)
+            {
+                await Task.Delay(100);
+            }
+            catch (Exception ex)
+            {
+                throw new InvalidOperationException($"{name} did not become ready (exited: {process.HasExited}).", ex);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string PostgresBinDirectory() =>
+        Directory.GetDirectories("/usr/lib/postgresql")
+            .Select(dir => Path.Combine(dir, "bin"))
+            .Where(bin => File.Exists(Path.Combine(bin, "postgres")))
+            .OrderByDescending(bin => int.TryParse(Path.GetFileName(Path.GetDirectoryName(bin)), out var major) ? major : 0)
+            .First();
+}
+
+[CollectionDefinition(Name)]
+public sealed class LocalServersCollection : ICollectionFixture<LocalServers>
+{
+    public const string Name = "local-servers";
+}

@@ -1,0 +1,297 @@
+using BuildingBlocks.EventBus;
+using BuildingBlocks.Inbox;
+using BuildingBlocks.Outbox;
+using BuildingBlocks.Redis;
+using BuildingBlocks.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
+
+namespace BuildingBlocks.Tests;
+
+/// <summary>A service's own data with an outbox and an inbox, as a real service would have.</summary>
+public sealed class ShopContext(DbContextOptions<ShopContext> options) : DbContext(options)
+{
+    public DbSet<Order> Orders => Set<Order>();
+    public DbSet<Effect> Effects => Set<Effect>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.AddOutboxAndInbox();
+}
+
+public sealed class Order
+{
+    public int Id { get; set; }
+    public required string Customer { get; set; }
+}
+
+/// <summary>What a consumer did for an event: one row per event, a counter per row.</summary>
+public sealed class Effect
+{
+    public Guid Id { get; set; }
+    public int Times { get; set; }
+}
+
+/// <summary>A consumer that applies each event's effect with the inbox, in one transaction.</summary>
+public sealed class InboxHandler<TEvent>(ShopContext db) : IIntegrationEventHandler<TEvent> where TEvent : TestEvent
+{
+    public async Task HandleAsync(TEvent @event, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (!await db.TryMarkProcessedAsync("inbox-tests", @event.Id, cancellationToken))
+        {
+            return; // a redelivery: already applied
+        }
+
+        var effect = await db.Effects.FindAsync([@event.Id], cancellationToken);
+        if (effect is null)
+        {
+            db.Effects.Add(new Effect { Id = @event.Id, Times = 1 });
+        }
+        else
+        {
+            effect.Times++;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+}
+
+/// <summary>Transactional outbox, relay and inbox on real PostgreSQL and Redis.</summary>
+[Collection(LocalServersCollection.Name)]
+public sealed class OutboxTests(LocalServers servers) : IAsyncLifetime
+{
+    private readonly List<IHost> _hosts = [];
+    private string _database = "";
+
+    public async Task InitializeAsync()
+    {
+        _database = await servers.CreateDatabaseAsync();
+        await using var db = NewContext();
+        await db.Database.EnsureCreatedAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var host in _hosts)
+        {
+            await host.StopAsync();
+            host.Dispose();
+        }
+    }
+
+    private ShopContext NewContext() => new(new DbContextOptionsBuilder<ShopContext>().UseNpgsql(_database).Options);
+
+    /// <summary>A service with an outbox on <see cref="ShopContext"/>; its relay is only started when asked.</summary>
+    private async Task<IHost> StartServiceAsync<TEvent>(bool consume, bool relay, Func<IEventPublisher, IEventPublisher>? wrapPublisher = null)
+        where TEvent : TestEvent
+    {
+        var host = await BusHost.StartAsync(servers, $"shop-{typeof(TEvent).Name}",
+            bus =>
+            {
+                if (consume)
+                {
+                    bus.Subscribe<TEvent, InboxHandler<TEvent>>();
+                }
+
+                if (relay)
+                {
+                    bus.AddOutbox<ShopContext>();
+                }
+                else
+                {
+                    bus.Services.AddScoped<IntegrationEventOutbox<ShopContext>>();
+                }
+            },
+            services =>
+            {
+                services.AddDbContext<ShopContext>(options => options.UseNpgsql(_database));
+                if (wrapPublisher is not null)
+                {
+                    var inner = services.Single(d => d.ServiceType == typeof(IEventPublisher));
+                    services.Remove(inner);
+                    services.AddSingleton(sp => wrapPublisher((IEventPublisher)ActivatorUtilities.CreateInstance(sp, inner.ImplementationType!)));
+                }
+            });
+        _hosts.Add(host);
+        return host;
+    }
+
+    private static async Task AddOrdersAsync<TEvent>(IHost host, int count, Func<int, TEvent> create) where TEvent : TestEvent
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShopContext>();
+        var outbox = scope.ServiceProvider.GetRequiredService<IntegrationEventOutbox<ShopContext>>();
+        for (var i = 0; i < count; i++)
+        {
+            var @event = create(i);
+            db.Orders.Add(new Order { Customer = @event.Aggregate });
+            outbox.Add(@event, @event.Aggregate);
+        }
+
+        await db.SaveChangesAsync();
+    }
+
+    private async Task<long> UnpublishedAsync()
+    {
+        await using var db = NewContext();
+        return await db.Set<OutboxMessage>().LongCountAsync(m => m.PublishedAt == null);
+    }
+
+    [Fact]
+    public async Task The_state_change_and_its_event_commit_together_and_the_relay_delivers_it()
+    {
+        var host = await StartServiceAsync<OutboxEvent>(consume: true, relay: true);
+
+        await AddOrdersAsync(host, 1, i => new OutboxEvent("alice", i));
+
+        await using var db = NewContext();
+        Assert.Equal(1, await db.Orders.CountAsync());
+        await Eventually.TrueAsync(async () => await db.Effects.CountAsync() == 1, "the event to reach the consumer");
+        // The consumer may finish before the relay marks the row; marking must follow.
+        await Eventually.TrueAsync(async () => await UnpublishedAsync() == 0, "the relay to mark the event published");
+    }
+
+    [Fact]
+    public async Task A_rolled_back_transaction_leaves_neither_state_nor_event()
+    {
+        var host = await StartServiceAsync<OutboxEvent>(consume: false, relay: false);
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShopContext>();
+        var outbox = scope.ServiceProvider.GetRequiredService<IntegrationEventOutbox<ShopContext>>();
+
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            db.Orders.Add(new Order { Customer = "bob" });
+            outbox.Add(new OutboxEvent("bob", 1), "bob");
+            await db.SaveChangesAsync();
+            await transaction.RollbackAsync();
+        }
+
+        await using var check = NewContext();
+        Assert.Equal(0, await check.Orders.CountAsync());
+        Assert.Equal(0, await check.Set<OutboxMessage>().CountAsync());
+    }
+
+    [Fact]
+    public async Task A_relay_that_crashes_mid_batch_and_restarts_delivers_every_event_with_one_effect_each()
+    {
+        const int events = 200;
+        using var crash = new CancellationTokenSource();
+        var producer = await StartServiceAsync<CrashEvent>(consume: false, relay: false,
+            inner => new CrashingPublisher(inner, crashAfter: 120, crash));
+        await AddOrdersAsync(producer, events, i => new CrashEvent($"customer-{i % 7}", i));
+        var firstRelay = ActivatorUtilities.CreateInstance<OutboxRelay<ShopContext>>(producer.Services);
+
+        // Published 120 events, then "crashed" before marking any of them published.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => firstRelay.RunRoundAsync(crash.Token));
+        Assert.Equal(events, await UnpublishedAsync());
+
+        // The service comes back with its relay and a consumer.
+        await StartServiceAsync<CrashEvent>(consume: true, relay: true);
+
+        await using var db = NewContext();
+        await Eventually.TrueAsync(async () => await db.Effects.CountAsync() == events, $"all {events} effects", TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(async () => await UnpublishedAsync() == 0, "the relay to mark every event published");
+        Assert.All(await db.Effects.ToListAsync(), effect => Assert.Equal(1, effect.Times));
+        // At least the 120 published before the crash really went out twice: the inbox kept their effect single.
+        var stream = await ConnectionMultiplexer.Connect(servers.RedisConnectionString).GetDatabase()
+            .StreamLengthAsync(RedisStreams.Stream("test.outbox-crash"));
+        Assert.InRange(stream, events + 120, 2 * events);
+    }
+
+    [Fact]
+    public async Task Several_replicas_relay_one_outbox_without_losing_or_reordering_events()
+    {
+        const int events = 300;
+        var first = await StartServiceAsync<ReplicaEvent>(consume: false, relay: false);
+        await AddOrdersAsync(first, events, i => new ReplicaEvent($"customer-{i % 5}", i));
+
+        var replicas = Enumerable.Range(0, 3).Select(_ => ActivatorUtilities.CreateInstance<OutboxRelay<ShopContext>>(first.Services)).ToArray();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await Task.WhenAll(replicas.Select(async relay =>
+        {
+            while (await UnpublishedAsync() > 0)
+            {
+                stop.Token.ThrowIfCancellationRequested();
+                await relay.RunRoundAsync(stop.Token);
+            }
+        }));
+
+        var entries = await ConnectionMultiplexer.Connect(servers.RedisConnectionString).GetDatabase()
+            .StreamRangeAsync(RedisStreams.Stream("test.outbox-replicas"));
+        var published = entries.Select(e => CloudEvent.FromJson(e[RedisStreams.EventField].ToString())).ToList();
+        Assert.Equal(events, published.Select(e => e.Id).Distinct().Count());
+        foreach (var customer in published.GroupBy(e => e.PartitionKey))
+        {
+            var numbers = customer.Select(e => e.Data.GetProperty("number").GetInt32()).ToArray();
+            Assert.Equal(numbers.Order(), numbers);
+        }
+    }
+
+    [Fact]
+    public async Task During_a_broker_outage_events_wait_in_the_outbox_and_leave_in_order_when_it_ends()
+    {
+        var outage = new OutagePublisherSwitch { Down = true };
+        var host = await StartServiceAsync<OutageEvent>(consume: true, relay: true, inner => new OutagePublisher(inner, outage));
+
+        await AddOrdersAsync(host, 30, i => new OutageEvent($"customer-{i % 3}", i));
+
+        await using var db = NewContext();
+        await Eventually.TrueAsync(async () =>
+            await db.Set<OutboxMessage>().AnyAsync(m => m.Attempts > 0 && m.LastError != null), "the relay to try and fail");
+        Assert.Equal(30, await UnpublishedAsync());
+        Assert.Equal(0, await db.Effects.CountAsync());
+
+        outage.Down = false;
+
+        await Eventually.TrueAsync(async () => await db.Effects.CountAsync() == 30, "every event once the broker is back");
+        await Eventually.TrueAsync(async () => await UnpublishedAsync() == 0, "the relay to mark every event published");
+    }
+
+    [Fact]
+    public async Task A_redelivered_event_is_recognised_by_the_inbox()
+    {
+        await using var db = NewContext();
+        var eventId = Guid.CreateVersion7();
+
+        await using (var first = await db.Database.BeginTransactionAsync())
+        {
+            Assert.True(await db.TryMarkProcessedAsync("inbox-tests", eventId, CancellationToken.None));
+            await first.CommitAsync();
+        }
+
+        await using var second = await db.Database.BeginTransactionAsync();
+        Assert.False(await db.TryMarkProcessedAsync("inbox-tests", eventId, CancellationToken.None));
+        Assert.True(await db.TryMarkProcessedAsync("another-consumer", eventId, CancellationToken.None));
+    }
+
+    /// <summary>Publishes for real, then after N publishes "crashes": cancels and throws before the relay can mark anything.</summary>
+    private sealed class CrashingPublisher(IEventPublisher inner, int crashAfter, CancellationTokenSource crash) : IEventPublisher
+    {
+        private int _started;
+
+        public async Task PublishAsync(CloudEvent cloudEvent, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _started) > crashAfter)
+            {
+                await crash.CancelAsync();
+                throw new OperationCanceledException(crash.Token);
+            }
+
+            await inner.PublishAsync(cloudEvent, cancellationToken);
+        }
+    }
+
+    private sealed class OutagePublisherSwitch
+    {
+        public volatile bool Down;
+    }
+
+    private sealed class OutagePublisher(IEventPublisher inner, OutagePublisherSwitch outage) : IEventPublisher
+    {
+        public Task PublishAsync(CloudEvent cloudEvent, CancellationToken cancellationToken) =>
+            outage.Down ? throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "broker down (test)") : inner.PublishAsync(cloudEvent, cancellationToken);
+    }
+}

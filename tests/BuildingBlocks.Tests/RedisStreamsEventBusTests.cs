@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using BuildingBlocks.EventBus;
+using BuildingBlocks.Redis;
+using BuildingBlocks.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
+
+namespace BuildingBlocks.Tests;
+
+/// <summary>The native event bus on a real Redis: delivery, order, retries, dead letters, reclaim, trimming, tracing.</summary>
+[Collection(LocalServersCollection.Name)]
+public sealed class RedisStreamsEventBusTests(LocalServers servers) : IAsyncLifetime
+{
+    private readonly List<IHost> _hosts = [];
+    private readonly HandlerProbe _probe = new();
+    private ConnectionMultiplexer _redis = null!;
+
+    public async Task InitializeAsync() => _redis = await ConnectionMultiplexer.ConnectAsync(servers.RedisConnectionString);
+
+    public async Task DisposeAsync()
+    {
+        foreach (var host in _hosts)
+        {
+            await host.StopAsync();
+            host.Dispose();
+        }
+
+        await _redis.DisposeAsync();
+    }
+
+    private async Task<IHost> StartConsumerAsync<TEvent>(string group, Dictionary<string, string?>? settings = null)
+        where TEvent : TestEvent
+    {
+        var host = await BusHost.StartAsync(servers, group,
+            bus => bus.Subscribe<TEvent, ProbeHandler<TEvent>>(),
+            services => services.AddSingleton(_probe),
+            settings);
+        _hosts.Add(host);
+        return host;
+    }
+
+    private static Task PublishAsync(IHost host, TestEvent @event, string? partitionKey = null) =>
+        host.Services.GetRequiredService<IEventPublisher>().PublishAsync(CloudEvent.Create(@event, "tests", partitionKey), CancellationToken.None);
+
+    private static string Group() => $"g{Guid.NewGuid():N}"[..12];
+
+    private async Task<long> PendingAsync(string topic, string group) =>
+        (await _redis.GetDatabase().StreamPendingAsync(RedisStreams.Stream(topic), group)).PendingMessageCount;
+
+    [Fact]
+    public async Task A_published_event_reaches_its_handler_once_and_is_acknowledged()
+    {
+        var group = Group();
+        var host = await StartConsumerAsync<PublishedEvent>(group);
+        var sent = new PublishedEvent("cart-1", 42);
+
+        await PublishAsync(host, sent);
+
+        await Eventually.TrueAsync(() => _probe.Handled.Count == 1, "the event to be handled");
+        Assert.Equal(sent, _probe.Handled.Single().Event);
+        await Eventually.TrueAsync(async () => await PendingAsync("test.publish", group) == 0, "the entry to be acknowledged");
+    }
+
+    [Fact]
+    public async Task Events_of_one_aggregate_are_handled_in_the_order_they_were_published()
+    {
+        var host = await StartConsumerAsync<OrderedEvent>(Group());
+
+        for (var i = 0; i < 60; i++)
+        {
+            await PublishAsync(host, new OrderedEvent(i % 2 == 0 ? "order-a" : "order-b", i), i % 2 == 0 ? "order-a" : "order-b");
+        }
+
+        await Eventually.TrueAsync(() => _probe.Handled.Count == 60, "all 60 events to be handled");
+        foreach (var aggregate in new[] { "order-a", "order-b" })
+        {
+            var numbers = _probe.Handled.Where(h => h.Event.Aggregate == aggregate).Select(h => h.Event.Number).ToArray();
+            Assert.Equal(numbers.Order(), numbers);
+            Assert.Equal(30, numbers.Length);
+        }
+    }
+
+    [Fact]
+    public async Task A_failing_handler_is_retried_with_backoff_until_it_succeeds()
+    {
+        _probe.Fail = (_, attempt) => attempt <= 2;
+        var group = Group();
+        var host = await StartConsumerAsync<RetriedEvent>(group);
+        var sent = new RetriedEvent("cart-9", 1);
+
+        await PublishAsync(host, sent);
+
+        await Eventually.TrueAsync(() => _probe.Handled.Count == 1, "the event to succeed on its third attempt");
+        Assert.Equal(3, _probe.Attempts[sent.Id]);
+        await Eventually.TrueAsync(async () => await PendingAsync("test.retry", group) == 0, "the entry to be acknowledged");
+        Assert.Equal(0, await _redis.GetDatabase().StreamLengthAsync(RedisStreams.DeadLetterStream("test.retry", group)));
+    }
+
+    [Fact]
+    public async Task A_poison_message_is_dead_lettered_with_its_reason_after_N_attempts_and_replay_delivers_it()
+    {
+        _probe.Fail = (_, _) => true;
+        var group = Group();
+        var host = await StartConsumerAsync<PoisonEvent>(group, new() { ["EventBus:MaxAttempts"] = "3" });
+        var sent = new PoisonEvent("cart-13", 13);
+
+        await PublishAsync(host, sent);
+
+        var deadLetters = host.Services.GetRequiredService<RedisDeadLetters>();
+        await Eventually.TrueAsync(async () => (await deadLetters.ListAsync("test.poison")).Count == 1, "the message to be dead-lettered");
+        var letter = (await deadLetters.ListAsync("test.poison")).Single();
+        Assert.Equal(sent.Id.ToString(), letter.Event!.Id);
+        Assert.Equal(3, letter.Attempts);
+        Assert.Contains("handler failure on attempt 3", letter.Reason);
+        Assert.Equal(0, await PendingAsync("test.poison", group));
+        Assert.Empty(_probe.Handled);
+
+        _probe.Fail = (_, _) => false; // the bug is fixed
+        var result = await deadLetters.ReplayAsync("test.poison", CancellationToken.None);
+
+        Assert.Equal(new ReplayResult(1, 0), result);
+        Assert.Equal(sent, _probe.Handled.Single().Event);
+        Assert.Empty(await deadLetters.ListAsync("test.poison"));
+    }
+
+    [Fact]
+    public async Task An_entry_left_pending_by_a_dead_consumer_is_reclaimed_by_a_live_one_with_exactly_one_effect()
+    {
+        var group = Group();
+        var stream = RedisStreams.Stream("test.reclaim");
+        var db = _redis.GetDatabase();
+        var sent = new ReclaimedEvent("cart-77", 77);
+        await db.StreamCreateConsumerGroupAsync(stream, group, StreamPosition.Beginning, createStream: true);
+        await db.StreamAddAsync(stream, RedisStreams.EventField, CloudEvent.Create(sent, "tests").ToJson());
+
+        // A consumer reads the entry and dies before acknowledging it: the entry stays pending with it.
+        var read = await db.StreamReadGroupAsync(stream, group, "consumer-that-crashed", StreamPosition.NewMessages, 10);
+        Assert.Single(read);
+        Assert.Equal(1, await PendingAsync("test.reclaim", group));
+
+        await StartConsumerAsync<ReclaimedEvent>(group, new() { ["EventBus:ClaimIdleTime"] = "00:00:00.300" });
+
+        await Eventually.TrueAsync(() => _probe.Handled.Count == 1, "a live consumer to reclaim and handle the entry");
+        await Eventually.TrueAsync(async () => await PendingAsync("test.reclaim", group) == 0, "the reclaimed entry to be acknowledged");
+        Assert.Equal(sent, _probe.Handled.Single().Event);
+        Assert.Equal(1, _probe.Attempts[sent.Id]);
+    }
+
+    [Fact]
+    public async Task Trimming_removes_only_what_every_group_has_acknowledged()
+    {
+        var db = _redis.GetDatabase();
+        var stream = RedisStreams.Stream("test.trim");
+        var (fast, slow) = (Group(), Group());
+        var host = await StartConsumerAsync<TrimmedEvent>(fast);
+        await db.StreamCreateConsumerGroupAsync(stream, slow, StreamPosition.Beginning, createStream: true);
+        for (var i = 0; i < 20; i++)
+        {
+            await PublishAsync(host, new TrimmedEvent("trim", i));
+        }
+
+        await Eventually.TrueAsync(() => _probe.Handled.Count == 20, "the fast group to handle everything");
+        await Eventually.TrueAsync(async () => await PendingAsync("test.trim", fast) == 0, "the fast group to acknowledge everything");
+        var trimmer = host.Services.GetServices<IHostedService>().OfType<RedisStreamTrimmer>().Single();
+
+        // The slow group has not read anything yet: nothing may go.
+        Assert.Equal(0, await trimmer.TrimAsync(db, "test.trim"));
+        Assert.Equal(20, await db.StreamLengthAsync(stream));
+
+        // The slow group reads 15 and acknowledges 10: only those 10 may go.
+        var entries = await db.StreamReadGroupAsync(stream, slow, "slow-consumer", StreamPosition.NewMessages, 15);
+        await db.StreamAcknowledgeAsync(stream, slow, [.. entries.Take(10).Select(e => e.Id)]);
+
+        Assert.Equal(10, await trimmer.TrimAsync(db, "test.trim"));
+        Assert.Equal(10, await db.StreamLengthAsync(stream));
+        Assert.Equal(entries[10].Id, (await db.StreamRangeAsync(stream, count: 1)).Single().Id);
+    }
+
+    [Fact]
+    public async Task The_consumer_span_continues_the_producer_trace()
+    {
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is EventBusTelemetry.Name or "tests",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var source = new ActivitySource("tests");
+        var host = await StartConsumerAsync<TracedEvent>(Group());
+
+        ActivityTraceId producerTrace;
+        using (var request = source.StartActivity("checkout request"))
+        {
+            producerTrace = request!.TraceId;
+            await PublishAsync(host, new TracedEvent("cart-5", 5));
+        }
+
+        await Eventually.TrueAsync(() => _probe.Handled.Count == 1, "the event to be handled");
+        Assert.Equal(producerTrace, _probe.Handled.Single().TraceId);
+    }
+}
