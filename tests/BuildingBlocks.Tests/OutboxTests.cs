@@ -251,6 +251,36 @@ public sealed class OutboxTests(LocalServers servers) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Published_rows_older_than_the_retention_are_pruned_and_unpublished_ones_never()
+    {
+        var host = await StartServiceAsync<PrunedEvent>(consume: false, relay: false);
+        await AddOrdersAsync(host, 5, i => new PrunedEvent("carol", i));
+        await using (var db = NewContext())
+        {
+            // One row that cannot be published yet (its aggregate is held back by nothing: it is just new).
+            db.Set<OutboxMessage>().Add(new OutboxMessage
+            {
+                EventId = Guid.CreateVersion7(), Topic = "test.outbox-prune", CloudEvent = "{}", CreatedAt = DateTimeOffset.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var relay = ActivatorUtilities.CreateInstance<OutboxRelay<ShopContext>>(host.Services,
+            Microsoft.Extensions.Options.Options.Create(new EventBusOptions { ServiceName = "pruning", OutboxRetention = TimeSpan.Zero }));
+        await relay.RunRoundAsync(CancellationToken.None);
+
+        await using var check = NewContext();
+        // The five valid events were published and pruned; the unreadable one failed, stays, and says why.
+        var left = await check.Set<OutboxMessage>().SingleAsync();
+        Assert.Null(left.PublishedAt);
+        Assert.Equal(1, left.Attempts);
+        Assert.NotNull(left.LastError);
+        var stream = await ConnectionMultiplexer.Connect(servers.RedisConnectionString).GetDatabase()
+            .StreamLengthAsync(RedisStreams.Stream("test.outbox-prune"));
+        Assert.Equal(5, stream);
+    }
+
+    [Fact]
     public async Task A_redelivered_event_is_recognised_by_the_inbox()
     {
         await using var db = NewContext();

@@ -3,6 +3,7 @@ using BuildingBlocks.EventBus;
 using BuildingBlocks.Redis;
 using BuildingBlocks.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 
@@ -175,6 +176,30 @@ public sealed class RedisStreamsEventBusTests(LocalServers servers) : IAsyncLife
         Assert.Equal(10, await trimmer.TrimAsync(db, "test.trim"));
         Assert.Equal(10, await db.StreamLengthAsync(stream));
         Assert.Equal(entries[10].Id, (await db.StreamRangeAsync(stream, count: 1)).Single().Id);
+    }
+
+    [Fact]
+    public async Task Published_delivered_retried_and_dead_lettered_messages_are_counted()
+    {
+        _probe.Fail = (e, attempt) => e.Number == 2 || (e.Number == 1 && attempt == 1);
+        var host = await StartConsumerAsync<MeteredEvent>(Group(), new() { ["EventBus:MaxAttempts"] = "2" });
+        var meterFactory = host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var published = new MetricCollector<long>(meterFactory, EventBusTelemetry.Name, "eventbus.messages.published");
+        using var delivered = new MetricCollector<long>(meterFactory, EventBusTelemetry.Name, "eventbus.messages.delivered");
+        using var retried = new MetricCollector<long>(meterFactory, EventBusTelemetry.Name, "eventbus.messages.retried");
+        using var deadLettered = new MetricCollector<long>(meterFactory, EventBusTelemetry.Name, "eventbus.messages.dead_lettered");
+
+        for (var i = 0; i < 3; i++)
+        {
+            await PublishAsync(host, new MeteredEvent("metered", i));
+        }
+
+        // 0 succeeds, 1 succeeds on its second attempt, 2 fails twice and is dead-lettered.
+        await Eventually.TrueAsync(() => deadLettered.GetMeasurementSnapshot().Count == 1 && _probe.Handled.Count == 2, "all three outcomes");
+        Assert.Equal(3, published.GetMeasurementSnapshot().EvaluateAsCounter());
+        Assert.Equal(2, delivered.GetMeasurementSnapshot().EvaluateAsCounter());
+        Assert.Equal(2, retried.GetMeasurementSnapshot().EvaluateAsCounter());
+        Assert.All(published.GetMeasurementSnapshot(), m => Assert.Equal("test.metrics", m.Tags["topic"]));
     }
 
     [Fact]

@@ -74,9 +74,10 @@ public sealed class OutboxRelay<TContext>(
             var deadline = clock.GetUtcNow() + _options.OutboxLease / 2;
             while (clock.GetUtcNow() < deadline)
             {
-                var (published, remaining) = await PublishBatchAsync(cancellationToken);
+                var (published, failed, remaining) = await PublishBatchAsync(cancellationToken);
                 total += published;
-                if (published == 0 || remaining == 0)
+                // After a failure, wait for the next round rather than retry at once.
+                if (published == 0 || failed > 0 || remaining == 0)
                 {
                     break;
                 }
@@ -96,7 +97,7 @@ public sealed class OutboxRelay<TContext>(
         return total;
     }
 
-    private async Task<(int Published, int Remaining)> PublishBatchAsync(CancellationToken cancellationToken)
+    private async Task<(int Published, int Failed, int Remaining)> PublishBatchAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
@@ -154,7 +155,7 @@ public sealed class OutboxRelay<TContext>(
         var oldest = await outbox.Where(m => m.PublishedAt == null).MinAsync(m => (DateTimeOffset?)m.CreatedAt, cancellationToken);
         metrics.OutboxState(backlog, oldest is { } created ? clock.GetUtcNow() - created : TimeSpan.Zero);
 
-        return (published.Count, backlog);
+        return (published.Count, failures.Count, backlog);
     }
 
     private async Task PruneAsync(CancellationToken cancellationToken)

@@ -49,3 +49,5 @@ public sealed class ProbeHandler<TEvent>(HandlerProbe probe) : IIntegrationEvent
 [EventTopic("test.outbox-crash")] public sealed record CrashEvent(string Aggregate, int Number) : TestEvent(Aggregate, Number);
 [EventTopic("test.outbox-replicas")] public sealed record ReplicaEvent(string Aggregate, int Number) : TestEvent(Aggregate, Number);
 [EventTopic("test.outbox-outage")] public sealed record OutageEvent(string Aggregate, int Number) : TestEvent(Aggregate, Number);
+[EventTopic("test.outbox-prune")] public sealed record PrunedEvent(string Aggregate, int Number) : TestEvent(Aggregate, Number);
+[EventTopic("test.metrics")] public sealed record MeteredEvent(string Aggregate, int Number) : TestEvent(Aggregate, Number);
