@@ -2,6 +2,7 @@ using BuildingBlocks.Locking;
 using BuildingBlocks.Redis;
 using BuildingBlocks.StateStore;
 using BuildingBlocks.Tests.Infrastructure;
+using TestSupport;
 using StackExchange.Redis;
 
 namespace BuildingBlocks.Tests;

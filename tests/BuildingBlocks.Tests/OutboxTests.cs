@@ -3,6 +3,7 @@ using BuildingBlocks.Inbox;
 using BuildingBlocks.Outbox;
 using BuildingBlocks.Redis;
 using BuildingBlocks.Tests.Infrastructure;
+using TestSupport;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

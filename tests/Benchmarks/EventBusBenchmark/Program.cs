@@ -9,6 +9,7 @@ using BuildingBlocks.EventBus;
 using BuildingBlocks.Outbox;
 using BuildingBlocks.Tests;
 using BuildingBlocks.Tests.Infrastructure;
+using TestSupport;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,3 +1,4 @@
+using BuildingBlocks;
 using BuildingBlocks.EventBus;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -5,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
-namespace BuildingBlocks.Tests.Infrastructure;
+namespace TestSupport;
 
 /// <summary>A service host with the building blocks in native mode against the test Redis.</summary>
 public static class BusHost

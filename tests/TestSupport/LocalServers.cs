@@ -1,10 +1,11 @@
 using System.Diagnostics;
+using Xunit;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 using StackExchange.Redis;
 
-namespace BuildingBlocks.Tests.Infrastructure;
+namespace TestSupport;
 
 /// <summary>
 /// Real Redis and PostgreSQL for the building-block tests: Debian's redis-server and PostgreSQL
@@ -156,8 +157,3 @@ public sealed class LocalServers : IAsyncLifetime
             .First();
 }
 
-[CollectionDefinition(Name)]
-public sealed class LocalServersCollection : ICollectionFixture<LocalServers>
-{
-    public const string Name = "local-servers";
-}
