@@ -1,3 +1,4 @@
+using BuildingBlocks.Data;
 using Catalog.Api.Data;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -36,6 +37,6 @@ public static class CatalogServiceExtensions
         builder.Services.AddHybridCache();
 
         builder.Services.AddValidation();
-        builder.Services.AddHostedService<CatalogDatabaseInitializer>();
+        builder.Services.AddDatabaseMigrator<CatalogContext>(CatalogSeed.SeedIfEmptyAsync);
     }
 }

@@ -1,5 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using BuildingBlocks.Data;
 using Catalog.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,11 +27,13 @@ public class CatalogMigrationTests(PlatformFixture platform)
         server.Database = databaseName;
         var services = new ServiceCollection()
             .AddDbContext<CatalogContext>(options => options.UseNpgsql(server.ConnectionString))
+            .AddLogging()
             .BuildServiceProvider();
 
         const int replicas = 6;
         await Task.WhenAll(Enumerable.Range(0, replicas).Select(_ => Task.Run(() =>
-            new CatalogDatabaseInitializer(services, NullLogger<CatalogDatabaseInitializer>.Instance).StartAsync(CancellationToken.None))));
+            new DatabaseMigrator<CatalogContext>(services, NullLogger<DatabaseMigrator<CatalogContext>>.Instance, CatalogSeed.SeedIfEmptyAsync)
+                .StartAsync(CancellationToken.None))));
 
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CatalogContext>();

@@ -1,0 +1,27 @@
+using BuildingBlocks;
+using BuildingBlocks.Data;
+using Inventory.Functions;
+using Inventory.Stock;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class InventoryServiceExtensions
+{
+    public const string DatabaseName = "inventorydb";
+    public const string RedisName = "redis";
+
+    /// <summary>Inventory's services, the same on the Functions host and on the plain host.</summary>
+    public static void AddInventoryServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDbContext<InventoryContext>(DatabaseName);
+        builder.AddRedisClient(RedisName);
+        builder.AddBuildingBlocks().AddOutbox<InventoryContext>();
+
+        builder.Services.AddOptions<InventoryOptions>().BindConfiguration(InventoryOptions.SectionName);
+        builder.Services.AddScoped<StockReservations>();
+        builder.Services.AddScoped<InventoryFunctions>();
+        builder.Services.AddScoped<ReservationSweeper>();
+        builder.Services.AddDatabaseMigrator<InventoryContext>();
+    }
+}

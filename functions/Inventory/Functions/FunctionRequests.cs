@@ -1,0 +1,30 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Inventory.Functions;
+
+/// <summary>Reads JSON bodies of HTTP triggers into 400 ProblemDetails naming the field, never a 500.</summary>
+internal static class FunctionRequests
+{
+    public static async Task<(T? Value, IActionResult? Problem)> ReadAsync<T>(HttpRequest request) where T : class
+    {
+        try
+        {
+            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, JsonSerializerOptions.Web, request.HttpContext.RequestAborted);
+            return value is null ? (null, Invalid("body", "A JSON body is required.")) : (value, null);
+        }
+        catch (JsonException ex)
+        {
+            var field = ex.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
+            return (null, Invalid(field, "The value is missing or not valid for its type."));
+        }
+    }
+
+    public static IActionResult Invalid(string field, string message) =>
+        new BadRequestObjectResult(new ValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+        {
+            Status = StatusCodes.Status400BadRequest,
+        })
+        { ContentTypes = { "application/problem+json" } };
+}

@@ -1,0 +1,89 @@
+using System.ComponentModel.DataAnnotations;
+using Inventory.Stock;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Inventory.Functions;
+
+/// <summary>
+/// Inventory's HTTP triggers: thin, they parse and call <see cref="StockReservations"/>. Stock levels
+/// are for administrators (through the gateway); reservations are for the order workflow.
+/// </summary>
+public sealed class InventoryFunctions(StockReservations reservations)
+{
+    public sealed record SetOnHandRequest([property: Range(0, 10_000_000)] int OnHand);
+
+    public sealed record ReserveRequest(Guid OrderId, ReservationLine[] Lines);
+
+    [Function("GetStock")]
+    public async Task<IActionResult> GetStock(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "inventory/{productId:int}")] HttpRequest request, int productId)
+    {
+        var level = await reservations.GetAsync(productId, request.HttpContext.RequestAborted);
+        return level is null ? Problem(StatusCodes.Status404NotFound, $"No stock is recorded for product {productId}.") : new OkObjectResult(level);
+    }
+
+    [Function("SetStock")]
+    public async Task<IActionResult> SetStock(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "inventory/{productId:int}")] HttpRequest request, int productId)
+    {
+        var body = await FunctionRequests.ReadAsync<SetOnHandRequest>(request);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+
+        if (body.Value!.OnHand < 0)
+        {
+            return FunctionRequests.Invalid("onHand", "onHand must not be negative.");
+        }
+
+        var level = await reservations.SetOnHandAsync(productId, body.Value.OnHand, request.HttpContext.RequestAborted);
+        return level is null
+            ? Problem(StatusCodes.Status409Conflict, "More units than that are reserved for open orders.")
+            : new OkObjectResult(level);
+    }
+
+    [Function("ReserveStock")]
+    public async Task<IActionResult> Reserve(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "inventory/reservations")] HttpRequest request)
+    {
+        var body = await FunctionRequests.ReadAsync<ReserveRequest>(request);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+
+        var reserve = body.Value!;
+        if (reserve.OrderId == Guid.Empty)
+        {
+            return FunctionRequests.Invalid("orderId", "orderId is required.");
+        }
+
+        if (reserve.Lines is not { Length: > 0 } || reserve.Lines.Any(l => l.Quantity <= 0 || l.ProductId <= 0))
+        {
+            return FunctionRequests.Invalid("lines", "At least one line, each with a productId and a quantity of at least 1.");
+        }
+
+        var outcome = await reservations.ReserveAsync(reserve.OrderId, reserve.Lines, request.HttpContext.RequestAborted);
+        return outcome.Result switch
+        {
+            ReserveResult.Reserved => new OkObjectResult(outcome),
+            _ => new ConflictObjectResult(outcome),
+        };
+    }
+
+    [Function("CommitReservation")]
+    public async Task<IActionResult> Commit(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "inventory/reservations/{orderId:guid}/commit")] HttpRequest request, Guid orderId) =>
+        new OkObjectResult(new { orderId, committedLines = await reservations.CommitAsync(orderId, request.HttpContext.RequestAborted) });
+
+    [Function("ReleaseReservation")]
+    public async Task<IActionResult> Release(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "inventory/reservations/{orderId:guid}/release")] HttpRequest request, Guid orderId) =>
+        new OkObjectResult(new { orderId, releasedLines = await reservations.ReleaseAsync(orderId, request.HttpContext.RequestAborted) });
+
+    private static ObjectResult Problem(int status, string detail) =>
+        new(new ProblemDetails { Status = status, Detail = detail }) { StatusCode = status, ContentTypes = { "application/problem+json" } };
+}

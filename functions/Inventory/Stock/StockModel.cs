@@ -1,0 +1,40 @@
+using BuildingBlocks.EventBus;
+
+namespace Inventory.Stock;
+
+/// <summary>Stock of one product: units on hand, and how many of them are reserved for open orders.</summary>
+public sealed class StockItem
+{
+    public int ProductId { get; set; }
+    public int OnHand { get; set; }
+    public int Reserved { get; set; }
+}
+
+public enum ReservationStatus
+{
+    Reserved,
+    Committed,
+    Released,
+}
+
+/// <summary>Units of one product held for one order until the order is confirmed or cancelled, or the hold expires.</summary>
+public sealed class Reservation
+{
+    public Guid OrderId { get; set; }
+    public int ProductId { get; set; }
+    public int Quantity { get; set; }
+    public ReservationStatus Status { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+}
+
+/// <summary>One product and quantity an order asks for.</summary>
+public sealed record ReservationLine(int ProductId, int Quantity);
+
+/// <summary>An order's hold expired before it was confirmed: the stock is back, the order must be cancelled.</summary>
+[EventTopic("inventory.reservation-expired")]
+public sealed record ReservationExpired(Guid OrderId) : IntegrationEvent;
+
+/// <summary>Stock of a product changed (catalog shows availability from it).</summary>
+[EventTopic("inventory.stock-changed")]
+public sealed record StockChanged(int ProductId, int Available) : IntegrationEvent;

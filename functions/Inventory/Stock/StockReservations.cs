@@ -1,0 +1,214 @@
+using BuildingBlocks.Outbox;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Inventory.Stock;
+
+/// <summary>How a reserve request ended.</summary>
+public enum ReserveResult
+{
+    /// <summary>Every line is held for the order (now, or by an earlier identical request).</summary>
+    Reserved,
+
+    /// <summary>At least one line could not be held; nothing is held for the order.</summary>
+    OutOfStock,
+
+    /// <summary>The order's reservation was already released or committed: it cannot be reserved again.</summary>
+    Closed,
+}
+
+public sealed record ReserveOutcome(ReserveResult Result, int? UnavailableProductId = null);
+
+/// <summary>Stock levels as the API shows them.</summary>
+public sealed record StockLevel(int ProductId, int OnHand, int Reserved, int Available);
+
+public sealed class InventoryOptions
+{
+    public const string SectionName = "Inventory";
+
+    /// <summary>How long an order may hold stock before it is confirmed.</summary>
+    public TimeSpan ReservationTtl { get; set; } = TimeSpan.FromMinutes(15);
+}
+
+/// <summary>
+/// Reservations of stock for orders. Available stock can never go negative: a line is held by one
+/// conditional UPDATE (<c>on_hand - reserved &gt;= quantity</c>) that PostgreSQL re-checks on the locked
+/// row, all lines of an order in one transaction (all or none, in product order so that two orders
+/// never deadlock), and a CHECK constraint refuses anything else. Every operation is idempotent per
+/// order, so the saga can retry any step.
+/// </summary>
+public sealed class StockReservations(
+    InventoryContext db,
+    IntegrationEventOutbox<InventoryContext> outbox,
+    IOptions<InventoryOptions> options,
+    TimeProvider clock)
+{
+    public async Task<StockLevel?> GetAsync(int productId, CancellationToken cancellationToken) =>
+        await db.Stock.AsNoTracking().Where(s => s.ProductId == productId)
+            .Select(s => new StockLevel(s.ProductId, s.OnHand, s.Reserved, s.OnHand - s.Reserved))
+            .SingleOrDefaultAsync(cancellationToken);
+
+    /// <summary>Sets the units on hand; null when fewer than are already reserved (they would be oversold).</summary>
+    public Task<StockLevel?> SetOnHandAsync(int productId, int onHand, CancellationToken cancellationToken) =>
+        InTransactionAsync(async token =>
+        {
+            var updated = await db.Database.SqlQuery<StockLevel>($"""
+                INSERT INTO stock (product_id, on_hand, reserved) VALUES ({productId}, {onHand}, 0)
+                ON CONFLICT (product_id) DO UPDATE SET on_hand = EXCLUDED.on_hand WHERE stock.reserved <= EXCLUDED.on_hand
+                RETURNING product_id AS "ProductId", on_hand AS "OnHand", reserved AS "Reserved", on_hand - reserved AS "Available"
+                """).ToListAsync(token);
+            if (updated.Count == 0)
+            {
+                return null;
+            }
+
+            outbox.Add(new StockChanged(productId, updated[0].Available), productId.ToString());
+            await db.SaveChangesAsync(token);
+            return updated[0];
+        }, cancellationToken);
+
+    public async Task<ReserveOutcome> ReserveAsync(Guid orderId, IReadOnlyCollection<ReservationLine> lines, CancellationToken cancellationToken)
+    {
+        // The same product twice in one order is one hold of the total.
+        var merged = lines.GroupBy(l => l.ProductId)
+            .Select(g => new ReservationLine(g.Key, g.Sum(l => l.Quantity)))
+            .OrderBy(l => l.ProductId)
+            .ToArray();
+        if (merged.Length == 0 || merged.Any(l => l.Quantity <= 0))
+        {
+            throw new ArgumentException("An order reserves at least one line, each of a positive quantity.", nameof(lines));
+        }
+
+        try
+        {
+            return await InTransactionAsync(async token =>
+            {
+                if (await ExistingOutcomeAsync(orderId, token) is { } existing)
+                {
+                    return existing;
+                }
+
+                var now = clock.GetUtcNow();
+                var expiresAt = now + options.Value.ReservationTtl;
+                foreach (var line in merged)
+                {
+                    var held = await db.Stock
+                        .Where(s => s.ProductId == line.ProductId && s.OnHand - s.Reserved >= line.Quantity)
+                        .ExecuteUpdateAsync(set => set.SetProperty(s => s.Reserved, s => s.Reserved + line.Quantity), token);
+                    if (held == 0)
+                    {
+                        // Undo the lines already held: nothing of this order stays reserved.
+                        await db.Database.CurrentTransaction!.RollbackAsync(token);
+                        db.ChangeTracker.Clear();
+                        return new ReserveOutcome(ReserveResult.OutOfStock, line.ProductId);
+                    }
+
+                    db.Reservations.Add(new Reservation
+                    {
+                        OrderId = orderId,
+                        ProductId = line.ProductId,
+                        Quantity = line.Quantity,
+                        Status = ReservationStatus.Reserved,
+                        CreatedAt = now,
+                        ExpiresAt = expiresAt,
+                    });
+                }
+
+                await db.SaveChangesAsync(token);
+                return new ReserveOutcome(ReserveResult.Reserved);
+            }, cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            // The same order reserved concurrently and won: this attempt rolled back, report the winner's outcome.
+            db.ChangeTracker.Clear();
+            return await ExistingOutcomeAsync(orderId, cancellationToken) ?? new ReserveOutcome(ReserveResult.Reserved);
+        }
+    }
+
+    /// <summary>The order is confirmed: its held units leave the stock for good.</summary>
+    /// <returns>The number of lines committed by this call (0 when already committed, released or never reserved).</returns>
+    public Task<int> CommitAsync(Guid orderId, CancellationToken cancellationToken) =>
+        CloseAsync(orderId, ReservationStatus.Committed, expired: false, cancellationToken);
+
+    /// <summary>The order is cancelled: its held units become available again.</summary>
+    /// <returns>The number of lines released by this call.</returns>
+    public Task<int> ReleaseAsync(Guid orderId, CancellationToken cancellationToken) =>
+        CloseAsync(orderId, ReservationStatus.Released, expired: false, cancellationToken);
+
+    /// <summary>Releases the holds of orders whose reservation expired, and tells the saga (ReservationExpired).</summary>
+    /// <returns>The orders released.</returns>
+    public async Task<IReadOnlyList<Guid>> ReleaseExpiredAsync(int maxOrders, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var expired = await db.Reservations.AsNoTracking()
+            .Where(r => r.Status == ReservationStatus.Reserved && r.ExpiresAt <= now)
+            .Select(r => r.OrderId).Distinct().Take(maxOrders)
+            .ToListAsync(cancellationToken);
+
+        var released = new List<Guid>();
+        foreach (var orderId in expired)
+        {
+            // A commit may have won the race since the scan: then there is nothing to release.
+            if (await CloseAsync(orderId, ReservationStatus.Released, expired: true, cancellationToken) > 0)
+            {
+                released.Add(orderId);
+            }
+        }
+
+        return released;
+    }
+
+    private Task<int> CloseAsync(Guid orderId, ReservationStatus to, bool expired, CancellationToken cancellationToken) =>
+        InTransactionAsync(async token =>
+        {
+            var status = to.ToString();
+            // Only lines still Reserved move, so repeating a commit or release changes nothing.
+            var lines = await db.Database.SqlQuery<ReservationLine>($"""
+                UPDATE reservations SET status = {status}
+                WHERE order_id = {orderId} AND status = 'Reserved'
+                RETURNING product_id AS "ProductId", quantity AS "Quantity"
+                """).ToListAsync(token);
+
+            foreach (var line in lines.OrderBy(l => l.ProductId))
+            {
+                var onHandChange = to == ReservationStatus.Committed ? line.Quantity : 0;
+                await db.Stock.Where(s => s.ProductId == line.ProductId).ExecuteUpdateAsync(set => set
+                    .SetProperty(s => s.Reserved, s => s.Reserved - line.Quantity)
+                    .SetProperty(s => s.OnHand, s => s.OnHand - onHandChange), token);
+            }
+
+            if (expired && lines.Count > 0)
+            {
+                outbox.Add(new ReservationExpired(orderId), orderId.ToString());
+                await db.SaveChangesAsync(token);
+            }
+
+            return lines.Count;
+        }, cancellationToken);
+
+    private async Task<ReserveOutcome?> ExistingOutcomeAsync(Guid orderId, CancellationToken cancellationToken)
+    {
+        var statuses = await db.Reservations.AsNoTracking().Where(r => r.OrderId == orderId)
+            .Select(r => r.Status).Distinct().ToListAsync(cancellationToken);
+        return statuses.Count == 0 ? null
+            : statuses.All(s => s == ReservationStatus.Reserved) ? new ReserveOutcome(ReserveResult.Reserved)
+            : new ReserveOutcome(ReserveResult.Closed);
+    }
+
+    /// <summary>Runs in one transaction, retried as a whole on transient failures (the execution strategy's rule).</summary>
+    private Task<T> InTransactionAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(token);
+            var result = await work(token);
+            if (db.Database.CurrentTransaction is not null) // the work may have rolled back on purpose
+            {
+                await transaction.CommitAsync(token);
+            }
+
+            return result;
+        }, cancellationToken);
+}

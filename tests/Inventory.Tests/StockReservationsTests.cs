@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using Inventory.Stock;
+using Microsoft.EntityFrameworkCore;
+
+namespace Inventory.Tests;
+
+/// <summary>Stock reservations on a real PostgreSQL: no oversell, all or none, idempotent, expiring.</summary>
+public sealed class StockReservationsTests(InventoryFixture inventory) : IClassFixture<InventoryFixture>
+{
+    private static ReservationLine[] One(int productId, int quantity = 1) => [new(productId, quantity)];
+
+    [Fact]
+    public async Task Two_hundred_concurrent_orders_for_fifty_units_reserve_exactly_fifty_and_never_go_negative()
+    {
+        var product = await inventory.NewProductAsync(onHand: 50);
+        var lowest = int.MaxValue;
+        using var stop = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            await using var db = inventory.NewContext();
+            while (!stop.IsCancellationRequested)
+            {
+                var available = await db.Stock.Where(s => s.ProductId == product).Select(s => s.OnHand - s.Reserved).SingleAsync();
+                lowest = Math.Min(lowest, available);
+            }
+        });
+
+        var outcomes = new ConcurrentBag<ReserveOutcome>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 200), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (_, _) =>
+            outcomes.Add(await inventory.WithReservationsAsync(r => r.ReserveAsync(Guid.NewGuid(), One(product), default))));
+        await stop.CancelAsync();
+        await sampler;
+
+        Assert.Equal(50, outcomes.Count(o => o.Result == ReserveResult.Reserved));
+        Assert.Equal(150, outcomes.Count(o => o.Result == ReserveResult.OutOfStock && o.UnavailableProductId == product));
+        Assert.Equal(new StockLevel(product, 50, 50, 0), await inventory.LevelAsync(product));
+        Assert.True(lowest >= 0, $"available stock was seen at {lowest}");
+    }
+
+    [Fact]
+    public async Task An_order_is_reserved_whole_or_not_at_all()
+    {
+        var plenty = await inventory.NewProductAsync(onHand: 10);
+        var scarce = await inventory.NewProductAsync(onHand: 1);
+        var order = Guid.NewGuid();
+
+        var outcome = await inventory.WithReservationsAsync(r =>
+            r.ReserveAsync(order, [new(plenty, 2), new(scarce, 2)], default));
+
+        Assert.Equal(new ReserveOutcome(ReserveResult.OutOfStock, scarce), outcome);
+        Assert.Equal(0, (await inventory.LevelAsync(plenty)).Reserved);
+        Assert.Equal(0, (await inventory.LevelAsync(scarce)).Reserved);
+        await using var db = inventory.NewContext();
+        Assert.False(await db.Reservations.AnyAsync(r => r.OrderId == order));
+    }
+
+    [Fact]
+    public async Task Reserving_the_same_order_again_or_concurrently_holds_its_stock_once()
+    {
+        var product = await inventory.NewProductAsync(onHand: 10);
+        var order = Guid.NewGuid();
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ =>
+            inventory.WithReservationsAsync(r => r.ReserveAsync(order, One(product, 3), default))));
+        var again = await inventory.WithReservationsAsync(r => r.ReserveAsync(order, One(product, 3), default));
+
+        Assert.All(outcomes.Append(again), o => Assert.Equal(ReserveResult.Reserved, o.Result));
+        Assert.Equal(new StockLevel(product, 10, 3, 7), await inventory.LevelAsync(product));
+    }
+
+    [Fact]
+    public async Task Commit_takes_the_units_out_of_stock_and_release_gives_them_back_each_once()
+    {
+        var product = await inventory.NewProductAsync(onHand: 10);
+        var (kept, cancelled) = (Guid.NewGuid(), Guid.NewGuid());
+        await inventory.WithReservationsAsync(r => r.ReserveAsync(kept, One(product, 4), default));
+        await inventory.WithReservationsAsync(r => r.ReserveAsync(cancelled, One(product, 2), default));
+
+        Assert.Equal(1, await inventory.WithReservationsAsync(r => r.CommitAsync(kept, default)));
+        Assert.Equal(1, await inventory.WithReservationsAsync(r => r.ReleaseAsync(cancelled, default)));
+        Assert.Equal(0, await inventory.WithReservationsAsync(r => r.CommitAsync(kept, default)));
+        Assert.Equal(0, await inventory.WithReservationsAsync(r => r.ReleaseAsync(cancelled, default)));
+        Assert.Equal(0, await inventory.WithReservationsAsync(r => r.ReleaseAsync(kept, default)));
+
+        Assert.Equal(new StockLevel(product, 6, 0, 6), await inventory.LevelAsync(product));
+        // A closed order cannot hold stock again.
+        Assert.Equal(ReserveResult.Closed, (await inventory.WithReservationsAsync(r => r.ReserveAsync(cancelled, One(product), default))).Result);
+    }
+
+    [Fact]
+    public async Task An_expired_reservation_is_released_and_reported_but_a_committed_one_is_not()
+    {
+        var product = await inventory.NewProductAsync(onHand: 5);
+        var (abandoned, confirmed) = (Guid.NewGuid(), Guid.NewGuid());
+        var ttl = TimeSpan.FromMilliseconds(200);
+        await inventory.WithReservationsAsync(r => r.ReserveAsync(abandoned, One(product, 2), default), ttl);
+        await inventory.WithReservationsAsync(r => r.ReserveAsync(confirmed, One(product, 1), default), ttl);
+        await inventory.WithReservationsAsync(r => r.CommitAsync(confirmed, default));
+
+        IReadOnlyList<Guid> released = [];
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!released.Contains(abandoned) && DateTime.UtcNow < deadline)
+        {
+            released = await inventory.WithReservationsAsync(r => r.ReleaseExpiredAsync(100, default));
+        }
+
+        Assert.Contains(abandoned, released);
+        Assert.DoesNotContain(confirmed, released);
+        Assert.Equal(new StockLevel(product, 4, 0, 4), await inventory.LevelAsync(product));
+        var expired = await inventory.OutboxAsync("inventory.reservation-expired");
+        Assert.Single(expired, m => m.PartitionKey == abandoned.ToString());
+        Assert.DoesNotContain(abandoned, await inventory.WithReservationsAsync(r => r.ReleaseExpiredAsync(100, default)));
+    }
+
+    [Fact]
+    public async Task On_hand_cannot_be_set_below_what_is_reserved()
+    {
+        var product = await inventory.NewProductAsync(onHand: 10);
+        await inventory.WithReservationsAsync(r => r.ReserveAsync(Guid.NewGuid(), One(product, 6), default));
+
+        Assert.Null(await inventory.WithReservationsAsync(r => r.SetOnHandAsync(product, 5, default)));
+        Assert.Equal(new StockLevel(product, 6, 6, 0), await inventory.WithReservationsAsync(r => r.SetOnHandAsync(product, 6, default)));
+        Assert.Equal(2, (await inventory.OutboxAsync("inventory.stock-changed")).Count(m => m.PartitionKey == product.ToString()));
+    }
+}
