@@ -1,0 +1,27 @@
+using BuildingBlocks;
+using BuildingBlocks.Data;
+using Microsoft.Extensions.DependencyInjection;
+using Payment.Functions;
+using Payment.Payments;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class PaymentServiceExtensions
+{
+    public const string DatabaseName = "paymentdb";
+    public const string RedisName = "redis";
+
+    /// <summary>Payment's services, the same on the Functions host and on the plain host.</summary>
+    public static void AddPaymentServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDbContext<PaymentContext>(DatabaseName);
+        builder.AddRedisClient(RedisName);
+        builder.AddBuildingBlocks().AddOutbox<PaymentContext>();
+
+        builder.Services.AddOptions<PaymentProviderOptions>().BindConfiguration(PaymentProviderOptions.SectionName);
+        builder.Services.AddSingleton<SimulatedPaymentProvider>();
+        builder.Services.AddScoped<PaymentService>();
+        builder.Services.AddScoped<PaymentFunctions>();
+        builder.Services.AddDatabaseMigrator<PaymentContext>();
+    }
+}

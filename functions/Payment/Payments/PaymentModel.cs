@@ -1,0 +1,110 @@
+using BuildingBlocks.Outbox;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace Payment.Payments;
+
+public enum PaymentStatus
+{
+    Authorized,
+    Declined,
+    Captured,
+    Voided,
+    Refunded,
+}
+
+/// <summary>The payment of one order: what the provider authorized, and what became of it.</summary>
+public sealed class OrderPayment
+{
+    public Guid OrderId { get; set; }
+    public decimal Amount { get; set; }
+    public PaymentStatus Status { get; set; }
+    public string? AuthorizationId { get; set; }
+    public string? DeclineReason { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public enum PaymentOperationKind
+{
+    Authorize,
+    Capture,
+    Void,
+    Refund,
+}
+
+/// <summary>A ledger line: one operation sent to the provider, with its idempotency key and what came back.</summary>
+public sealed class PaymentOperation
+{
+    public long Id { get; set; }
+    public Guid OrderId { get; set; }
+    public PaymentOperationKind Kind { get; set; }
+    public required string IdempotencyKey { get; set; }
+    public decimal Amount { get; set; }
+    public required string Outcome { get; set; }
+    public string? ProviderReference { get; set; }
+    public DateTimeOffset At { get; set; }
+}
+
+/// <summary>
+/// What the simulated provider has on its side, by idempotency key: like a card network's, it
+/// answers a repeated request with the first answer instead of charging again. Kept in the payment
+/// database only because the simulation has to live somewhere; the service never reads it.
+/// </summary>
+public sealed class ProviderRecord
+{
+    public required string IdempotencyKey { get; set; }
+    public PaymentOperationKind Kind { get; set; }
+    public required string PaymentToken { get; set; }
+    public decimal Amount { get; set; }
+    public bool Approved { get; set; }
+    public required string Reference { get; set; }
+    public DateTimeOffset At { get; set; }
+}
+
+public sealed class PaymentContext(DbContextOptions<PaymentContext> options) : DbContext(options)
+{
+    public DbSet<OrderPayment> Payments => Set<OrderPayment>();
+    public DbSet<PaymentOperation> Ledger => Set<PaymentOperation>();
+    public DbSet<ProviderRecord> ProviderRecords => Set<ProviderRecord>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<OrderPayment>(payment =>
+        {
+            payment.ToTable("payments");
+            payment.HasKey(p => p.OrderId);
+            payment.Property(p => p.Amount).HasPrecision(12, 2);
+            payment.Property(p => p.Status).HasConversion<string>().HasMaxLength(20);
+            payment.Property(p => p.AuthorizationId).HasMaxLength(100);
+            payment.Property(p => p.DeclineReason).HasMaxLength(200);
+        });
+
+        modelBuilder.Entity<PaymentOperation>(operation =>
+        {
+            operation.ToTable("payment_ledger");
+            operation.Property(o => o.Kind).HasConversion<string>().HasMaxLength(20);
+            operation.Property(o => o.IdempotencyKey).HasMaxLength(200);
+            operation.Property(o => o.Amount).HasPrecision(12, 2);
+            operation.Property(o => o.Outcome).HasMaxLength(200);
+            operation.HasIndex(o => o.OrderId);
+        });
+
+        modelBuilder.Entity<ProviderRecord>(record =>
+        {
+            record.ToTable("simulated_provider_records");
+            record.HasKey(r => r.IdempotencyKey);
+            record.Property(r => r.Kind).HasConversion<string>().HasMaxLength(20);
+            record.Property(r => r.Amount).HasPrecision(12, 2);
+        });
+
+        modelBuilder.AddOutboxAndInbox();
+    }
+}
+
+/// <summary>Lets <c>dotnet ef migrations add</c> build the model without the running app or a database.</summary>
+internal sealed class PaymentContextDesignTimeFactory : IDesignTimeDbContextFactory<PaymentContext>
+{
+    public PaymentContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PaymentContext>().UseNpgsql("Host=design-time-only").Options);
+}
