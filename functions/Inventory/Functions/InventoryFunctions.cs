@@ -74,15 +74,29 @@ public sealed class InventoryFunctions(StockReservations reservations)
         };
     }
 
+    /// <summary>The answer of commit, release and return: where the order's reservation stands afterwards.</summary>
+    public sealed record ReservationState(Guid OrderId, string Status, int ChangedLines);
+
     [Function("CommitReservation")]
     public async Task<IActionResult> Commit(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "inventory/reservations/{orderId:guid}/commit")] HttpRequest request, Guid orderId) =>
-        new OkObjectResult(new { orderId, committedLines = await reservations.CommitAsync(orderId, request.HttpContext.RequestAborted) });
+        await StateAfterAsync(orderId, reservations.CommitAsync(orderId, request.HttpContext.RequestAborted), request);
 
     [Function("ReleaseReservation")]
     public async Task<IActionResult> Release(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "inventory/reservations/{orderId:guid}/release")] HttpRequest request, Guid orderId) =>
-        new OkObjectResult(new { orderId, releasedLines = await reservations.ReleaseAsync(orderId, request.HttpContext.RequestAborted) });
+        await StateAfterAsync(orderId, reservations.ReleaseAsync(orderId, request.HttpContext.RequestAborted), request);
+
+    [Function("ReturnReservation")]
+    public async Task<IActionResult> Return(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "inventory/reservations/{orderId:guid}/return")] HttpRequest request, Guid orderId) =>
+        await StateAfterAsync(orderId, reservations.ReturnAsync(orderId, request.HttpContext.RequestAborted), request);
+
+    private async Task<IActionResult> StateAfterAsync(Guid orderId, Task<int> change, HttpRequest request)
+    {
+        var changed = await change;
+        return new OkObjectResult(new ReservationState(orderId, await reservations.StatusAsync(orderId, request.HttpContext.RequestAborted), changed));
+    }
 
     private static ObjectResult Problem(int status, string detail) =>
         new(new ProblemDetails { Status = status, Detail = detail }) { StatusCode = status, ContentTypes = { "application/problem+json" } };

@@ -10,11 +10,15 @@ public sealed class StockItem
     public int Reserved { get; set; }
 }
 
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ReservationStatus>))]
 public enum ReservationStatus
 {
     Reserved,
     Committed,
     Released,
+
+    /// <summary>Committed, then the order was cancelled before shipping: the units went back on hand.</summary>
+    Returned,
 }
 
 /// <summary>Units of one product held for one order until the order is confirmed or cancelled, or the hold expires.</summary>

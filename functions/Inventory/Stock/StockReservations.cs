@@ -6,6 +6,7 @@ using Npgsql;
 namespace Inventory.Stock;
 
 /// <summary>How a reserve request ended.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ReserveResult>))]
 public enum ReserveResult
 {
     /// <summary>Every line is held for the order (now, or by an earlier identical request).</summary>
@@ -137,6 +138,19 @@ public sealed class StockReservations(
     public Task<int> ReleaseAsync(Guid orderId, CancellationToken cancellationToken) =>
         CloseAsync(orderId, ReservationStatus.Released, expired: false, cancellationToken);
 
+    /// <summary>A confirmed order is cancelled before shipping: its committed units go back on hand.</summary>
+    /// <returns>The number of lines returned by this call.</returns>
+    public Task<int> ReturnAsync(Guid orderId, CancellationToken cancellationToken) =>
+        CloseAsync(orderId, ReservationStatus.Returned, expired: false, cancellationToken);
+
+    /// <summary>Where an order's reservation stands: Reserved, Committed, Released, Returned, or None.</summary>
+    public async Task<string> StatusAsync(Guid orderId, CancellationToken cancellationToken)
+    {
+        var statuses = await db.Reservations.AsNoTracking().Where(r => r.OrderId == orderId)
+            .Select(r => r.Status).Distinct().ToListAsync(cancellationToken);
+        return statuses.Count == 0 ? "None" : statuses.Max().ToString();
+    }
+
     /// <summary>Releases the holds of orders whose reservation expired, and tells the saga (ReservationExpired).</summary>
     /// <returns>The orders released.</returns>
     public async Task<IReadOnlyList<Guid>> ReleaseExpiredAsync(int maxOrders, CancellationToken cancellationToken)
@@ -164,19 +178,25 @@ public sealed class StockReservations(
         InTransactionAsync(async token =>
         {
             var status = to.ToString();
-            // Only lines still Reserved move, so repeating a commit or release changes nothing.
+            // Only lines in the one state this move starts from change, so repeating it changes nothing.
+            var from = (to == ReservationStatus.Returned ? ReservationStatus.Committed : ReservationStatus.Reserved).ToString();
             var lines = await db.Database.SqlQuery<ReservationLine>($"""
                 UPDATE reservations SET status = {status}
-                WHERE order_id = {orderId} AND status = 'Reserved'
+                WHERE order_id = {orderId} AND status = {from}
                 RETURNING product_id AS "ProductId", quantity AS "Quantity"
                 """).ToListAsync(token);
 
             foreach (var line in lines.OrderBy(l => l.ProductId))
             {
-                var onHandChange = to == ReservationStatus.Committed ? line.Quantity : 0;
+                var (reservedChange, onHandChange) = to switch
+                {
+                    ReservationStatus.Committed => (-line.Quantity, -line.Quantity),
+                    ReservationStatus.Returned => (0, line.Quantity),
+                    _ => (-line.Quantity, 0),
+                };
                 await db.Stock.Where(s => s.ProductId == line.ProductId).ExecuteUpdateAsync(set => set
-                    .SetProperty(s => s.Reserved, s => s.Reserved - line.Quantity)
-                    .SetProperty(s => s.OnHand, s => s.OnHand - onHandChange), token);
+                    .SetProperty(s => s.Reserved, s => s.Reserved + reservedChange)
+                    .SetProperty(s => s.OnHand, s => s.OnHand + onHandChange), token);
             }
 
             if (expired && lines.Count > 0)

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore.Design;
 
 namespace Payment.Payments;
 
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<PaymentStatus>))]
 public enum PaymentStatus
 {
     Authorized,
@@ -25,6 +26,7 @@ public sealed class OrderPayment
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<PaymentOperationKind>))]
 public enum PaymentOperationKind
 {
     Authorize,

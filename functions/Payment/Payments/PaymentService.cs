@@ -8,6 +8,7 @@ using Polly.Timeout;
 namespace Payment.Payments;
 
 /// <summary>What the caller learns from an operation.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<PaymentOutcome>))]
 public enum PaymentOutcome
 {
     Authorized,

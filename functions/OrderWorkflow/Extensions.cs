@@ -1,0 +1,35 @@
+using BuildingBlocks;
+using BuildingBlocks.Data;
+using Microsoft.Extensions.DependencyInjection;
+using OrderWorkflow.Functions;
+using OrderWorkflow.Saga;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class OrderWorkflowServiceExtensions
+{
+    public const string DatabaseName = "workflowdb";
+    public const string RedisName = "redis";
+
+    /// <summary>The workflow's services, the same on the Functions host and on the plain host.</summary>
+    public static void AddOrderWorkflowServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDbContext<WorkflowContext>(DatabaseName);
+        builder.AddRedisClient(RedisName);
+        builder.AddBuildingBlocks()
+            .AddOutbox<WorkflowContext>()
+            .Subscribe<OrderSubmitted, OrderSubmittedHandler>()
+            .Subscribe<OrderCancelRequested, OrderCancelRequestedHandler>()
+            .Subscribe<ReservationExpired, ReservationExpiredHandler>();
+
+        builder.Services.AddOptions<WorkflowOptions>().BindConfiguration(WorkflowOptions.SectionName);
+        // Service discovery resolves the names (Aspire locally, Kubernetes DNS in a cluster); the
+        // standard resilience handler from ServiceDefaults retries and breaks on every call.
+        builder.Services.AddHttpClient<InventoryClient>(http => http.BaseAddress = new Uri("http://inventory"));
+        builder.Services.AddHttpClient<PaymentClient>(http => http.BaseAddress = new Uri("http://payment"));
+        builder.Services.AddScoped<SagaRunner>();
+        builder.Services.AddScoped<AdvanceSagasFunction>();
+        builder.Services.AddScoped<ReceiveEventFunction>();
+        builder.Services.AddDatabaseMigrator<WorkflowContext>();
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using BuildingBlocks.EventBus;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
+using OrderWorkflow.Saga;
+
+namespace OrderWorkflow.Functions;
+
+/// <summary>
+/// Resumes sagas that are due: retries after a transient failure, and sagas whose runner died (its
+/// lease ran out). Fires on every replica; runners claim sagas with a lease, so none runs twice.
+/// </summary>
+public sealed class AdvanceSagasFunction(SagaRunner runner)
+{
+    [Function("AdvanceSagas")]
+    public Task Run([TimerTrigger("%WorkflowSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
+        runner.RunDueAsync(max: 200, cancellationToken);
+}
+
+/// <summary>An order was placed: start its saga.</summary>
+public sealed class OrderSubmittedHandler(SagaRunner runner) : IIntegrationEventHandler<OrderSubmitted>
+{
+    public Task HandleAsync(OrderSubmitted @event, CancellationToken cancellationToken) => runner.StartAsync(@event, cancellationToken);
+}
+
+/// <summary>The shopper cancelled: compensate whatever the saga has done.</summary>
+public sealed class OrderCancelRequestedHandler(SagaRunner runner) : IIntegrationEventHandler<OrderCancelRequested>
+{
+    public Task HandleAsync(OrderCancelRequested @event, CancellationToken cancellationToken) =>
+        runner.RequestCancelAsync(@event.OrderId, CancelReason.CancelledByUser, cancellationToken);
+}
+
+/// <summary>Inventory released an abandoned order's stock: the order cannot complete any more.</summary>
+public sealed class ReservationExpiredHandler(SagaRunner runner) : IIntegrationEventHandler<ReservationExpired>
+{
+    public Task HandleAsync(ReservationExpired @event, CancellationToken cancellationToken) =>
+        runner.RequestCancelAsync(@event.OrderId, CancelReason.ReservationExpired, cancellationToken);
+}
+
+/// <summary>
+/// Events delivered over HTTP, as Dapr pub/sub calls an app under the Functions host (a declarative
+/// subscription routes each topic here). Locally the native bus delivers them instead.
+/// </summary>
+public sealed class ReceiveEventFunction(EventDispatcher dispatcher, ILogger<ReceiveEventFunction> logger)
+{
+    [Function("ReceiveEvent")]
+    public async Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "events/{topic}")] HttpRequest request, string topic)
+    {
+        CloudEvent cloudEvent;
+        try
+        {
+            cloudEvent = await JsonSerializer.DeserializeAsync<CloudEvent>(request.Body, CloudEvent.SerializerOptions, request.HttpContext.RequestAborted)
+                ?? throw new JsonException("empty");
+        }
+        catch (JsonException ex)
+        {
+            logger.LogWarning(ex, "Dropping an unreadable event on {Topic}", topic);
+            return new OkObjectResult(new { status = "DROP" }); // Dapr dead-letters it
+        }
+
+        try
+        {
+            await dispatcher.DispatchAsync(cloudEvent, request.HttpContext.RequestAborted);
+            return new OkObjectResult(new { status = "SUCCESS" });
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return new ObjectResult(new { status = "RETRY" }) { StatusCode = 500 };
+        }
+    }
+}

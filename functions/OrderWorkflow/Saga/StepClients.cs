@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Http.Json;
+
+namespace OrderWorkflow.Saga;
+
+/// <summary>A step's call could not be completed this time (network, timeout, 5xx): retry it later.</summary>
+public sealed class TransientStepException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Inventory's HTTP API as the saga uses it (service discovery name "inventory").</summary>
+public sealed class InventoryClient(HttpClient http)
+{
+    public sealed record Reservation(Guid OrderId, IReadOnlyList<Line> Lines);
+    public sealed record Line(int ProductId, int Quantity);
+    private sealed record ReserveAnswer(string Result, int? UnavailableProductId);
+    private sealed record StateAnswer(Guid OrderId, string Status, int ChangedLines);
+
+    /// <returns>"Reserved", "OutOfStock" or "Closed".</returns>
+    public async Task<string> ReserveAsync(Guid orderId, IEnumerable<SagaLine> lines, CancellationToken cancellationToken)
+    {
+        var response = await Send(() => http.PostAsJsonAsync("/api/inventory/reservations",
+            new Reservation(orderId, [.. lines.Select(l => new Line(l.ProductId, l.Quantity))]), cancellationToken));
+        if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.Conflict))
+        {
+            throw Unexpected(response);
+        }
+
+        return (await response.Content.ReadFromJsonAsync<ReserveAnswer>(cancellationToken))!.Result;
+    }
+
+    /// <returns>Where the reservation stands afterwards: Committed, Released, Returned, Reserved or None.</returns>
+    public Task<string> CommitAsync(Guid orderId, CancellationToken cancellationToken) => ChangeAsync(orderId, "commit", cancellationToken);
+
+    public Task<string> ReleaseAsync(Guid orderId, CancellationToken cancellationToken) => ChangeAsync(orderId, "release", cancellationToken);
+
+    public Task<string> ReturnAsync(Guid orderId, CancellationToken cancellationToken) => ChangeAsync(orderId, "return", cancellationToken);
+
+    private async Task<string> ChangeAsync(Guid orderId, string change, CancellationToken cancellationToken)
+    {
+        var response = await Send(() => http.PostAsync($"/api/inventory/reservations/{orderId}/{change}", null, cancellationToken));
+        return response.IsSuccessStatusCode
+            ? (await response.Content.ReadFromJsonAsync<StateAnswer>(cancellationToken))!.Status
+            : throw Unexpected(response);
+    }
+
+    internal static async Task<HttpResponseMessage> Send(Func<Task<HttpResponseMessage>> call)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await call();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or TaskCanceledException { InnerException: TimeoutException }
+                                   or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException)
+        {
+            throw new TransientStepException(ex.Message, ex);
+        }
+
+        return (int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests
+            ? throw new TransientStepException($"{response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}")
+            : response;
+    }
+
+    internal static Exception Unexpected(HttpResponseMessage response) =>
+        new InvalidOperationException($"{response.RequestMessage?.RequestUri} answered {(int)response.StatusCode} unexpectedly.");
+}
+
+/// <summary>Payment's HTTP API as the saga uses it (service discovery name "payment").</summary>
+public sealed class PaymentClient(HttpClient http)
+{
+    private sealed record Answer(Guid OrderId, string Outcome, decimal Amount, string? Detail);
+
+    /// <returns>Authorized, Declined, Captured, Voided, Refunded, Rejected. "Unavailable" is thrown as transient.</returns>
+    public async Task<string> AuthorizeAsync(Guid orderId, decimal amount, string paymentToken, CancellationToken cancellationToken) =>
+        await ReadAsync(await InventoryClient.Send(() =>
+            http.PostAsJsonAsync("/api/payments/authorize", new { orderId, amount, paymentToken }, cancellationToken)), cancellationToken);
+
+    public Task<string> CaptureAsync(Guid orderId, CancellationToken cancellationToken) => PostAsync(orderId, "capture", cancellationToken);
+
+    public Task<string> VoidAsync(Guid orderId, CancellationToken cancellationToken) => PostAsync(orderId, "void", cancellationToken);
+
+    public Task<string> RefundAsync(Guid orderId, CancellationToken cancellationToken) => PostAsync(orderId, "refund", cancellationToken);
+
+    private async Task<string> PostAsync(Guid orderId, string operation, CancellationToken cancellationToken) =>
+        await ReadAsync(await InventoryClient.Send(() => http.PostAsync($"/api/payments/{orderId}/{operation}", null, cancellationToken)), cancellationToken);
+
+    private static async Task<string> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.Conflict))
+        {
+            throw InventoryClient.Unexpected(response);
+        }
+
+        return (await response.Content.ReadFromJsonAsync<Answer>(cancellationToken))!.Outcome;
+    }
+}

@@ -1,0 +1,209 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using BuildingBlocks.EventBus;
+using FunctionsHost;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using OrderWorkflow.Saga;
+using StackExchange.Redis;
+using TestSupport;
+
+namespace OrderWorkflow.Tests;
+
+/// <summary>
+/// The checkout back end as three processes' worth of code: Inventory, Payment and OrderWorkflow each
+/// run as their own plain function-app host on Kestrel (127.0.0.1), with their own database on a real
+/// PostgreSQL, talking over HTTP (service discovery configuration) and the Redis Streams bus.
+/// </summary>
+public class CheckoutFixture : IAsyncLifetime
+{
+    public LocalServers Servers { get; } = new();
+
+    public HttpClient Inventory { get; private set; } = null!;
+    public HttpClient Payment { get; private set; } = null!;
+
+    private readonly Dictionary<string, string> _databases = [];
+    private readonly int _inventoryPort = FreePort();
+    private readonly int _paymentPort = FreePort();
+    private WebApplication? _inventory;
+    private WebApplication? _payment;
+    private WebApplication? _workflow;
+    private ConnectionMultiplexer _redis = null!;
+
+    public async Task InitializeAsync()
+    {
+        await Servers.InitializeAsync();
+        foreach (var name in new[] { "inventorydb", "paymentdb", "workflowdb" })
+        {
+            _databases[name] = await Servers.CreateDatabaseAsync();
+        }
+
+        _redis = await ConnectionMultiplexer.ConnectAsync(Servers.RedisConnectionString);
+        await StartInventoryAsync();
+        await StartPaymentAsync();
+        await StartWorkflowAsync();
+        Inventory = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_inventoryPort}") };
+        Payment = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_paymentPort}") };
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var app in new[] { _workflow, _payment, _inventory })
+        {
+            if (app is not null)
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+            }
+        }
+
+        await _redis.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        await Servers.DisposeAsync();
+    }
+
+    private Dictionary<string, string?> Common(string service) => new()
+    {
+        ["ConnectionStrings:redis"] = Servers.RedisConnectionString,
+        ["Dapr:Enabled"] = "false",
+        ["EventBus:ServiceName"] = service,
+        ["EventBus:PollInterval"] = "00:00:00.200",
+        ["EventBus:OutboxPollInterval"] = "00:00:00.050",
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    private async Task<WebApplication> StartAsync(string service, System.Reflection.Assembly functions, int port,
+        Action<IHostApplicationBuilder> configure, Dictionary<string, string?> settings, Action<WebApplication>? map = null)
+    {
+        var app = FunctionAppHost.BuildPlain([], functions, builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(Common(service));
+            builder.Configuration.AddInMemoryCollection(settings);
+            configure(builder);
+        }, map);
+        app.Urls.Add($"http://127.0.0.1:{port}");
+        await app.StartAsync();
+        return app;
+    }
+
+    public async Task StartInventoryAsync() =>
+        _inventory = await StartAsync("inventory", typeof(Inventory.Stock.StockReservations).Assembly, _inventoryPort,
+            builder => builder.AddInventoryServices(), new()
+            {
+                ["ConnectionStrings:inventorydb"] = _databases["inventorydb"],
+                ["InventorySweepSchedule"] = "*/1 * * * * *",
+                ["Inventory:ReservationTtl"] = ReservationTtl.ToString(),
+            });
+
+    public async Task StartPaymentAsync() =>
+        _payment = await StartAsync("payment", typeof(Payment.Payments.PaymentService).Assembly, _paymentPort,
+            builder => builder.AddPaymentServices(), new()
+            {
+                ["ConnectionStrings:paymentdb"] = _databases["paymentdb"],
+                ["PaymentProvider:Latency"] = "00:00:00.002",
+                ["PaymentProvider:AttemptTimeout"] = "00:00:00.300",
+                ["PaymentProvider:MaxAttempts"] = "6",
+            });
+
+    public async Task StartWorkflowAsync() =>
+        _workflow = await StartAsync("orderworkflow", typeof(SagaRunner).Assembly, FreePort(),
+            builder => builder.AddOrderWorkflowServices(), new()
+            {
+                ["ConnectionStrings:workflowdb"] = _databases["workflowdb"],
+                ["services:inventory:http:0"] = $"http://127.0.0.1:{_inventoryPort}",
+                ["services:payment:http:0"] = $"http://127.0.0.1:{_paymentPort}",
+                ["WorkflowSchedule"] = "*/1 * * * * *",
+                ["OrderWorkflow:StepTimeout"] = StepTimeout.ToString(),
+                ["OrderWorkflow:Lease"] = "00:00:02",
+                ["OrderWorkflow:RetryBaseDelay"] = "00:00:00.050",
+                ["OrderWorkflow:RetryMaxDelay"] = "00:00:00.500",
+            }, app => BuildingBlocks.BuildingBlocksExtensions.MapEventBusEndpoints(app));
+
+    /// <summary>Reservations of the fixture's inventory expire after this (the sweeper runs every second).</summary>
+    protected virtual TimeSpan ReservationTtl => TimeSpan.FromMinutes(10);
+
+    /// <summary>A forward step failing for longer than this is a timeout: the order is compensated.</summary>
+    protected virtual TimeSpan StepTimeout => TimeSpan.FromSeconds(4);
+
+    public async Task StopWorkflowAsync()
+    {
+        await _workflow!.StopAsync();
+        await _workflow.DisposeAsync();
+        _workflow = null;
+    }
+
+    public async Task StopPaymentAsync()
+    {
+        await _payment!.StopAsync();
+        await _payment.DisposeAsync();
+        _payment = null;
+    }
+
+    /// <summary>Publishes an event on the bus, as Ordering's outbox relay would.</summary>
+    public async Task PublishAsync(IntegrationEvent @event, string partitionKey)
+    {
+        var cloudEvent = CloudEvent.Create(@event, "tests", partitionKey);
+        await _redis.GetDatabase().StreamAddAsync($"events:{cloudEvent.Topic}", "event", cloudEvent.ToJson());
+        await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal("events:notify"), cloudEvent.Topic);
+    }
+
+    public async Task<int> NewProductAsync(int onHand)
+    {
+        var productId = Random.Shared.Next(1_000_000, int.MaxValue);
+        (await Inventory.PutAsJsonAsync($"/api/inventory/{productId}", new { onHand })).EnsureSuccessStatusCode();
+        return productId;
+    }
+
+    public sealed record StockLevel(int ProductId, int OnHand, int Reserved, int Available);
+
+    public async Task<StockLevel> StockAsync(int productId) => (await Inventory.GetFromJsonAsync<StockLevel>($"/api/inventory/{productId}"))!;
+
+    public WorkflowContext Workflow() => new(new DbContextOptionsBuilder<WorkflowContext>().UseNpgsql(_databases["workflowdb"]).Options);
+
+    public Payment.Payments.PaymentContext Payments() =>
+        new(new DbContextOptionsBuilder<Payment.Payments.PaymentContext>().UseNpgsql(_databases["paymentdb"]).Options);
+
+    /// <summary>Waits until every given order's saga has finished, and returns them.</summary>
+    public async Task<List<OrderSaga>> FinishedAsync(IReadOnlyCollection<Guid> orders, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            await using var db = Workflow();
+            var sagas = await db.Sagas.AsNoTracking().Where(s => orders.Contains(s.OrderId)).ToListAsync();
+            if (sagas.Count == orders.Count && sagas.All(s => s.Step is SagaStep.Confirmed or SagaStep.Cancelled))
+            {
+                return sagas;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                var open = sagas.Where(s => !(s.Step is SagaStep.Confirmed or SagaStep.Cancelled)).Select(s => $"{s.OrderId}:{s.Step}:{s.LastError}");
+                throw new TimeoutException($"{sagas.Count}/{orders.Count} sagas started; unfinished: {string.Join(", ", open.Take(5))}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>Reservations that expire long before a stuck payment step would time out.</summary>
+public sealed class ShortReservationFixture : CheckoutFixture
+{
+    protected override TimeSpan ReservationTtl => TimeSpan.FromSeconds(2);
+
+    protected override TimeSpan StepTimeout => TimeSpan.FromMinutes(5);
+}

@@ -1,0 +1,164 @@
+using Microsoft.EntityFrameworkCore;
+using OrderWorkflow.Saga;
+using Payment.Payments;
+
+namespace OrderWorkflow.Tests;
+
+/// <summary>The checkout saga across Inventory, Payment and OrderWorkflow hosts, on real PostgreSQL and Redis.</summary>
+public sealed class CheckoutSagaTests(CheckoutFixture checkout) : IClassFixture<CheckoutFixture>
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    private async Task<Guid> SubmitAsync(string token, params (int ProductId, int Quantity)[] lines)
+    {
+        var orderId = Guid.CreateVersion7();
+        var contractLines = lines.Select(l => new OrderLineContract(l.ProductId, l.Quantity, 10m)).ToArray();
+        await checkout.PublishAsync(new OrderSubmitted(orderId, "user-1", contractLines, contractLines.Sum(l => l.Quantity * l.UnitPrice), token), orderId.ToString());
+        return orderId;
+    }
+
+    private async Task<List<ProviderRecord>> ProviderRecordsAsync(Guid orderId)
+    {
+        await using var db = checkout.Payments();
+        var suffix = ":" + orderId;
+        return await db.ProviderRecords.AsNoTracking().Where(r => r.IdempotencyKey.EndsWith(suffix)).ToListAsync();
+    }
+
+    private async Task<List<string>> StatusEventsAsync(Guid orderId)
+    {
+        await using var db = checkout.Workflow();
+        return await db.Set<BuildingBlocks.Outbox.OutboxMessage>().AsNoTracking()
+            .Where(m => m.PartitionKey == orderId.ToString()).OrderBy(m => m.Sequence)
+            .Select(m => m.CloudEvent).ToListAsync();
+    }
+
+    [Fact]
+    public async Task A_paid_order_is_confirmed_with_its_stock_committed_and_its_payment_captured_once()
+    {
+        var product = await checkout.NewProductAsync(10);
+
+        var order = await SubmitAsync(SimulatedPaymentProvider.Approve, (product, 2));
+
+        var saga = (await checkout.FinishedAsync([order], Deadline)).Single();
+        Assert.Equal(SagaStep.Confirmed, saga.Step);
+        Assert.Equal(new CheckoutFixture.StockLevel(product, 8, 0, 8), await checkout.StockAsync(product));
+        var records = await ProviderRecordsAsync(order);
+        Assert.Single(records, r => r.Kind == PaymentOperationKind.Authorize && r.Approved);
+        Assert.Single(records, r => r.Kind == PaymentOperationKind.Capture && r.Amount == 20m);
+        var statuses = await StatusEventsAsync(order);
+        Assert.Collection(statuses,
+            e => Assert.Contains("\"StockReserved\"", e),
+            e => Assert.Contains("\"Paid\"", e),
+            e => Assert.Contains("\"Confirmed\"", e));
+    }
+
+    [Fact]
+    public async Task A_declined_card_cancels_the_order_and_gives_the_stock_back_without_capturing()
+    {
+        var product = await checkout.NewProductAsync(5);
+
+        var order = await SubmitAsync(SimulatedPaymentProvider.Decline, (product, 3));
+
+        var saga = (await checkout.FinishedAsync([order], Deadline)).Single();
+        Assert.Equal((SagaStep.Cancelled, CancelReason.PaymentDeclined), (saga.Step, saga.Reason));
+        Assert.Equal(new CheckoutFixture.StockLevel(product, 5, 0, 5), await checkout.StockAsync(product));
+        Assert.DoesNotContain(await ProviderRecordsAsync(order), r => r.Kind == PaymentOperationKind.Capture);
+    }
+
+    [Fact]
+    public async Task A_provider_that_never_answers_times_out_and_the_authorization_is_voided()
+    {
+        var product = await checkout.NewProductAsync(5);
+
+        var order = await SubmitAsync(SimulatedPaymentProvider.NeverAnswers, (product, 1));
+
+        var saga = (await checkout.FinishedAsync([order], Deadline)).Single();
+        Assert.Equal((SagaStep.Cancelled, CancelReason.TimedOut), (saga.Step, saga.Reason));
+        var records = await ProviderRecordsAsync(order);
+        Assert.Single(records, r => r.Kind == PaymentOperationKind.Void);
+        Assert.DoesNotContain(records, r => r.Kind == PaymentOperationKind.Capture);
+        Assert.Equal(new CheckoutFixture.StockLevel(product, 5, 0, 5), await checkout.StockAsync(product));
+    }
+
+    [Fact]
+    public async Task One_line_out_of_stock_reserves_nothing_and_cancels_the_order()
+    {
+        var (plenty, scarce) = (await checkout.NewProductAsync(10), await checkout.NewProductAsync(1));
+
+        var order = await SubmitAsync(SimulatedPaymentProvider.Approve, (plenty, 1), (scarce, 2));
+
+        var saga = (await checkout.FinishedAsync([order], Deadline)).Single();
+        Assert.Equal((SagaStep.Cancelled, CancelReason.OutOfStock), (saga.Step, saga.Reason));
+        Assert.Equal(0, (await checkout.StockAsync(plenty)).Reserved);
+        Assert.Equal(0, (await checkout.StockAsync(scarce)).Reserved);
+        Assert.Empty(await ProviderRecordsAsync(order));
+    }
+
+    [Fact]
+    public async Task A_flaky_provider_still_confirms_with_exactly_one_charge()
+    {
+        var product = await checkout.NewProductAsync(20);
+
+        var orders = new List<Guid>();
+        for (var i = 0; i < 10; i++)
+        {
+            orders.Add(await SubmitAsync(SimulatedPaymentProvider.Flaky, (product, 1)));
+        }
+
+        var sagas = await checkout.FinishedAsync(orders, Deadline);
+        Assert.All(sagas, s => Assert.Equal(SagaStep.Confirmed, s.Step));
+        foreach (var order in orders)
+        {
+            var records = await ProviderRecordsAsync(order);
+            Assert.Single(records, r => r.Kind == PaymentOperationKind.Authorize);
+            Assert.Single(records, r => r.Kind == PaymentOperationKind.Capture);
+        }
+    }
+
+    [Fact]
+    public async Task Two_hundred_concurrent_checkouts_of_fifty_units_confirm_exactly_fifty()
+    {
+        var product = await checkout.NewProductAsync(50);
+
+        var orders = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => SubmitAsync(SimulatedPaymentProvider.Approve, (product, 1))));
+
+        var sagas = await checkout.FinishedAsync(orders, TimeSpan.FromMinutes(3));
+        Assert.Equal(50, sagas.Count(s => s.Step == SagaStep.Confirmed));
+        Assert.Equal(150, sagas.Count(s => s.Step == SagaStep.Cancelled && s.Reason == CancelReason.OutOfStock));
+        Assert.Equal(new CheckoutFixture.StockLevel(product, 0, 0, 0), await checkout.StockAsync(product));
+        await using var payments = checkout.Payments();
+        var captured = await payments.ProviderRecords.Where(r => r.Kind == PaymentOperationKind.Capture).ToListAsync();
+        Assert.Equal(50, captured.Count(r => orders.Any(o => r.IdempotencyKey.EndsWith(o.ToString()))));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_confirmed_order_refunds_it_and_puts_the_stock_back()
+    {
+        var product = await checkout.NewProductAsync(4);
+        var order = await SubmitAsync(SimulatedPaymentProvider.Approve, (product, 3));
+        Assert.Equal(SagaStep.Confirmed, (await checkout.FinishedAsync([order], Deadline)).Single().Step);
+        Assert.Equal(1, (await checkout.StockAsync(product)).OnHand);
+
+        await checkout.PublishAsync(new OrderCancelRequested(order), order.ToString());
+
+        await Poll(async () =>
+        {
+            await using var db = checkout.Workflow();
+            return (await db.Sagas.AsNoTracking().SingleAsync(s => s.OrderId == order)).Reason == CancelReason.CancelledByUser;
+        });
+        var saga = (await checkout.FinishedAsync([order], Deadline)).Single();
+        Assert.Equal((SagaStep.Cancelled, CancelReason.CancelledByUser), (saga.Step, saga.Reason));
+        Assert.Single(await ProviderRecordsAsync(order), r => r.Kind == PaymentOperationKind.Refund);
+        Assert.Equal(new CheckoutFixture.StockLevel(product, 4, 0, 4), await checkout.StockAsync(product));
+    }
+
+    private static async Task Poll(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met before the deadline");
+            await Task.Delay(100);
+        }
+    }
+}
