@@ -1,0 +1,155 @@
+using Microsoft.EntityFrameworkCore;
+using OrderWorkflow.Saga;
+using Payment.Payments;
+
+namespace OrderWorkflow.Tests;
+
+/// <summary>
+/// Faults in the middle of a batch of checkouts. The hosts run in the test process, so "down" here is
+/// a host stopped mid-work (its in-flight calls cancelled, its leases left behind), not an OS-level
+/// kill; the AppHost-level fault tests are where processes are killed.
+/// </summary>
+public sealed class CheckoutFaultTests(CheckoutFixture checkout) : IClassFixture<CheckoutFixture>
+{
+    private async Task<Guid[]> SubmitManyAsync(int count, int productId, string token = SimulatedPaymentProvider.Approve) =>
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
+        {
+            var orderId = Guid.CreateVersion7();
+            await checkout.PublishAsync(new OrderSubmitted(orderId, "user-2", [new OrderLineContract(productId, 1, 5m)], 5m, token), orderId.ToString());
+            return orderId;
+        }));
+
+    /// <summary>reserved = units of open orders; captured = totals of Confirmed orders; nothing else charged.</summary>
+    private async Task AssertConsistentAsync(int productId, int onHandAtStart, IReadOnlyCollection<OrderSaga> sagas)
+    {
+        var confirmed = sagas.Where(s => s.Step == SagaStep.Confirmed).ToList();
+        Assert.Equal(new CheckoutFixture.StockLevel(productId, onHandAtStart - confirmed.Count, 0, onHandAtStart - confirmed.Count),
+            await checkout.StockAsync(productId));
+
+        await using var payments = checkout.Payments();
+        var orderIds = sagas.Select(s => s.OrderId.ToString()).ToHashSet();
+        var records = (await payments.ProviderRecords.AsNoTracking().ToListAsync())
+            .Where(r => orderIds.Contains(r.IdempotencyKey[(r.IdempotencyKey.IndexOf(':') + 1)..])).ToList();
+        var captures = records.Where(r => r.Kind == PaymentOperationKind.Capture).ToList();
+        Assert.Equal(confirmed.Count, captures.Count);
+        Assert.Equal(confirmed.Sum(s => s.Total), captures.Sum(r => r.Amount));
+        Assert.Equal(captures.Count, captures.Select(r => r.IdempotencyKey).Distinct().Count());
+        // Every authorization of a cancelled order was voided.
+        foreach (var cancelled in sagas.Where(s => s.Step == SagaStep.Cancelled))
+        {
+            var id = cancelled.OrderId.ToString();
+            if (records.Any(r => r.Kind == PaymentOperationKind.Authorize && r.Approved && r.IdempotencyKey.EndsWith(id)))
+            {
+                Assert.Contains(records, r => r.Kind == PaymentOperationKind.Void && r.IdempotencyKey.EndsWith(id));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_workflow_host_stopped_mid_batch_and_restarted_brings_every_order_to_a_consistent_end()
+    {
+        var product = await checkout.NewProductAsync(40);
+        var orders = await SubmitManyAsync(60, product);
+
+        // Stop the workflow as soon as some sagas are underway and others not yet started.
+        await PollAsync(async () =>
+        {
+            await using var db = checkout.Workflow();
+            return await db.Sagas.CountAsync(s => orders.Contains(s.OrderId)) >= 10;
+        });
+        await checkout.StopWorkflowAsync();
+        await using (var db = checkout.Workflow())
+        {
+            Assert.True(await db.Sagas.CountAsync(s => orders.Contains(s.OrderId) && s.Step != SagaStep.Confirmed && s.Step != SagaStep.Cancelled) > 0
+                        || await db.Sagas.CountAsync(s => orders.Contains(s.OrderId)) < orders.Length,
+                "the stop came too late to interrupt anything");
+        }
+
+        await checkout.StartWorkflowAsync();
+
+        var sagas = await checkout.FinishedAsync(orders, TimeSpan.FromMinutes(2));
+        Assert.Equal(40, sagas.Count(s => s.Step == SagaStep.Confirmed));
+        Assert.Equal(20, sagas.Count(s => s.Reason == CancelReason.OutOfStock));
+        await AssertConsistentAsync(product, 40, sagas);
+    }
+
+    [Fact]
+    public async Task Payment_down_mid_batch_and_back_leaves_every_order_confirmed_or_compensated_with_no_stray_charge()
+    {
+        var product = await checkout.NewProductAsync(100);
+        var orders = await SubmitManyAsync(30, product);
+
+        await PollAsync(async () =>
+        {
+            await using var db = checkout.Workflow();
+            return await db.Sagas.CountAsync(s => orders.Contains(s.OrderId) && s.Step == SagaStep.Confirmed) >= 3;
+        });
+        await checkout.StopPaymentAsync();
+        try
+        {
+            // Sagas past reservation now fail their payment step and retry.
+            await PollAsync(async () =>
+            {
+                await using var db = checkout.Workflow();
+                return await db.Sagas.AnyAsync(s => orders.Contains(s.OrderId) && s.Attempts > 0);
+            });
+        }
+        finally
+        {
+            await checkout.StartPaymentAsync();
+        }
+
+        var sagas = await checkout.FinishedAsync(orders, TimeSpan.FromMinutes(2));
+        Assert.All(sagas, s => Assert.True(s.Step == SagaStep.Confirmed || s.Reason == CancelReason.TimedOut, $"{s.OrderId}: {s.Step} {s.Reason}"));
+        await AssertConsistentAsync(product, 100, sagas);
+    }
+
+    private static async Task PollAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met before the deadline");
+            await Task.Delay(20);
+        }
+    }
+}
+
+/// <summary>An abandoned checkout: its reservation expires, the stock comes back, the order is cancelled.</summary>
+public sealed class ReservationExpiryTests(ShortReservationFixture checkout) : IClassFixture<ShortReservationFixture>
+{
+    [Fact]
+    public async Task A_reservation_that_expires_releases_the_stock_and_cancels_the_order()
+    {
+        var product = await checkout.NewProductAsync(3);
+        await checkout.StopPaymentAsync(); // the checkout stalls after reserving: payment never comes
+        Guid order;
+        try
+        {
+            order = Guid.CreateVersion7();
+            await checkout.PublishAsync(new OrderSubmitted(order, "user-3", [new OrderLineContract(product, 2, 7m)], 14m, SimulatedPaymentProvider.Approve), order.ToString());
+
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (true)
+            {
+                await using var db = checkout.Workflow();
+                var saga = await db.Sagas.AsNoTracking().SingleOrDefaultAsync(s => s.OrderId == order);
+                if (saga is { Reason: CancelReason.ReservationExpired })
+                {
+                    break;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, $"the order was not cancelled for expiry (step {saga?.Step})");
+                await Task.Delay(100);
+            }
+        }
+        finally
+        {
+            await checkout.StartPaymentAsync(); // compensation voids whatever payment may exist
+        }
+
+        var finished = (await checkout.FinishedAsync([order], TimeSpan.FromSeconds(60))).Single();
+        Assert.Equal((SagaStep.Cancelled, CancelReason.ReservationExpired), (finished.Step, finished.Reason));
+        Assert.Equal(new CheckoutFixture.StockLevel(product, 3, 0, 3), await checkout.StockAsync(product));
+    }
+}
