@@ -53,7 +53,8 @@ public class AppHostModelTests
         var catalog = Resource(builder, "catalog");
         var gateway = Resource(builder, "gateway");
         Assert.Equal(["catalogdb", "postgres", "redis"], WaitsFor(catalog));
-        Assert.Equal(["catalog"], WaitsFor(gateway));
+        Assert.Equal(["catalog", "inventory"], WaitsFor(gateway));
+        Assert.Equal(new[] { "inventory", "payment", "postgres", "redis", "workflowdb" }, WaitsFor(Resource(builder, "orderworkflow")));
         Assert.All(new[] { catalog, gateway }, r => Assert.Contains(r.Annotations, a => a is HealthCheckAnnotation));
         Assert.Equal(["gateway"], builder.Resources.OfType<IResourceWithEndpoints>()
             .Where(r => r.Annotations.OfType<EndpointAnnotation>().Any(e => e.IsExternal)).Select(r => r.Name));
