@@ -11,6 +11,12 @@ var catalogDb = infrastructure.AddDatabase("catalogdb");
 var inventoryDb = infrastructure.AddDatabase("inventorydb");
 var paymentDb = infrastructure.AddDatabase("paymentdb");
 var workflowDb = infrastructure.AddDatabase("workflowdb");
+var orderingDb = infrastructure.AddDatabase("orderingdb");
+
+// Signs and validates access tokens. Generated once and kept with the AppHost's user secrets locally;
+// a Kubernetes Secret in a cluster. Never in source.
+var jwtSigningKey = builder.AddParameter("jwt-signing-key",
+    new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
 
 var catalog = builder.AddProject<Projects.Catalog_Api>("catalog")
     .WithReference(catalogDb).WaitFor(catalogDb)
@@ -40,9 +46,25 @@ builder.AddProject<Projects.OrderWorkflow>("orderworkflow")
     .WithReference(payment).WaitFor(payment)
     .WithHttpHealthCheck("/health/ready");
 
+var basket = builder.AddProject<Projects.Basket_Api>("basket")
+    .WithGrpcEndpoint()
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(catalog).WaitFor(catalog)
+    .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
+    .WithHttpHealthCheck("/health/ready");
+
+var ordering = builder.AddProject<Projects.Ordering_Api>("ordering")
+    .WithReference(orderingDb).WaitFor(orderingDb)
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(basket).WaitFor(basket)
+    .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
+    .WithHttpHealthCheck("/health/ready");
+
 builder.AddProject<Projects.Gateway>("gateway")
     .WithReference(catalog).WaitFor(catalog)
     .WithReference(inventory).WaitFor(inventory)
+    .WithReference(basket).WaitFor(basket)
+    .WithReference(ordering).WaitFor(ordering)
     .WithHttpHealthCheck("/health/ready")
     .WithExternalHttpEndpoints()
     .WithReadyMessage("The platform is up. Gateway");

@@ -53,7 +53,7 @@ public class AppHostModelTests
         var catalog = Resource(builder, "catalog");
         var gateway = Resource(builder, "gateway");
         Assert.Equal(["catalogdb", "postgres", "redis"], WaitsFor(catalog));
-        Assert.Equal(["catalog", "inventory"], WaitsFor(gateway));
+        Assert.Equal(["basket", "catalog", "inventory", "ordering"], WaitsFor(gateway));
         Assert.Equal(new[] { "inventory", "payment", "postgres", "redis", "workflowdb" }, WaitsFor(Resource(builder, "orderworkflow")));
         Assert.All(new[] { catalog, gateway }, r => Assert.Contains(r.Annotations, a => a is HealthCheckAnnotation));
         Assert.Equal(["gateway"], builder.Resources.OfType<IResourceWithEndpoints>()

@@ -13,6 +13,9 @@ public static class PlatformHost
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
+    /// <summary>The signing key the test AppHost gets (parameter jwt-signing-key), so tests can mint tokens.</summary>
+    public static readonly string JwtSigningKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     public static string NewDataDirectory() =>
         Path.Combine(Path.GetTempPath(), "ecommerce-tests", Guid.NewGuid().ToString("N")[..12]);
 
@@ -24,6 +27,7 @@ public static class PlatformHost
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
             [
                 "--Infrastructure:Mode=local",
+                $"--Parameters:jwt-signing-key={JwtSigningKey}",
                 $"--LocalInfrastructure:DataDirectory={dataDirectory}",
             ],
             timeout.Token);

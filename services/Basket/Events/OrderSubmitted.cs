@@ -1,0 +1,21 @@
+using Basket.Api.Model;
+using BuildingBlocks.EventBus;
+
+namespace Basket.Api.Events;
+
+/// <summary>
+/// Basket's own copy of Ordering's event (consumers keep their own contract; fields it does not
+/// need are ignored when read).
+/// </summary>
+[EventTopic("ordering.order-submitted")]
+public sealed record OrderSubmitted(Guid OrderId, string UserId) : IntegrationEvent;
+
+/// <summary>An order was placed from the basket: empty it. Deleting twice is harmless, so redelivery is too.</summary>
+public sealed class OrderSubmittedHandler(BasketStore baskets, ILogger<OrderSubmittedHandler> logger) : IIntegrationEventHandler<OrderSubmitted>
+{
+    public async Task HandleAsync(OrderSubmitted @event, CancellationToken cancellationToken)
+    {
+        await baskets.ClearAsync(@event.UserId, cancellationToken);
+        logger.LogInformation("Cleared the basket of {UserId} after order {OrderId}", @event.UserId, @event.OrderId);
+    }
+}

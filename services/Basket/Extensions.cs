@@ -1,0 +1,31 @@
+using Basket.Api.Events;
+using Basket.Api.Model;
+using BuildingBlocks;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class BasketServiceExtensions
+{
+    /// <summary>Connection string name the AppHost provides.</summary>
+    public const string RedisName = "redis";
+
+    /// <summary>Service discovery name of Catalog (resolved from <c>services:catalog:http:0</c>).</summary>
+    public const string CatalogBaseAddress = "http://catalog";
+
+    public static void AddBasketServices(this IHostApplicationBuilder builder)
+    {
+        // The multiplexer backs the native state store and event bus; its default health check is
+        // enough here: without Redis there is no basket at all.
+        builder.AddRedisClient(RedisName);
+        builder.AddDefaultAuthentication();
+
+        builder.AddBuildingBlocks()
+            .Subscribe<OrderSubmitted, OrderSubmittedHandler>();
+
+        // Resilience and service discovery come from ServiceDefaults for every HttpClient.
+        builder.Services.AddHttpClient<CatalogClient>(client => client.BaseAddress = new Uri(CatalogBaseAddress));
+        builder.Services.AddScoped<BasketStore>();
+
+        builder.Services.AddGrpc();
+    }
+}

@@ -1,0 +1,41 @@
+using System.Globalization;
+using Basket.Api.Model;
+using Basket.Grpc;
+using Grpc.Core;
+
+namespace Basket.Api.Grpc;
+
+/// <summary>
+/// The basket for other services (Ordering reads it at checkout). Service-to-service only: the gateway
+/// does not route gRPC, so no user token is required here; the caller names the user.
+/// </summary>
+public sealed class BasketGrpcService(BasketStore baskets) : BasketService.BasketServiceBase
+{
+    public override async Task<BasketReply> GetBasket(GetBasketRequest request, ServerCallContext context)
+    {
+        var basket = await baskets.GetAsync(RequireUserId(request.UserId), context.CancellationToken);
+        var reply = new BasketReply { Total = Format(basket.Total) };
+        reply.Lines.AddRange(basket.Items.Select(line => new BasketLine
+        {
+            ProductId = line.ProductId,
+            Name = line.Name,
+            Quantity = line.Quantity,
+            UnitPrice = Format(line.UnitPrice),
+        }));
+        return reply;
+    }
+
+    public override async Task<ClearBasketReply> ClearBasket(ClearBasketRequest request, ServerCallContext context)
+    {
+        await baskets.ClearAsync(RequireUserId(request.UserId), context.CancellationToken);
+        return new ClearBasketReply();
+    }
+
+    // Decimals travel as invariant text: protobuf has no exact decimal and doubles would round prices.
+    private static string Format(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string RequireUserId(string userId) =>
+        string.IsNullOrWhiteSpace(userId)
+            ? throw new RpcException(new Status(StatusCode.InvalidArgument, "user_id is required."))
+            : userId;
+}

@@ -1,0 +1,24 @@
+namespace Basket.Api.Model;
+
+/// <summary>What is stored per user: only ids and quantities, so prices and names are always current.</summary>
+public sealed record StoredBasket(List<StoredLine> Items)
+{
+    public static StoredBasket Empty() => new([]);
+}
+
+public sealed record StoredLine(int ProductId, int Quantity);
+
+/// <summary>A basket line as clients see it, priced from the catalog at read time.</summary>
+public sealed record BasketLineDto(int ProductId, string Name, int Quantity, decimal UnitPrice);
+
+public sealed record BasketDto(IReadOnlyList<BasketLineDto> Items, decimal Total)
+{
+    public static BasketDto From(IReadOnlyList<BasketLineDto> lines) =>
+        new(lines, lines.Sum(line => line.UnitPrice * line.Quantity));
+}
+
+/// <summary>Body of <c>PUT /api/basket/items/{productId}</c>.</summary>
+public sealed record SetQuantityRequest(int Quantity);
+
+/// <summary>The part of Catalog's item that the basket needs (other fields are ignored).</summary>
+public sealed record CatalogItem(int Id, string Name, decimal Price);

@@ -1,0 +1,32 @@
+using BuildingBlocks.EventBus;
+using BuildingBlocks.Inbox;
+using Microsoft.EntityFrameworkCore;
+using Ordering.Api.Model;
+
+namespace Ordering.Api.Data;
+
+/// <summary>Shows the checkout saga's progress on the order. Statuses only move forward, and a redelivery changes nothing.</summary>
+public sealed class OrderStatusChangedHandler(OrderingContext db, TimeProvider clock) : IIntegrationEventHandler<OrderStatusChanged>
+{
+    public async Task HandleAsync(OrderStatusChanged @event, CancellationToken cancellationToken)
+    {
+        var strategy = db.Database.CreateExecutionStrategy();
+        await strategy.ExecuteAsync(async token =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(token);
+            if (!await db.TryMarkProcessedAsync("ordering", @event.Id, token))
+            {
+                return;
+            }
+
+            await db.Orders.Where(o => o.Id == @event.OrderId && o.StatusSequence < @event.Sequence)
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(o => o.Status, @event.Status)
+                    .SetProperty(o => o.Reason, @event.Reason)
+                    .SetProperty(o => o.StatusSequence, @event.Sequence)
+                    .SetProperty(o => o.UpdatedAt, clock.GetUtcNow()), token);
+            await transaction.CommitAsync(token);
+        }, cancellationToken);
+    }
+}

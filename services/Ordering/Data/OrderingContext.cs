@@ -1,0 +1,49 @@
+using BuildingBlocks.Outbox;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Ordering.Api.Model;
+
+namespace Ordering.Api.Data;
+
+public sealed class OrderingContext(DbContextOptions<OrderingContext> options) : DbContext(options)
+{
+    public DbSet<Order> Orders => Set<Order>();
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Order>(order =>
+        {
+            order.ToTable("orders");
+            order.Property(o => o.UserId).HasMaxLength(200);
+            order.Property(o => o.Status).HasMaxLength(20);
+            order.Property(o => o.Reason).HasMaxLength(30);
+            order.Property(o => o.Total).HasPrecision(12, 2);
+            order.OwnsOne(o => o.ShippingAddress, address => address.ToJson());
+            order.OwnsMany(o => o.Lines, line =>
+            {
+                line.ToTable("order_lines");
+                line.Property(l => l.Name).HasMaxLength(200);
+                line.Property(l => l.UnitPrice).HasPrecision(12, 2);
+            });
+            order.HasIndex(o => new { o.UserId, o.CreatedAt });
+        });
+
+        modelBuilder.Entity<IdempotencyRecord>(record =>
+        {
+            record.ToTable("idempotency_records");
+            record.HasKey(r => new { r.UserId, r.Key });
+            record.Property(r => r.UserId).HasMaxLength(200);
+            record.Property(r => r.Key).HasMaxLength(100);
+        });
+
+        modelBuilder.AddOutboxAndInbox();
+    }
+}
+
+/// <summary>Lets <c>dotnet ef migrations add</c> build the model without the running app or a database.</summary>
+internal sealed class OrderingContextDesignTimeFactory : IDesignTimeDbContextFactory<OrderingContext>
+{
+    public OrderingContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<OrderingContext>().UseNpgsql("Host=design-time-only").Options);
+}

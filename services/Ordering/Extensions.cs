@@ -1,0 +1,29 @@
+using BuildingBlocks;
+using BuildingBlocks.Data;
+using Basket.Grpc;
+using Ordering.Api.Data;
+using Ordering.Api.Model;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class OrderingServiceExtensions
+{
+    public const string DatabaseName = "orderingdb";
+    public const string RedisName = "redis";
+
+    public static void AddOrderingServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddDefaultAuthentication();
+        builder.AddNpgsqlDbContext<OrderingContext>(DatabaseName);
+        builder.AddRedisClient(RedisName);
+        builder.AddBuildingBlocks()
+            .AddOutbox<OrderingContext>()
+            .Subscribe<OrderStatusChanged, OrderStatusChangedHandler>();
+
+        // The basket over gRPC: "_grpc.basket" is the basket's endpoint named grpc (HTTP/2), found by service discovery.
+        builder.Services.AddGrpcClient<BasketService.BasketServiceClient>(options => options.Address = new Uri("http://_grpc.basket"))
+            .AddServiceDiscovery();
+        builder.Services.AddValidation();
+        builder.Services.AddDatabaseMigrator<OrderingContext>();
+    }
+}

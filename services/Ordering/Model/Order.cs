@@ -1,0 +1,61 @@
+using BuildingBlocks.EventBus;
+
+namespace Ordering.Api.Model;
+
+/// <summary>Order statuses as clients see them (shared/API.md).</summary>
+public static class OrderStatus
+{
+    public const string Submitted = "Submitted";
+    public const string Cancelled = "Cancelled";
+}
+
+public sealed class Address
+{
+    public required string Street { get; set; }
+    public required string City { get; set; }
+    public required string PostalCode { get; set; }
+    public required string Country { get; set; }
+}
+
+public sealed class OrderLine
+{
+    public int ProductId { get; set; }
+    public required string Name { get; set; }
+    public int Quantity { get; set; }
+    public decimal UnitPrice { get; set; }
+}
+
+/// <summary>A shopper's order. Its status is the checkout saga's, as reported by OrderStatusChanged events.</summary>
+public sealed class Order
+{
+    public Guid Id { get; set; }
+    public required string UserId { get; set; }
+    public string Status { get; set; } = OrderStatus.Submitted;
+    public string? Reason { get; set; }
+    /// <summary>The saga step number of the last status applied: statuses only move forward, whatever order events arrive in.</summary>
+    public int StatusSequence { get; set; }
+    public decimal Total { get; set; }
+    public required Address ShippingAddress { get; set; }
+    public List<OrderLine> Lines { get; set; } = [];
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>The order a user's Idempotency-Key produced: the same key again gets the same order.</summary>
+public sealed class IdempotencyRecord
+{
+    public required string UserId { get; set; }
+    public required string Key { get; set; }
+    public Guid OrderId { get; set; }
+}
+
+public sealed record OrderLineContract(int ProductId, int Quantity, decimal UnitPrice);
+
+[EventTopic("ordering.order-submitted")]
+public sealed record OrderSubmitted(Guid OrderId, string UserId, OrderLineContract[] Lines, decimal Total, string PaymentToken) : IntegrationEvent;
+
+[EventTopic("ordering.order-cancel-requested")]
+public sealed record OrderCancelRequested(Guid OrderId) : IntegrationEvent;
+
+[EventTopic("workflow.order-status-changed")]
+public sealed record OrderStatusChanged(Guid OrderId, string Status, string? Reason, int Sequence) : IntegrationEvent;

@@ -1,0 +1,170 @@
+extern alias BasketApi;
+
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Claims;
+using System.Text;
+using BuildingBlocks.EventBus;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using StackExchange.Redis;
+using TestSupport;
+using BasketAppBuilder = BasketApi::Microsoft.AspNetCore.Builder.BasketApp;
+
+namespace Basket.Tests;
+
+/// <summary>
+/// The real Basket application on Kestrel (127.0.0.1): REST on an HTTP/1.1 port, gRPC on an
+/// HTTP/2-only port (cleartext HTTP/2 needs prior knowledge, which a mixed endpoint cannot offer),
+/// state and events in a real redis-server. Catalog is played by a small stand-in that serves
+/// Catalog's HTTP contract (<c>GET /api/catalog/items/{id}</c>) from <see cref="Products"/>;
+/// Catalog's own tests cover Catalog.
+/// </summary>
+public sealed class BasketFixture : IAsyncLifetime
+{
+    public const string Issuer = "ecommerce-identity";
+    public const string Audience = "ecommerce";
+    private const string KeyId = "basket-tests";
+
+    // 48 characters of randomness: an HMAC-SHA256 key of 384 bits, new for every run.
+    private readonly string _signingKey = Convert.ToHexString(Guid.NewGuid().ToByteArray()) + Guid.NewGuid().ToString("N")[..16];
+
+    public LocalServers Servers { get; } = new();
+
+    /// <summary>The stand-in catalog's products; tests add and change them freely.</summary>
+    public ConcurrentDictionary<int, (string Name, decimal Price)> Products { get; } = new();
+
+    public HttpClient Anonymous { get; private set; } = null!;
+    public GrpcChannel GrpcChannel { get; private set; } = null!;
+
+    private readonly int _httpPort = FreePort();
+    private readonly int _grpcPort = FreePort();
+    private WebApplication? _catalog;
+    private WebApplication? _basket;
+    private ConnectionMultiplexer _redis = null!;
+
+    public async Task InitializeAsync()
+    {
+        await Servers.InitializeAsync();
+        _redis = await ConnectionMultiplexer.ConnectAsync(Servers.RedisConnectionString);
+
+        var catalogUrl = await StartCatalogAsync();
+        _basket = BasketAppBuilder.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:redis"] = Servers.RedisConnectionString,
+                ["Dapr:Enabled"] = "false",
+                ["EventBus:ServiceName"] = "basket",
+                ["EventBus:PollInterval"] = "00:00:00.200",
+                ["Jwt:SigningKey"] = _signingKey,
+                ["Jwt:KeyId"] = KeyId,
+                ["services:catalog:http:0"] = catalogUrl,
+                ["Logging:LogLevel:Default"] = "Warning",
+            });
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.Listen(IPAddress.Loopback, _httpPort);
+                kestrel.Listen(IPAddress.Loopback, _grpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            });
+        });
+        await _basket.StartAsync();
+
+        Anonymous = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpPort}") };
+        GrpcChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{_grpcPort}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        GrpcChannel?.Dispose();
+        Anonymous?.Dispose();
+        foreach (var app in new[] { _basket, _catalog })
+        {
+            if (app is not null)
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+            }
+        }
+
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+
+        await Servers.DisposeAsync();
+    }
+
+    /// <summary>An HTTP client that calls the Basket API as <paramref name="userId"/>.</summary>
+    public HttpClient ClientFor(string userId)
+    {
+        var client = new HttpClient { BaseAddress = Anonymous.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenFor(userId));
+        return client;
+    }
+
+    /// <summary>A token as Identity would issue it: same key, issuer and audience; the user id in <c>sub</c>.</summary>
+    public string TokenFor(string userId) =>
+        new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = Audience,
+            Subject = new ClaimsIdentity([new Claim("sub", userId)]),
+            Expires = DateTime.UtcNow.AddMinutes(10),
+            SigningCredentials = new SigningCredentials(
+                new SymmetricSecurityKey(Encoding.UTF8.GetBytes(_signingKey)) { KeyId = KeyId }, SecurityAlgorithms.HmacSha256),
+        });
+
+    /// <summary>A product in the stand-in catalog with a fresh id.</summary>
+    public int NewProduct(string name, decimal price)
+    {
+        var id = Random.Shared.Next(1_000_000, int.MaxValue);
+        Products[id] = (name, price);
+        return id;
+    }
+
+    /// <summary>Publishes an event on the bus, as Ordering's outbox relay would.</summary>
+    public async Task PublishAsync(IntegrationEvent @event, string partitionKey)
+    {
+        var cloudEvent = CloudEvent.Create(@event, "tests", partitionKey);
+        await _redis.GetDatabase().StreamAddAsync($"events:{cloudEvent.Topic}", "event", cloudEvent.ToJson());
+        // Wakes the consumer at once instead of at its next poll.
+        await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal("events:notify"), cloudEvent.Topic);
+    }
+
+    private async Task<string> StartCatalogAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _catalog = builder.Build();
+        _catalog.MapGet("/api/catalog/items/{id:int}", (int id) =>
+            Products.TryGetValue(id, out var product)
+                ? Results.Ok(new { id, name = product.Name, description = "", price = product.Price, categoryId = 1, brandId = 1, availableStock = 100 })
+                : Results.NotFound());
+        await _catalog.StartAsync();
+        return _catalog.Urls.Single();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BasketCollection : ICollectionFixture<BasketFixture>
+{
+    public const string Name = "basket";
+}

@@ -1,0 +1,173 @@
+using System.Net;
+using System.Net.Http.Json;
+using Aspire.Hosting.Testing;
+
+namespace IntegrationTests;
+
+/// <summary>
+/// Checkout end to end through the gateway, on the real AppHost: Basket, Ordering, the OrderWorkflow,
+/// Inventory and Payment function apps (plain hosts), PostgreSQL, Redis.
+/// </summary>
+[Collection(PlatformCollection.Name)]
+public class CheckoutTests(PlatformFixture platform)
+{
+    private static readonly TimeSpan SagaDeadline = TimeSpan.FromSeconds(90);
+    private readonly HttpClient _gateway = platform.Gateway;
+
+    private sealed record BasketLine(int ProductId, string Name, int Quantity, decimal UnitPrice);
+    private sealed record BasketView(BasketLine[] Items, decimal Total);
+    private sealed record Accepted(Guid OrderId, string Status);
+    private sealed record OrderLine(int ProductId, int Quantity, decimal UnitPrice);
+    private sealed record OrderView(Guid OrderId, string Status, string? Reason, OrderLine[] Lines, decimal Total);
+    private sealed record StockLevel(int ProductId, int OnHand, int Reserved, int Available);
+
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string token, object? body = null, string? idempotencyKey = null)
+    {
+        var request = new HttpRequestMessage(method, path).WithToken(token);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        return _gateway.SendAsync(request);
+    }
+
+    private async Task<int> ProductWithStockAsync(int onHand)
+    {
+        // A catalog product of our own (the seeded ones are shared by other tests), with stock in Inventory.
+        var created = await _gateway.PostAsJsonAsync("/api/catalog/items",
+            new { name = $"Checkout Test {Guid.NewGuid():N}"[..30], price = 12.50m, categoryId = 1, brandId = 1, availableStock = onHand });
+        var productId = (await created.Content.ReadFromJsonAsync<CatalogItem>())!.Id;
+        (await _gateway.PutAsJsonAsync($"/api/inventory/{productId}", new { onHand })).EnsureSuccessStatusCode();
+        return productId;
+    }
+
+    private async Task<OrderView> CheckoutAsync(string token, int productId, int quantity, string paymentToken)
+    {
+        (await SendAsync(HttpMethod.Put, $"/api/basket/items/{productId}", token, new { quantity })).EnsureSuccessStatusCode();
+        var response = await SendAsync(HttpMethod.Post, "/api/orders", token, Checkout(paymentToken), Guid.NewGuid().ToString());
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var accepted = (await response.Content.ReadFromJsonAsync<Accepted>())!;
+        return await FinishedAsync(token, accepted.OrderId);
+    }
+
+    private static object Checkout(string paymentToken) => new
+    {
+        shippingAddress = new { street = "1 Test Street", city = "Testville", postalCode = "12345", country = "NL" },
+        paymentToken,
+    };
+
+    private Task<OrderView> FinishedAsync(string token, Guid orderId) =>
+        Poll.UntilAsync(
+            async () => (await (await SendAsync(HttpMethod.Get, $"/api/orders/{orderId}", token)).Content.ReadFromJsonAsync<OrderView>())!,
+            order => order.Status is "Confirmed" or "Cancelled",
+            SagaDeadline,
+            $"order {orderId} to finish");
+
+    [Fact]
+    public async Task A_checkout_is_confirmed_stock_committed_basket_cleared_and_paid_once()
+    {
+        var user = Tokens.For($"shopper-{Guid.NewGuid():N}");
+        var product = await ProductWithStockAsync(10);
+
+        var order = await CheckoutAsync(user, product, 3, "tok_ok");
+
+        Assert.Equal("Confirmed", order.Status);
+        Assert.Equal([new OrderLine(product, 3, 12.50m)], order.Lines);
+        Assert.Equal(37.50m, order.Total);
+        Assert.Equal(new StockLevel(product, 7, 0, 7), await _gateway.GetFromJsonAsync<StockLevel>($"/api/inventory/{product}"));
+        var basket = await Poll.UntilAsync(
+            async () => (await (await SendAsync(HttpMethod.Get, "/api/basket", user)).Content.ReadFromJsonAsync<BasketView>())!,
+            b => b.Items.Length == 0, TimeSpan.FromSeconds(30), "the basket to be cleared");
+        Assert.Equal(0m, basket.Total);
+        using var payment = platform.App.CreateHttpClient("payment");
+        var paid = await payment.GetStringAsync($"/api/payments/{order.OrderId}");
+        Assert.Contains("\"Captured\"", paid);
+    }
+
+    [Fact]
+    public async Task A_declined_card_cancels_the_order_and_restores_the_stock()
+    {
+        var user = Tokens.For($"shopper-{Guid.NewGuid():N}");
+        var product = await ProductWithStockAsync(5);
+
+        var order = await CheckoutAsync(user, product, 2, "tok_declined");
+
+        Assert.Equal(("Cancelled", "PaymentDeclined"), (order.Status, order.Reason));
+        Assert.Equal(new StockLevel(product, 5, 0, 5), await _gateway.GetFromJsonAsync<StockLevel>($"/api/inventory/{product}"));
+    }
+
+    [Fact]
+    public async Task The_same_checkout_sent_five_times_at_once_with_one_key_makes_one_order()
+    {
+        var user = Tokens.For($"shopper-{Guid.NewGuid():N}");
+        var product = await ProductWithStockAsync(10);
+        (await SendAsync(HttpMethod.Put, $"/api/basket/items/{product}", user, new { quantity = 1 })).EnsureSuccessStatusCode();
+        var key = Guid.NewGuid().ToString();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => SendAsync(HttpMethod.Post, "/api/orders", user, Checkout("tok_ok"), key)));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        var ids = await Task.WhenAll(responses.Select(async r => (await r.Content.ReadFromJsonAsync<Accepted>())!.OrderId));
+        Assert.Single(ids.Distinct());
+        var order = await FinishedAsync(user, ids[0]);
+        Assert.Equal("Confirmed", order.Status);
+        Assert.Equal(9, (await _gateway.GetFromJsonAsync<StockLevel>($"/api/inventory/{product}"))!.OnHand);
+    }
+
+    [Fact]
+    public async Task Orders_are_private_and_need_a_token()
+    {
+        var owner = Tokens.For($"shopper-{Guid.NewGuid():N}");
+        var stranger = Tokens.For($"shopper-{Guid.NewGuid():N}");
+        var product = await ProductWithStockAsync(3);
+        var order = await CheckoutAsync(owner, product, 1, "tok_ok");
+
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, $"/api/orders/{order.OrderId}", stranger)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Post, $"/api/orders/{order.OrderId}/cancel", stranger)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _gateway.GetAsync("/api/orders")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _gateway.GetAsync("/api/basket")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized,
+            (await SendAsync(HttpMethod.Get, "/api/basket", Tokens.For("someone", signingKey: new string('x', 64)))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Checkout_without_an_idempotency_key_or_with_an_empty_basket_is_400()
+    {
+        var user = Tokens.For($"shopper-{Guid.NewGuid():N}");
+
+        var noKey = await SendAsync(HttpMethod.Post, "/api/orders", user, Checkout("tok_ok"));
+        var empty = await SendAsync(HttpMethod.Post, "/api/orders", user, Checkout("tok_ok"), Guid.NewGuid().ToString());
+
+        Assert.Equal(HttpStatusCode.BadRequest, noKey.StatusCode);
+        Assert.Contains("Idempotency-Key", await noKey.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.Contains("basket", await empty.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Cancelling_a_paid_order_refunds_it_and_restores_the_stock()
+    {
+        var user = Tokens.For($"shopper-{Guid.NewGuid():N}");
+        var product = await ProductWithStockAsync(4);
+        var order = await CheckoutAsync(user, product, 2, "tok_ok");
+        Assert.Equal("Confirmed", order.Status);
+
+        var cancel = await SendAsync(HttpMethod.Post, $"/api/orders/{order.OrderId}/cancel", user);
+
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        var cancelled = await Poll.UntilAsync(
+            async () => (await (await SendAsync(HttpMethod.Get, $"/api/orders/{order.OrderId}", user)).Content.ReadFromJsonAsync<OrderView>())!,
+            o => o.Status == "Cancelled", SagaDeadline, "the cancellation");
+        Assert.Equal("CancelledByUser", cancelled.Reason);
+        Assert.Equal(new StockLevel(product, 4, 0, 4), await _gateway.GetFromJsonAsync<StockLevel>($"/api/inventory/{product}"));
+        using var payment = platform.App.CreateHttpClient("payment");
+        Assert.Contains("\"Refunded\"", await payment.GetStringAsync($"/api/payments/{order.OrderId}"));
+        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Post, $"/api/orders/{order.OrderId}/cancel", user)).StatusCode);
+    }
+}

@@ -1,0 +1,39 @@
+using System.Security.Claims;
+using System.Text;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace IntegrationTests;
+
+/// <summary>
+/// Mints access tokens as Identity will: HMAC-SHA256 with the AppHost's signing key, issuer
+/// "ecommerce-identity", audience "ecommerce", the user id in <c>sub</c>.
+/// </summary>
+public static class Tokens
+{
+    public static string For(string userId, string? role = null, string? signingKey = null, DateTime? expires = null)
+    {
+        var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey ?? PlatformHost.JwtSigningKey)) { KeyId = "key-1" };
+        var claims = new List<Claim> { new("sub", userId) };
+        if (role is not null)
+        {
+            claims.Add(new Claim("role", role));
+        }
+
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "ecommerce-identity",
+            Audience = "ecommerce",
+            Subject = new ClaimsIdentity(claims),
+            NotBefore = (expires ?? DateTime.UtcNow.AddMinutes(10)).AddMinutes(-20),
+            Expires = expires ?? DateTime.UtcNow.AddMinutes(10),
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
+        });
+    }
+
+    public static HttpRequestMessage WithToken(this HttpRequestMessage request, string token)
+    {
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return request;
+    }
+}
