@@ -1,4 +1,6 @@
+using BuildingBlocks;
 using BuildingBlocks.Data;
+using Catalog.Api.IntegrationEvents;
 using Catalog.Api.Data;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -35,6 +37,9 @@ public static class CatalogServiceExtensions
                 options.ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>());
             });
         builder.Services.AddHybridCache();
+
+        // Availability comes from Inventory's events.
+        builder.AddBuildingBlocks().Subscribe<StockChanged, StockChangedHandler>();
 
         builder.Services.AddValidation();
         builder.Services.AddDatabaseMigrator<CatalogContext>(CatalogSeed.SeedIfEmptyAsync);

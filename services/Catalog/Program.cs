@@ -1,3 +1,5 @@
+using BuildingBlocks;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -7,6 +9,7 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapCatalogApi();
+app.MapEventBusEndpoints();
 
 app.Run();
 

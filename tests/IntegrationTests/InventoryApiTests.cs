@@ -45,3 +45,23 @@ public class InventoryApiTests(PlatformFixture platform)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 }
+
+/// <summary>Catalog ↔ Inventory: the catalog shows Inventory's availability, eventually.</summary>
+[Collection(PlatformCollection.Name)]
+public class CatalogAvailabilityTests(PlatformFixture platform)
+{
+    [Fact]
+    public async Task Stock_set_in_inventory_shows_as_availability_in_the_catalog()
+    {
+        var created = await platform.Gateway.PostAsJsonAsync("/api/catalog/items",
+            new { name = $"Availability {Guid.NewGuid():N}"[..28], price = 3m, categoryId = 1, brandId = 1, availableStock = 0 });
+        var item = (await created.Content.ReadFromJsonAsync<CatalogItem>())!;
+
+        (await platform.Gateway.PutAsJsonAsync($"/api/inventory/{item.Id}", new { onHand = 17 })).EnsureSuccessStatusCode();
+
+        var shown = await Poll.UntilAsync(
+            async () => (await platform.Gateway.GetFromJsonAsync<CatalogItem>($"/api/catalog/items/{item.Id}"))!,
+            i => i.AvailableStock == 17, TimeSpan.FromSeconds(30), "the catalog to show the new availability");
+        Assert.Equal(17, shown.AvailableStock);
+    }
+}

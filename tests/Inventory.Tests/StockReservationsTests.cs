@@ -120,6 +120,7 @@ public sealed class StockReservationsTests(InventoryFixture inventory) : IClassF
 
         Assert.Null(await inventory.WithReservationsAsync(r => r.SetOnHandAsync(product, 5, default)));
         Assert.Equal(new StockLevel(product, 6, 6, 0), await inventory.WithReservationsAsync(r => r.SetOnHandAsync(product, 6, default)));
-        Assert.Equal(2, (await inventory.OutboxAsync("inventory.stock-changed")).Count(m => m.PartitionKey == product.ToString()));
+        // Set, reserve, set: each change of availability is announced to the catalog.
+        Assert.Equal(3, (await inventory.OutboxAsync("inventory.stock-changed")).Count(m => m.PartitionKey == product.ToString()));
     }
 }

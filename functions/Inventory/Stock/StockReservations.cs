@@ -116,6 +116,11 @@ public sealed class StockReservations(
                     });
                 }
 
+                foreach (var line in merged)
+                {
+                    await AnnounceAvailabilityAsync(line.ProductId, token);
+                }
+
                 await db.SaveChangesAsync(token);
                 return new ReserveOutcome(ReserveResult.Reserved);
             }, cancellationToken);
@@ -199,14 +204,30 @@ public sealed class StockReservations(
                     .SetProperty(s => s.OnHand, s => s.OnHand + onHandChange), token);
             }
 
+            foreach (var line in lines)
+            {
+                await AnnounceAvailabilityAsync(line.ProductId, token);
+            }
+
             if (expired && lines.Count > 0)
             {
                 outbox.Add(new ReservationExpired(orderId), orderId.ToString());
-                await db.SaveChangesAsync(token);
             }
+
+            await db.SaveChangesAsync(token);
 
             return lines.Count;
         }, cancellationToken);
+
+    /// <summary>
+    /// Tells the catalog the product's availability after this transaction's change, through the
+    /// outbox (one partition per product keeps the values in commit order).
+    /// </summary>
+    private async Task AnnounceAvailabilityAsync(int productId, CancellationToken cancellationToken)
+    {
+        var available = await db.Stock.Where(s => s.ProductId == productId).Select(s => s.OnHand - s.Reserved).SingleAsync(cancellationToken);
+        outbox.Add(new StockChanged(productId, available), productId.ToString());
+    }
 
     private async Task<ReserveOutcome?> ExistingOutcomeAsync(Guid orderId, CancellationToken cancellationToken)
     {

@@ -169,7 +169,8 @@ public static class CatalogApi
         return TypedResults.NoContent();
     }
 
-    private static string ItemKey(int id) => $"catalog:item:{id}";
+    /// <summary>The cache key of one product (also invalidated when Inventory reports its availability).</summary>
+    internal static string ItemKey(int id) => $"catalog:item:{id}";
 
     private static void Apply(CatalogItemRequest request, CatalogItem item)
     {

@@ -1,0 +1,29 @@
+using BuildingBlocks.EventBus;
+using Catalog.Api.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Caching.Hybrid;
+
+namespace Catalog.Api.IntegrationEvents;
+
+/// <summary>Inventory's announcement of a product's availability (its contract, as the catalog reads it).</summary>
+[EventTopic("inventory.stock-changed")]
+public sealed record StockChanged(int ProductId, int Available) : IntegrationEvent;
+
+/// <summary>
+/// Shows Inventory's availability on the product: eventually consistent, in the order Inventory
+/// committed the changes (one partition per product). Setting a value is idempotent, so a redelivery
+/// is harmless without an inbox.
+/// </summary>
+public sealed class StockChangedHandler(CatalogContext db, HybridCache cache) : IIntegrationEventHandler<StockChanged>
+{
+    public async Task HandleAsync(StockChanged @event, CancellationToken cancellationToken)
+    {
+        var updated = await db.Items.Where(i => i.Id == @event.ProductId)
+            .ExecuteUpdateAsync(set => set.SetProperty(i => i.AvailableStock, Math.Max(0, @event.Available)), cancellationToken);
+        if (updated > 0)
+        {
+            await cache.RemoveAsync(CatalogApi.ItemKey(@event.ProductId), cancellationToken);
+        }
+    }
+}
