@@ -15,6 +15,8 @@ public static class InventoryServiceExtensions
     public static void AddInventoryServices(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDbContext<InventoryContext>(DatabaseName);
+        // Before anything that uses the database starts (hosted services start in registration order).
+        builder.Services.AddDatabaseMigrator<InventoryContext>();
         builder.AddRedisClient(RedisName);
         builder.AddBuildingBlocks().AddOutbox<InventoryContext>();
 
@@ -22,6 +24,5 @@ public static class InventoryServiceExtensions
         builder.Services.AddScoped<StockReservations>();
         builder.Services.AddScoped<InventoryFunctions>();
         builder.Services.AddScoped<ReservationSweeper>();
-        builder.Services.AddDatabaseMigrator<InventoryContext>();
     }
 }

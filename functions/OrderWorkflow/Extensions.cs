@@ -15,6 +15,8 @@ public static class OrderWorkflowServiceExtensions
     public static void AddOrderWorkflowServices(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDbContext<WorkflowContext>(DatabaseName);
+        // Before anything that uses the database starts (hosted services start in registration order).
+        builder.Services.AddDatabaseMigrator<WorkflowContext>();
         builder.AddRedisClient(RedisName);
         builder.AddBuildingBlocks()
             .AddOutbox<WorkflowContext>()
@@ -30,6 +32,5 @@ public static class OrderWorkflowServiceExtensions
         builder.Services.AddScoped<SagaRunner>();
         builder.Services.AddScoped<AdvanceSagasFunction>();
         builder.Services.AddScoped<ReceiveEventFunction>();
-        builder.Services.AddDatabaseMigrator<WorkflowContext>();
     }
 }

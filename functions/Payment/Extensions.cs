@@ -15,6 +15,8 @@ public static class PaymentServiceExtensions
     public static void AddPaymentServices(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDbContext<PaymentContext>(DatabaseName);
+        // Before anything that uses the database starts (hosted services start in registration order).
+        builder.Services.AddDatabaseMigrator<PaymentContext>();
         builder.AddRedisClient(RedisName);
         builder.AddBuildingBlocks().AddOutbox<PaymentContext>();
 
@@ -22,6 +24,5 @@ public static class PaymentServiceExtensions
         builder.Services.AddSingleton<SimulatedPaymentProvider>();
         builder.Services.AddScoped<PaymentService>();
         builder.Services.AddScoped<PaymentFunctions>();
-        builder.Services.AddDatabaseMigrator<PaymentContext>();
     }
 }

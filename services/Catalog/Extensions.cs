@@ -18,6 +18,8 @@ public static class CatalogServiceExtensions
     {
         // Health checks are registered below with readiness tags and the right failure status.
         builder.AddNpgsqlDbContext<CatalogContext>(DatabaseName, settings => settings.DisableHealthChecks = true);
+        // Before anything that uses the database starts (hosted services start in registration order).
+        builder.Services.AddDatabaseMigrator<CatalogContext>(CatalogSeed.SeedIfEmptyAsync);
         builder.AddRedisClient(RedisName, settings => settings.DisableHealthChecks = true);
 
         builder.Services.AddHealthChecks()
@@ -42,6 +44,5 @@ public static class CatalogServiceExtensions
         builder.AddBuildingBlocks().Subscribe<StockChanged, StockChangedHandler>();
 
         builder.Services.AddValidation();
-        builder.Services.AddDatabaseMigrator<CatalogContext>(CatalogSeed.SeedIfEmptyAsync);
     }
 }

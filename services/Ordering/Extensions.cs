@@ -15,6 +15,8 @@ public static class OrderingServiceExtensions
     {
         builder.AddDefaultAuthentication();
         builder.AddNpgsqlDbContext<OrderingContext>(DatabaseName);
+        // Before anything that uses the database starts (hosted services start in registration order).
+        builder.Services.AddDatabaseMigrator<OrderingContext>();
         builder.AddRedisClient(RedisName);
         builder.AddBuildingBlocks()
             .AddOutbox<OrderingContext>()
@@ -24,6 +26,5 @@ public static class OrderingServiceExtensions
         builder.Services.AddGrpcClient<BasketService.BasketServiceClient>(options => options.Address = new Uri("http://_grpc.basket"))
             .AddServiceDiscovery();
         builder.Services.AddValidation();
-        builder.Services.AddDatabaseMigrator<OrderingContext>();
     }
 }
