@@ -12,11 +12,12 @@ public static class CatalogApi
     private const string ItemsTag = "catalog-items";
     private static readonly HybridCacheEntryOptions TaxonomyCaching = new() { Expiration = TimeSpan.FromMinutes(10) };
 
-    // Short L1 life bounds how long another replica may show an item an administrator just changed.
+    // Invalidation removes the key, but a read that started before a change can still store the old
+    // value just after the removal; short lives bound that staleness (L1 per replica, L2 shared).
     private static readonly HybridCacheEntryOptions ItemCaching = new()
     {
-        Expiration = TimeSpan.FromMinutes(5),
-        LocalCacheExpiration = TimeSpan.FromSeconds(5),
+        Expiration = TimeSpan.FromSeconds(10),
+        LocalCacheExpiration = TimeSpan.FromSeconds(2),
     };
 
     public static IEndpointRouteBuilder MapCatalogApi(this IEndpointRouteBuilder app)

@@ -1,0 +1,104 @@
+// Checkout throughput and latency of the whole platform on this machine: the real AppHost in local
+// mode, every request through the gateway (basket PUT, order POST with an Idempotency-Key), orders
+// offered at a fixed rate, each running the saga to Confirmed. Latency = the order's creation in
+// Ordering to the saga's Confirmed commit in OrderWorkflow, both read from their databases.
+//   dotnet run -c Release --project tests/Benchmarks/CheckoutBenchmark -- [orders] [rate per second]
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using Aspire.Hosting.Testing;
+using IntegrationTests;
+using Npgsql;
+
+var orders = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
+var rate = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+
+var dataDirectory = PlatformHost.NewDataDirectory();
+var app = await PlatformHost.StartAsync(dataDirectory);
+try
+{
+    using var gateway = app.CreateHttpClient("gateway");
+    var created = await gateway.PostAsJsonAsync("/api/catalog/items",
+        new { name = "Benchmark Lamp", price = 9.99m, categoryId = 1, brandId = 1, availableStock = 0 });
+    var product = (await created.Content.ReadFromJsonAsync<CatalogItem>())!.Id;
+    (await gateway.PutAsJsonAsync($"/api/inventory/{product}", new { onHand = orders * 2 })).EnsureSuccessStatusCode();
+
+    var clock = Stopwatch.StartNew();
+    var failures = 0;
+    var submissions = Enumerable.Range(0, orders).Select(async i =>
+    {
+        await Task.Delay(TimeSpan.FromSeconds(i / rate)); // the offered load's schedule, not synchronisation
+        var token = Tokens.For($"bench-{i}");
+        var put = new HttpRequestMessage(HttpMethod.Put, $"/api/basket/items/{product}") { Content = JsonContent.Create(new { quantity = 1 }) }.WithToken(token);
+        var post = new HttpRequestMessage(HttpMethod.Post, "/api/orders")
+        {
+            Content = JsonContent.Create(new
+            {
+                shippingAddress = new { street = "1 Bench Street", city = "Benchville", postalCode = "1", country = "NL" },
+                paymentToken = "tok_ok",
+            }),
+        }.WithToken(token);
+        post.Headers.Add("Idempotency-Key", $"bench-{i}");
+        if (!(await gateway.SendAsync(put)).IsSuccessStatusCode || !(await gateway.SendAsync(post)).IsSuccessStatusCode)
+        {
+            Interlocked.Increment(ref failures);
+        }
+    }).ToList();
+    await Task.WhenAll(submissions);
+    var offeredFor = clock.Elapsed;
+
+    await using var ordering = new NpgsqlConnection(await app.GetConnectionStringAsync("orderingdb"));
+    await using var workflow = new NpgsqlConnection(await app.GetConnectionStringAsync("workflowdb"));
+    await ordering.OpenAsync();
+    await workflow.OpenAsync();
+
+    var deadline = DateTime.UtcNow.AddMinutes(5);
+    long finished;
+    do
+    {
+        await Task.Delay(200);
+        finished = (long)(await new NpgsqlCommand("""SELECT count(*) FROM order_sagas WHERE "Step" IN ('Confirmed', 'Cancelled')""", workflow).ExecuteScalarAsync())!;
+    }
+    while (finished < orders - failures && DateTime.UtcNow < deadline);
+
+    var createdAt = new Dictionary<Guid, DateTimeOffset>();
+    await using (var reader = await new NpgsqlCommand("""SELECT "Id", "CreatedAt" FROM orders""", ordering).ExecuteReaderAsync())
+    {
+        while (await reader.ReadAsync())
+        {
+            createdAt[reader.GetGuid(0)] = reader.GetFieldValue<DateTimeOffset>(1);
+        }
+    }
+
+    var latencies = new List<double>();
+    DateTimeOffset first = DateTimeOffset.MaxValue, last = DateTimeOffset.MinValue;
+    var cancelled = 0;
+    await using (var reader = await new NpgsqlCommand("""SELECT "OrderId", "Step", "UpdatedAt" FROM order_sagas""", workflow).ExecuteReaderAsync())
+    {
+        while (await reader.ReadAsync())
+        {
+            if (reader.GetString(1) != "Confirmed")
+            {
+                cancelled++;
+                continue;
+            }
+
+            var start = createdAt[reader.GetGuid(0)];
+            var end = reader.GetFieldValue<DateTimeOffset>(2);
+            latencies.Add((end - start).TotalMilliseconds);
+            first = start < first ? start : first;
+            last = end > last ? end : last;
+        }
+    }
+
+    latencies.Sort();
+    double Percentile(double p) => latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
+    Console.WriteLine($"offered: {orders} orders at {rate}/s over {offeredFor.TotalSeconds:F1} s; request failures: {failures}");
+    Console.WriteLine($"confirmed: {latencies.Count}, cancelled: {cancelled}, sustained to Confirmed: {latencies.Count / (last - first).TotalSeconds:F1} orders/s");
+    Console.WriteLine($"checkout to Confirmed: p50 {Percentile(0.50):F0} ms, p95 {Percentile(0.95):F0} ms, p99 {Percentile(0.99):F0} ms, max {latencies[^1]:F0} ms");
+}
+finally
+{
+    await app.DisposeAsync();
+    PlatformHost.DeleteDataDirectory(dataDirectory);
+}
