@@ -30,6 +30,8 @@ public static class OrderWorkflowServiceExtensions
         builder.Services.AddHttpClient<InventoryClient>(http => http.BaseAddress = new Uri("http://inventory"));
         builder.Services.AddHttpClient<PaymentClient>(http => http.BaseAddress = new Uri("http://payment"));
         builder.Services.AddScoped<SagaRunner>();
+        builder.Services.AddSingleton<SagaDispatcher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SagaDispatcher>());
         builder.Services.AddScoped<AdvanceSagasFunction>();
         builder.Services.AddScoped<ReceiveEventFunction>();
     }

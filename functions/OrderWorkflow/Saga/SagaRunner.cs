@@ -35,13 +35,16 @@ public sealed class SagaRunner(
     InventoryClient inventory,
     PaymentClient payment,
     IOptions<WorkflowOptions> options,
+    SagaDispatcher dispatcher,
     TimeProvider clock,
     ILogger<SagaRunner> logger)
 {
-    private static readonly string Runner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+    // One owner per runner instance (a scope: one event, one timer tick), not per process: an event
+    // handler and a timer tick in the same process must not run one saga side by side either.
+    private readonly string Runner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
     private WorkflowOptions Options => options.Value;
 
-    /// <summary>Starts the saga of a submitted order (once: a redelivered event finds it started) and runs it.</summary>
+    /// <summary>Starts the saga of a submitted order (once: a redelivered event finds it started); it runs in the background.</summary>
     public async Task StartAsync(OrderSubmitted submitted, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
@@ -54,7 +57,7 @@ public sealed class SagaRunner(
             """, cancellationToken);
         if (inserted == 1)
         {
-            await RunAsync(submitted.OrderId, cancellationToken);
+            dispatcher.Run(submitted.OrderId);
         }
     }
 
@@ -69,7 +72,7 @@ public sealed class SagaRunner(
                 .SetProperty(s => s.NextAttemptAt, clock.GetUtcNow()), cancellationToken);
         if (changed > 0)
         {
-            await RunAsync(orderId, cancellationToken);
+            dispatcher.Run(orderId);
         }
 
         return changed > 0;

@@ -71,9 +71,10 @@ try
     }
 
     var latencies = new List<double>();
+    var toWorkflow = new List<double>();
     DateTimeOffset first = DateTimeOffset.MaxValue, last = DateTimeOffset.MinValue;
     var cancelled = 0;
-    await using (var reader = await new NpgsqlCommand("""SELECT "OrderId", "Step", "UpdatedAt" FROM order_sagas""", workflow).ExecuteReaderAsync())
+    await using (var reader = await new NpgsqlCommand("""SELECT "OrderId", "Step", "UpdatedAt", "CreatedAt" FROM order_sagas""", workflow).ExecuteReaderAsync())
     {
         while (await reader.ReadAsync())
         {
@@ -86,16 +87,20 @@ try
             var start = createdAt[reader.GetGuid(0)];
             var end = reader.GetFieldValue<DateTimeOffset>(2);
             latencies.Add((end - start).TotalMilliseconds);
+            toWorkflow.Add((reader.GetFieldValue<DateTimeOffset>(3) - start).TotalMilliseconds);
             first = start < first ? start : first;
             last = end > last ? end : last;
         }
     }
 
     latencies.Sort();
+    toWorkflow.Sort();
     double Percentile(double p) => latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
+    double Median(List<double> values) => values[values.Count / 2];
     Console.WriteLine($"offered: {orders} orders at {rate}/s over {offeredFor.TotalSeconds:F1} s; request failures: {failures}");
     Console.WriteLine($"confirmed: {latencies.Count}, cancelled: {cancelled}, sustained to Confirmed: {latencies.Count / (last - first).TotalSeconds:F1} orders/s");
     Console.WriteLine($"checkout to Confirmed: p50 {Percentile(0.50):F0} ms, p95 {Percentile(0.95):F0} ms, p99 {Percentile(0.99):F0} ms, max {latencies[^1]:F0} ms");
+    Console.WriteLine($"of which order created to saga started (outbox, relay, bus): p50 {Median(toWorkflow):F0} ms");
 }
 finally
 {
