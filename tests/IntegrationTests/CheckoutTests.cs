@@ -171,3 +171,68 @@ public class CheckoutTests(PlatformFixture platform)
         Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Post, $"/api/orders/{order.OrderId}/cancel", user)).StatusCode);
     }
 }
+
+/// <summary>No oversell through the whole platform: many shoppers, one scarce product.</summary>
+[Collection(PlatformCollection.Name)]
+public class OversellTests(PlatformFixture platform)
+{
+    [Fact]
+    public async Task Two_hundred_shoppers_checking_out_fifty_units_get_exactly_fifty_confirmed_orders()
+    {
+        var gateway = platform.Gateway;
+        var created = await gateway.PostAsJsonAsync("/api/catalog/items",
+            new { name = $"Scarce {Guid.NewGuid():N}"[..24], price = 8m, categoryId = 1, brandId = 1, availableStock = 0 });
+        var product = (await created.Content.ReadFromJsonAsync<CatalogItem>())!.Id;
+        (await gateway.PutAsJsonAsync($"/api/inventory/{product}", new { onHand = 50 })).EnsureSuccessStatusCode();
+
+        var orderIds = new System.Collections.Concurrent.ConcurrentBag<Guid>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 200), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
+        {
+            var token = Tokens.For($"oversell-{i}-{Guid.NewGuid():N}");
+            var put = await gateway.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/api/basket/items/{product}")
+                { Content = JsonContent.Create(new { quantity = 1 }) }.WithToken(token));
+            put.EnsureSuccessStatusCode();
+            var post = new HttpRequestMessage(HttpMethod.Post, "/api/orders")
+            {
+                Content = JsonContent.Create(new
+                {
+                    shippingAddress = new { street = "1 Rush Lane", city = "Testville", postalCode = "1", country = "NL" },
+                    paymentToken = "tok_ok",
+                }),
+            }.WithToken(token);
+            post.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+            var response = await gateway.SendAsync(post);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            orderIds.Add((await response.Content.ReadFromJsonAsync<OrderAccepted>())!.OrderId);
+        });
+
+        await using var ordering = new Npgsql.NpgsqlConnection(await platform.App.GetConnectionStringAsync("orderingdb"));
+        await ordering.OpenAsync();
+        var ids = orderIds.ToArray();
+        var outcome = await Poll.UntilAsync(async () =>
+        {
+            var counts = new Dictionary<string, int>();
+            await using var query = new Npgsql.NpgsqlCommand(
+                """SELECT "Status" || coalesce(':' || "Reason", ''), count(*) FROM orders WHERE "Id" = ANY($1) GROUP BY 1""", ordering)
+            {
+                Parameters = { new() { Value = ids } },
+            };
+            await using var reader = await query.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                counts[reader.GetString(0)] = (int)reader.GetInt64(1);
+            }
+
+            return counts;
+        }, counts => counts.GetValueOrDefault("Confirmed") + counts.GetValueOrDefault("Cancelled:OutOfStock") == 200,
+            TimeSpan.FromMinutes(4), "all 200 orders to finish");
+
+        Assert.Equal(50, outcome["Confirmed"]);
+        Assert.Equal(150, outcome["Cancelled:OutOfStock"]);
+        var stock = await gateway.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/inventory/{product}");
+        Assert.Equal(0, stock.GetProperty("onHand").GetInt32());
+        Assert.Equal(0, stock.GetProperty("reserved").GetInt32());
+    }
+
+    private sealed record OrderAccepted(Guid OrderId, string Status);
+}
