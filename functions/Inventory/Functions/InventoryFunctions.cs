@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using FunctionsHost;
 using Inventory.Stock;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;

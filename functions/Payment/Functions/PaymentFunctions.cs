@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using FunctionsHost;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Payment.Payments;
@@ -15,29 +15,25 @@ public sealed class PaymentFunctions(PaymentService payments)
     public async Task<IActionResult> Authorize(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "payments/authorize")] HttpRequest request)
     {
-        AuthorizeRequest? body;
-        try
+        var (body, problem) = await FunctionRequests.ReadAsync<AuthorizeRequest>(request);
+        if (problem is not null)
         {
-            body = await JsonSerializer.DeserializeAsync<AuthorizeRequest>(request.Body, JsonSerializerOptions.Web, request.HttpContext.RequestAborted);
-        }
-        catch (JsonException ex)
-        {
-            return Invalid(ex.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body", "The value is missing or not valid for its type.");
+            return problem;
         }
 
         if (body is null || body.OrderId == Guid.Empty)
         {
-            return Invalid("orderId", "orderId is required.");
+            return FunctionRequests.Invalid("orderId", "orderId is required.");
         }
 
         if (body.Amount <= 0)
         {
-            return Invalid("amount", "amount must be positive.");
+            return FunctionRequests.Invalid("amount", "amount must be positive.");
         }
 
         if (string.IsNullOrWhiteSpace(body.PaymentToken))
         {
-            return Invalid("paymentToken", "paymentToken is required.");
+            return FunctionRequests.Invalid("paymentToken", "paymentToken is required.");
         }
 
         return Answer(await payments.AuthorizeAsync(body.OrderId, body.Amount, body.PaymentToken, request.HttpContext.RequestAborted));
@@ -75,10 +71,4 @@ public sealed class PaymentFunctions(PaymentService payments)
         PaymentOutcome.Rejected => new ConflictObjectResult(result),
         _ => new OkObjectResult(result),
     };
-
-    private static IActionResult Invalid(string field, string message) =>
-        new BadRequestObjectResult(new ValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
-        {
-            Status = StatusCodes.Status400BadRequest,
-        });
 }

@@ -2,10 +2,10 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Inventory.Functions;
+namespace FunctionsHost;
 
-/// <summary>Reads JSON bodies of HTTP triggers into 400 ProblemDetails naming the field, never a 500.</summary>
-internal static class FunctionRequests
+/// <summary>Reads JSON bodies of HTTP triggers; bad input becomes a 400 ProblemDetails naming the field, never a 500.</summary>
+public static class FunctionRequests
 {
     public static async Task<(T? Value, IActionResult? Problem)> ReadAsync<T>(HttpRequest request) where T : class
     {
