@@ -47,7 +47,8 @@ public sealed class ReceiveEventFunction(EventDispatcher dispatcher, ILogger<Rec
 {
     [Function("ReceiveEvent")]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "events/{topic}")] HttpRequest request, string topic)
+        // Anonymous: the caller is the Dapr sidecar on the pod's loopback; the gateway never routes here.
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "events/{topic}")] HttpRequest request, string topic)
     {
         CloudEvent cloudEvent;
         try

@@ -30,6 +30,21 @@ public sealed class DaprYamlTests
     }
 
     [Fact]
+    public void Declarative_subscriptions_route_each_topic_to_the_event_trigger_with_a_dead_letter_topic()
+    {
+        var subscriptions = Manifests.Where(m => Get(m.Document, "kind") as string == "Subscription").ToList();
+
+        Assert.NotEmpty(subscriptions);
+        Assert.All(subscriptions, manifest =>
+        {
+            var topic = (string)Get(manifest.Document, "spec", "topic")!;
+            Assert.Equal(DaprComponents.PubSub, Get(manifest.Document, "spec", "pubsubname"));
+            Assert.Equal($"/api/events/{topic}", Get(manifest.Document, "spec", "route"));
+            Assert.Equal(DaprComponents.DeadLetterTopic(topic), Get(manifest.Document, "spec", "deadLetterTopic"));
+        });
+    }
+
+    [Fact]
     public void Components_are_exactly_the_ones_the_code_names()
     {
         Assert.Equal(
