@@ -46,8 +46,8 @@ public sealed class BasketFixture : IAsyncLifetime
     public HttpClient Anonymous { get; private set; } = null!;
     public GrpcChannel GrpcChannel { get; private set; } = null!;
 
-    private readonly int _httpPort = FreePort();
-    private readonly int _grpcPort = FreePort();
+    private readonly int _httpPort = LocalServers.FreePort();
+    private readonly int _grpcPort = LocalServers.FreePort();
     private WebApplication? _catalog;
     private WebApplication? _basket;
     private ConnectionMultiplexer _redis = null!;
@@ -155,12 +155,6 @@ public sealed class BasketFixture : IAsyncLifetime
         return _catalog.Urls.Single();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 [CollectionDefinition(Name)]

@@ -76,21 +76,8 @@ public class CheckoutCrashTests(PlatformFixture platform, Xunit.Abstractions.ITe
         }
     }
 
-    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string token, object? body = null, string? idempotencyKey = null)
-    {
-        var request = new HttpRequestMessage(method, path).WithToken(token);
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body);
-        }
-
-        if (idempotencyKey is not null)
-        {
-            request.Headers.Add("Idempotency-Key", idempotencyKey);
-        }
-
-        return _gateway.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string token, object? body = null, string? idempotencyKey = null) =>
+        _gateway.SendAsUserAsync(method, path, token, body, idempotencyKey);
 
     /// <summary>SIGKILL to the resource's whole process tree: no shutdown code runs, leases and in-flight work are left behind.</summary>
     private async Task KillAsync(string resource)

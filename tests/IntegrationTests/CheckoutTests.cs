@@ -21,21 +21,8 @@ public class CheckoutTests(PlatformFixture platform)
     private sealed record OrderView(Guid OrderId, string Status, string? Reason, OrderLine[] Lines, decimal Total);
     private sealed record StockLevel(int ProductId, int OnHand, int Reserved, int Available);
 
-    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string token, object? body = null, string? idempotencyKey = null)
-    {
-        var request = new HttpRequestMessage(method, path).WithToken(token);
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body);
-        }
-
-        if (idempotencyKey is not null)
-        {
-            request.Headers.Add("Idempotency-Key", idempotencyKey);
-        }
-
-        return _gateway.SendAsync(request);
-    }
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string token, object? body = null, string? idempotencyKey = null) =>
+        _gateway.SendAsUserAsync(method, path, token, body, idempotencyKey);
 
     private async Task<int> ProductWithStockAsync(int onHand)
     {

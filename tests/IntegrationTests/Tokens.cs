@@ -36,4 +36,22 @@ public static class Tokens
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         return request;
     }
+
+    /// <summary>Sends a request as the token's user, with an optional JSON body and Idempotency-Key.</summary>
+    public static Task<HttpResponseMessage> SendAsUserAsync(this HttpClient client, HttpMethod method, string path, string token,
+        object? body = null, string? idempotencyKey = null)
+    {
+        var request = new HttpRequestMessage(method, path).WithToken(token);
+        if (body is not null)
+        {
+            request.Content = System.Net.Http.Json.JsonContent.Create(body);
+        }
+
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        return client.SendAsync(request);
+    }
 }

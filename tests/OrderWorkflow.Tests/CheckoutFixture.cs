@@ -29,8 +29,8 @@ public class CheckoutFixture : IAsyncLifetime
     public HttpClient Payment { get; private set; } = null!;
 
     private readonly Dictionary<string, string> _databases = [];
-    private readonly int _inventoryPort = FreePort();
-    private readonly int _paymentPort = FreePort();
+    private readonly int _inventoryPort = LocalServers.FreePort();
+    private readonly int _paymentPort = LocalServers.FreePort();
     private WebApplication? _inventory;
     private WebApplication? _payment;
     private WebApplication? _workflow;
@@ -112,7 +112,7 @@ public class CheckoutFixture : IAsyncLifetime
             });
 
     public async Task StartWorkflowAsync() =>
-        _workflow = await StartAsync("orderworkflow", typeof(SagaRunner).Assembly, FreePort(),
+        _workflow = await StartAsync("orderworkflow", typeof(SagaRunner).Assembly, LocalServers.FreePort(),
             builder => builder.AddOrderWorkflowServices(), new()
             {
                 ["ConnectionStrings:workflowdb"] = _databases["workflowdb"],
@@ -192,12 +192,6 @@ public class CheckoutFixture : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>Reservations that expire long before a stuck payment step would time out.</summary>

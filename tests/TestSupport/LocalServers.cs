@@ -142,7 +142,8 @@ public sealed class LocalServers : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
+    /// <summary>A port nothing listens on right now, on the loopback.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -17,11 +17,11 @@ public sealed class InventoryClient(HttpClient http)
     /// <returns>"Reserved", "OutOfStock" or "Closed".</returns>
     public async Task<string> ReserveAsync(Guid orderId, IEnumerable<SagaLine> lines, CancellationToken cancellationToken)
     {
-        var response = await Send(() => http.PostAsJsonAsync("/api/inventory/reservations",
+        var response = await StepCalls.Send(() => http.PostAsJsonAsync("/api/inventory/reservations",
             new Reservation(orderId, [.. lines.Select(l => new Line(l.ProductId, l.Quantity))]), cancellationToken));
         if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.Conflict))
         {
-            throw Unexpected(response);
+            throw StepCalls.Unexpected(response);
         }
 
         return (await response.Content.ReadFromJsonAsync<ReserveAnswer>(cancellationToken))!.Result;
@@ -36,12 +36,46 @@ public sealed class InventoryClient(HttpClient http)
 
     private async Task<string> ChangeAsync(Guid orderId, string change, CancellationToken cancellationToken)
     {
-        var response = await Send(() => http.PostAsync($"/api/inventory/reservations/{orderId}/{change}", null, cancellationToken));
+        var response = await StepCalls.Send(() => http.PostAsync($"/api/inventory/reservations/{orderId}/{change}", null, cancellationToken));
         return response.IsSuccessStatusCode
             ? (await response.Content.ReadFromJsonAsync<StateAnswer>(cancellationToken))!.Status
-            : throw Unexpected(response);
+            : throw StepCalls.Unexpected(response);
     }
+}
 
+/// <summary>Payment's HTTP API as the saga uses it (service discovery name "payment").</summary>
+public sealed class PaymentClient(HttpClient http)
+{
+    private sealed record Answer(Guid OrderId, string Outcome, decimal Amount, string? Detail);
+
+    /// <returns>Authorized, Declined, Captured, Voided, Refunded, Rejected. "Unavailable" is thrown as transient.</returns>
+    public async Task<string> AuthorizeAsync(Guid orderId, decimal amount, string paymentToken, CancellationToken cancellationToken) =>
+        await ReadAsync(await StepCalls.Send(() =>
+            http.PostAsJsonAsync("/api/payments/authorize", new { orderId, amount, paymentToken }, cancellationToken)), cancellationToken);
+
+    public Task<string> CaptureAsync(Guid orderId, CancellationToken cancellationToken) => PostAsync(orderId, "capture", cancellationToken);
+
+    public Task<string> VoidAsync(Guid orderId, CancellationToken cancellationToken) => PostAsync(orderId, "void", cancellationToken);
+
+    public Task<string> RefundAsync(Guid orderId, CancellationToken cancellationToken) => PostAsync(orderId, "refund", cancellationToken);
+
+    private async Task<string> PostAsync(Guid orderId, string operation, CancellationToken cancellationToken) =>
+        await ReadAsync(await StepCalls.Send(() => http.PostAsync($"/api/payments/{orderId}/{operation}", null, cancellationToken)), cancellationToken);
+
+    private static async Task<string> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.Conflict))
+        {
+            throw StepCalls.Unexpected(response);
+        }
+
+        return (await response.Content.ReadFromJsonAsync<Answer>(cancellationToken))!.Outcome;
+    }
+}
+
+/// <summary>What both step clients do with a call: transport failures and 5xx/429 are transient, the rest is the answer.</summary>
+internal static class StepCalls
+{
     internal static async Task<HttpResponseMessage> Send(Func<Task<HttpResponseMessage>> call)
     {
         HttpResponseMessage response;
@@ -62,34 +96,4 @@ public sealed class InventoryClient(HttpClient http)
 
     internal static Exception Unexpected(HttpResponseMessage response) =>
         new InvalidOperationException($"{response.RequestMessage?.RequestUri} answered {(int)response.StatusCode} unexpectedly.");
-}
-
-/// <summary>Payment's HTTP API as the saga uses it (service discovery name "payment").</summary>
-public sealed class PaymentClient(HttpClient http)
-{
-    private sealed record Answer(Guid OrderId, string Outcome, decimal Amount, string? Detail);
-
-    /// <returns>Authorized, Declined, Captured, Voided, Refunded, Rejected. "Unavailable" is thrown as transient.</returns>
-    public async Task<string> AuthorizeAsync(Guid orderId, decimal amount, string paymentToken, CancellationToken cancellationToken) =>
-        await ReadAsync(await InventoryClient.Send(() =>
-            http.PostAsJsonAsync("/api/payments/authorize", new { orderId, amount, paymentToken }, cancellationToken)), cancellationToken);
-
-    public Task<string> CaptureAsync(Guid orderId, CancellationToken cancellationToken) => PostAsync(orderId, "capture", cancellationToken);
-
-    public Task<string> VoidAsync(Guid orderId, CancellationToken cancellationToken) => PostAsync(orderId, "void", cancellationToken);
-
-    public Task<string> RefundAsync(Guid orderId, CancellationToken cancellationToken) => PostAsync(orderId, "refund", cancellationToken);
-
-    private async Task<string> PostAsync(Guid orderId, string operation, CancellationToken cancellationToken) =>
-        await ReadAsync(await InventoryClient.Send(() => http.PostAsync($"/api/payments/{orderId}/{operation}", null, cancellationToken)), cancellationToken);
-
-    private static async Task<string> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.Conflict))
-        {
-            throw InventoryClient.Unexpected(response);
-        }
-
-        return (await response.Content.ReadFromJsonAsync<Answer>(cancellationToken))!.Outcome;
-    }
 }
