@@ -1,0 +1,60 @@
+using BuildingBlocks;
+using BuildingBlocks.Data;
+using Identity.Api.Data;
+using Identity.Api.Model;
+using Identity.Api.Tokens;
+using Microsoft.AspNetCore.Identity;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class IdentityServiceExtensions
+{
+    public const string DatabaseName = "identitydb";
+    public const string RedisName = "redis";
+
+    public static void AddIdentityServices(this IHostApplicationBuilder builder)
+    {
+        // Identity validates its own tokens too (logout, profile), exactly as every other service does.
+        builder.AddDefaultAuthentication();
+        builder.Services.AddOptions<JwtOptions>()
+            .BindConfiguration(JwtOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(jwt => jwt.SigningKey?.Length >= JwtOptions.MinimumSigningKeyLength,
+                $"{JwtOptions.SectionName}:SigningKey is missing or shorter than {JwtOptions.MinimumSigningKeyLength} characters. " +
+                "Set it to a random secret (the AppHost's jwt-signing-key parameter, a Kubernetes Secret, user secrets); it never belongs in source.")
+            // At start, not at the first login: a service that cannot issue tokens must not report healthy.
+            .ValidateOnStart();
+
+        builder.AddNpgsqlDbContext<IdentityContext>(DatabaseName);
+        // Before anything that uses the database starts (hosted services start in registration order).
+        builder.Services.AddDatabaseMigrator<IdentityContext>();
+        builder.Services.AddHostedService<AdminSeeder>();
+        // Redis carries the event bus and the outbox relay's lock.
+        builder.AddRedisClient(RedisName);
+        builder.AddBuildingBlocks().AddOutbox<IdentityContext>();
+
+        builder.Services.AddIdentityCore<ApplicationUser>(options =>
+            {
+                // The password policy is Identity's default (length 8, digit, lower, upper, symbol), spelled out.
+                options.Password.RequiredLength = 8;
+                options.Password.RequireDigit = true;
+                options.Password.RequireLowercase = true;
+                options.Password.RequireUppercase = true;
+                options.Password.RequireNonAlphanumeric = true;
+                options.User.RequireUniqueEmail = true;
+                // The user name is the email, checked as an email: an apostrophe or another valid character is fine.
+                options.User.AllowedUserNameCharacters = "";
+                // Defence in depth: the gateway's per-account rate limit is the real brute-force barrier.
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = 10;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<IdentityContext>();
+
+        builder.Services.AddSingleton<AccessTokenIssuer>();
+        builder.Services.AddScoped<RefreshTokenStore>();
+        builder.Services.AddScoped<UserRegistration>();
+        builder.Services.AddValidation();
+    }
+}

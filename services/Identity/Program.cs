@@ -1,0 +1,5 @@
+var app = IdentityApp.Build(args);
+app.Run();
+
+/// <summary>Marks this assembly for tests: in .NET 10 every web project's <c>Program</c> is public.</summary>
+public sealed class IdentityApiMarker;

@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Identity.Api.Data;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using StackExchange.Redis;
+using TestSupport;
+
+namespace Identity.Tests;
+
+/// <summary>
+/// The real Identity application on Kestrel (127.0.0.1, a free port) over a real PostgreSQL database
+/// and a real redis-server (event bus and outbox relay), with a configured administrator.
+/// </summary>
+public sealed class IdentityFixture : IAsyncLifetime
+{
+    public const string Issuer = "ecommerce-identity";
+    public const string Audience = "ecommerce";
+    public const string KeyId = "identity-tests";
+    public const string AdminEmail = "admin@identity-tests.example";
+    public const string AdminPassword = "Admin-Pa55word!";
+
+    // 48 characters of randomness: an HMAC-SHA256 key of 384 bits, new for every run.
+    public string SigningKey { get; } = Convert.ToHexString(Guid.NewGuid().ToByteArray()) + Guid.NewGuid().ToString("N")[..16];
+
+    public LocalServers Servers { get; } = new();
+
+    public HttpClient Anonymous { get; private set; } = null!;
+
+    public IConnectionMultiplexer Redis { get; private set; } = null!;
+
+    public string DatabaseConnectionString { get; private set; } = "";
+
+    private WebApplication? _app;
+
+    public IServiceProvider Services => _app!.Services;
+
+    public async Task InitializeAsync()
+    {
+        await Servers.InitializeAsync();
+        Redis = await ConnectionMultiplexer.ConnectAsync(Servers.RedisConnectionString);
+        DatabaseConnectionString = await Servers.CreateDatabaseAsync();
+
+        var port = LocalServers.FreePort();
+        _app = Build(Settings(DatabaseConnectionString), port);
+        await _app.StartAsync();
+        Anonymous = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+    }
+
+    public async Task DisposeAsync()
+    {
+        Anonymous?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        if (Redis is not null)
+        {
+            await Redis.DisposeAsync();
+        }
+
+        await Servers.DisposeAsync();
+    }
+
+    /// <summary>The settings the AppHost would pass, for a database of the tests' choice.</summary>
+    public Dictionary<string, string?> Settings(string databaseConnectionString) => new()
+    {
+        ["ConnectionStrings:identitydb"] = databaseConnectionString,
+        ["ConnectionStrings:redis"] = Servers.RedisConnectionString,
+        ["Dapr:Enabled"] = "false",
+        ["EventBus:ServiceName"] = "identity",
+        ["EventBus:OutboxPollInterval"] = "00:00:00.020",
+        ["Jwt:SigningKey"] = SigningKey,
+        ["Jwt:KeyId"] = KeyId,
+        ["Identity:Admin:Email"] = AdminEmail,
+        ["Identity:Admin:Password"] = AdminPassword,
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    /// <summary>Another instance of the real application (not started) with <paramref name="settings"/>.</summary>
+    public static WebApplication Build(Dictionary<string, string?> settings, int port) =>
+        IdentityApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        });
+
+    public IdentityContext CreateContext(IServiceScope scope) => scope.ServiceProvider.GetRequiredService<IdentityContext>();
+
+    /// <summary>A fresh email, so that tests never collide.</summary>
+    public static string NewEmail() => $"user-{Guid.NewGuid():N}@example.com";
+
+    public const string GoodPassword = "Sh0pping-Cart!";
+
+    public async Task<string> RegisterAsync(string email, string password = GoodPassword, string name = "Ada Lovelace")
+    {
+        var response = await Anonymous.PostAsJsonAsync("/api/identity/register", new { email, password, name });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<Registered>())!.UserId;
+    }
+
+    public async Task<Tokens> LoginAsync(string email, string password = GoodPassword)
+    {
+        var response = await Anonymous.PostAsJsonAsync("/api/identity/login", new { email, password });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<Tokens>())!;
+    }
+
+    /// <summary>A client that sends <paramref name="accessToken"/> as its bearer token.</summary>
+    public HttpClient ClientWith(string accessToken)
+    {
+        var client = new HttpClient { BaseAddress = Anonymous.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        return client;
+    }
+
+    /// <summary>Validates a token as every other service does: the configured key, issuer and audience.</summary>
+    public async Task<TokenValidationResult> ValidateAsync(string accessToken) =>
+        await new JsonWebTokenHandler().ValidateTokenAsync(accessToken, new TokenValidationParameters
+        {
+            ValidIssuer = Issuer,
+            ValidAudience = Audience,
+            IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SigningKey)) { KeyId = KeyId },
+            ClockSkew = TimeSpan.Zero,
+        });
+}
+
+public sealed record Registered(string UserId);
+
+public sealed record Tokens(string AccessToken, string RefreshToken, int ExpiresIn);
+
+[CollectionDefinition(Name)]
+public sealed class IdentityCollection : ICollectionFixture<IdentityFixture>
+{
+    public const string Name = "identity";
+}
