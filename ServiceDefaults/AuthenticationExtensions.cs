@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
@@ -35,10 +36,36 @@ public static class AuthenticationExtensions
                     RoleClaimType = "role",
                     ClockSkew = TimeSpan.FromSeconds(30),
                 };
+                // 401 and 403 as ProblemDetails like every other error, instead of an empty body.
+                options.Events = new JwtBearerEvents
+                {
+                    OnChallenge = async context =>
+                    {
+                        context.HandleResponse();
+                        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                        context.Response.Headers.WWWAuthenticate = context.AuthenticateFailure is null
+                            ? "Bearer"
+                            : "Bearer error=\"invalid_token\"";
+                        await WriteProblemAsync(context.HttpContext, StatusCodes.Status401Unauthorized,
+                            context.AuthenticateFailure is null ? "A bearer token is required." : "The bearer token is not valid.");
+                    },
+                    OnForbidden = context => WriteProblemAsync(context.HttpContext, StatusCodes.Status403Forbidden,
+                        "The token is valid but does not grant this operation."),
+                };
             });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(AdminPolicy, policy => policy.RequireRole("admin"));
         return builder;
+    }
+
+    private static async Task WriteProblemAsync(HttpContext httpContext, int status, string detail)
+    {
+        httpContext.Response.StatusCode = status;
+        await httpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = { Status = status, Detail = detail },
+        });
     }
 
     /// <summary>The key that signs tokens now (<c>Jwt:SigningKey</c>), plus any retired ones still accepted (<c>Jwt:PreviousKeys:{kid}</c>).</summary>
