@@ -1,16 +1,143 @@
+using System.Net;
+using System.Threading.RateLimiting;
+using Gateway.Diagnostics;
+using Gateway.Failover;
+using Gateway.LoadBalancing;
+using Gateway.RateLimiting;
+using Gateway.Timeouts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.LoadBalancing;
+using Yarp.ReverseProxy.Transforms;
+
 namespace Microsoft.Extensions.Hosting;
 
 public static class GatewayServiceExtensions
 {
+    /// <summary>Gateway settings that are not YARP's: <c>Gateway:Timeouts</c>, <c>Gateway:Failover</c>, <c>Gateway:ForwardedHeaders</c>, <c>Gateway:ExposeUpstream</c>.</summary>
+    public const string SectionName = "Gateway";
+
     /// <summary>
     /// YARP with routes and clusters from the "ReverseProxy" configuration section. Cluster
     /// destinations name services ("http://catalog"), resolved by service discovery: Aspire's
-    /// environment variables locally, Kubernetes DNS in a cluster.
+    /// environment variables locally, Kubernetes DNS in a cluster. Routes name the guards that apply
+    /// to them (AuthorizationPolicy, RateLimiterPolicy, TimeoutPolicy, MaxRequestBodySize), so each is
+    /// tuned in configuration rather than code.
     /// </summary>
     public static void AddGatewayServices(this IHostApplicationBuilder builder)
     {
+        var gateway = builder.Configuration.GetSection(SectionName);
+
+        // Tokens are validated here so that anonymous floods never reach a service; the Authorization
+        // header is still forwarded and services validate again (defence in depth).
+        builder.AddDefaultAuthentication();
+
+        builder.Services.AddRequestTimeouts(options =>
+        {
+            // Named policies referenced by routes' TimeoutPolicy; values in configuration so that an
+            // environment (or a test) can tighten them.
+            foreach (var policy in gateway.GetSection("Timeouts").GetChildren())
+            {
+                options.AddPolicy(policy.Key, policy.Get<TimeSpan>());
+            }
+        });
+
+        builder.Services.AddOptions<RateLimitingOptions>()
+            .BindConfiguration(RateLimitingOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.OnRejected = (context, _) => TooManyRequests.WriteAsync(context.HttpContext,
+                context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : null);
+            options.AddPolicy<string, ClientRateLimiterPolicy>(ClientRateLimiterPolicy.Name);
+        });
+        builder.Services.AddSingleton<LoginFailureLimiter>();
+
+        builder.Services.AddOptions<FailoverOptions>()
+            .BindConfiguration($"{SectionName}:{FailoverOptions.SectionName}")
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            // Only proxies named in configuration may speak for the client; the framework's defaults
+            // (loopback) are cleared so nothing is trusted unless configured.
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            options.KnownProxies.Clear();
+            options.KnownIPNetworks.Clear();
+            foreach (var proxy in gateway.GetSection("ForwardedHeaders:KnownProxies").Get<string[]>() ?? [])
+            {
+                options.KnownProxies.Add(IPAddress.Parse(proxy));
+            }
+
+            foreach (var network in gateway.GetSection("ForwardedHeaders:KnownNetworks").Get<string[]>() ?? [])
+            {
+                options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+            }
+        });
+
+        builder.Services.AddSingleton<ILoadBalancingPolicy, WeightedLoadBalancingPolicy>();
+
+        var exposeUpstream = gateway.GetValue<bool>("ExposeUpstream");
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
-            .AddServiceDiscoveryDestinationResolver();
+            .AddServiceDiscoveryDestinationResolver()
+            .AddTransforms(transforms =>
+            {
+                transforms.AddResponseTransform(PassiveFailoverMiddleware.SuppressRetriedBody);
+                if (exposeUpstream)
+                {
+                    transforms.AddResponseTransform(UpstreamHeader.AddAsync);
+                }
+            });
+    }
+
+    /// <summary>
+    /// What runs before anything can answer: correlation headers (so that every response carries
+    /// them, errors included) and, when proxies are configured, the client address they forward.
+    /// </summary>
+    public static WebApplication UseGatewayFrontDoor(this WebApplication app)
+    {
+        app.UseMiddleware<CorrelationMiddleware>();
+
+        var forwarded = app.Services.GetRequiredService<IOptions<ForwardedHeadersOptions>>().Value;
+        if (forwarded.KnownProxies.Count > 0 || forwarded.KnownIPNetworks.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
+        return app;
+    }
+
+    /// <summary>
+    /// The guards, after MapDefaultEndpoints so that their bare status codes get ProblemDetails bodies.
+    /// The rate limiter sits between authentication (to partition by user) and authorization (so that
+    /// requests with missing or bad tokens are counted against their IP too).
+    /// </summary>
+    public static WebApplication UseGatewayGuards(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        app.UseRequestTimeouts();
+        return app;
+    }
+
+    /// <summary>
+    /// YARP's standard proxy pipeline, with timeout answering, login throttling and passive failover in
+    /// front: they need to see the upstream answer, and failover must re-run load balancing for each try.
+    /// </summary>
+    public static void UseGatewayProxyPipeline(this IReverseProxyApplicationBuilder proxy)
+    {
+        proxy.UseMiddleware<RouteTimeoutMiddleware>();
+        proxy.UseMiddleware<LoginThrottleMiddleware>();
+        proxy.UseMiddleware<PassiveFailoverMiddleware>();
+        proxy.UseSessionAffinity();
+        proxy.UseLoadBalancing();
+        proxy.UsePassiveHealthChecks();
     }
 }

@@ -1,13 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-
-builder.AddServiceDefaults();
-builder.AddGatewayServices();
-
-var app = builder.Build();
-
-app.MapDefaultEndpoints();
-app.MapReverseProxy();
-
+var app = GatewayApp.Build(args);
 app.Run();
 
 /// <summary>Marks this assembly for tests: in .NET 10 every web project's <c>Program</c> is public.</summary>

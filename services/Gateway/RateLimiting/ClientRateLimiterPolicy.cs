@@ -1,0 +1,47 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.RateLimiting;
+
+/// <summary>
+/// Rate limiter policy <c>per-client</c>, referenced by routes' RateLimiterPolicy: a signed-in user
+/// (partitioned by the token's <c>sub</c>, wherever they connect from) gets
+/// <see cref="RateLimitingOptions.UserPerMinute"/> and <see cref="RateLimitingOptions.UserPerHour"/>,
+/// both enforced by chaining two fixed windows; anyone else is partitioned by client IP with
+/// <see cref="RateLimitingOptions.AnonymousPerMinute"/>. Rejections are written by the limiter's
+/// OnRejected (429, Retry-After, ProblemDetails).
+/// </summary>
+public sealed class ClientRateLimiterPolicy(IOptions<RateLimitingOptions> options) : IRateLimiterPolicy<string>
+{
+    public const string Name = "per-client";
+
+    private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
+
+    private readonly RateLimitingOptions _limits = options.Value;
+
+    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => null;
+
+    public RateLimitPartition<string> GetPartition(HttpContext httpContext)
+    {
+        if (httpContext.User.Identity?.IsAuthenticated == true && httpContext.User.FindFirst("sub")?.Value is { Length: > 0 } userId)
+        {
+            return RateLimitPartition.Get("user:" + userId, _ => RateLimiter.CreateChained(
+                new FixedWindowRateLimiter(Window(_limits.UserPerMinute, Minute)),
+                new FixedWindowRateLimiter(Window(_limits.UserPerHour, Hour))));
+        }
+
+        return RateLimitPartition.GetFixedWindowLimiter("ip:" + ClientAddress.Of(httpContext),
+            _ => Window(_limits.AnonymousPerMinute, Minute));
+    }
+
+    internal static FixedWindowRateLimiterOptions Window(int permits, TimeSpan window) => new()
+    {
+        PermitLimit = permits,
+        Window = window,
+        // Refuse at once: a queued request would only hold a connection open.
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
+}

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Tests;
+
+/// <summary>Passive failover: replayable requests that fail on one replica are answered by another; others are never repeated.</summary>
+public sealed class FailoverTests
+{
+    private const string Items = "/api/catalog/items";
+
+    [Fact]
+    public async Task Stopping_a_replica_in_the_middle_of_a_run_of_GETs_fails_none_of_them()
+    {
+        await using var bed = await GatewayTestbed.StartAsync();
+        const int total = 400;
+        var sent = 0;
+        var failures = new List<string>();
+        var stopped = new TaskCompletionSource();
+
+        async Task WorkerAsync()
+        {
+            int number;
+            while ((number = Interlocked.Increment(ref sent)) <= total)
+            {
+                if (number == total / 4)
+                {
+                    // A quarter in, catalog-2 goes away while other requests are in flight.
+                    _ = bed["catalog-2"].StopAsync().ContinueWith(_ => stopped.TrySetResult(), TaskScheduler.Default);
+                }
+
+                try
+                {
+                    using var response = await bed.GetAsync(Items);
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        lock (failures) failures.Add($"{(int)response.StatusCode} from {GatewayTestbed.Upstream(response)}");
+                    }
+                }
+                catch (HttpRequestException e)
+                {
+                    lock (failures) failures.Add(e.Message);
+                }
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(WorkerAsync)));
+        await stopped.Task;
+
+        Assert.Empty(failures);
+        Assert.True(bed["catalog-2"].Count("GET") > 0, "catalog-2 served before it stopped");
+        // Once stopped, it is out of rotation: the survivors answer everything.
+        Assert.DoesNotContain("catalog-2", await LoadBalancingTests.ServedByAsync(bed, 30));
+    }
+
+    [Fact]
+    public async Task A_GET_answered_503_by_one_replica_is_retried_on_another()
+    {
+        await using var bed = await GatewayTestbed.StartAsync();
+        bed["catalog-2"].FailGetsWith = StatusCodes.Status503ServiceUnavailable;
+
+        var served = await LoadBalancingTests.ServedByAsync(bed, 60);
+
+        Assert.DoesNotContain("catalog-2", served);
+        Assert.DoesNotContain(GatewayTestbed.CatalogBackup, served);
+        // catalog-2 kept getting its turn (its health endpoint is fine) and every turn was retried elsewhere.
+        Assert.True(bed["catalog-2"].Count("GET") >= 10, $"catalog-2 was tried {bed["catalog-2"].Count("GET")} times");
+    }
+
+    [Fact]
+    public async Task When_every_try_fails_the_client_gets_the_last_failure()
+    {
+        await using var bed = await GatewayTestbed.StartAsync();
+        foreach (var replica in GatewayTestbed.CatalogReplicas.Append(GatewayTestbed.CatalogBackup))
+        {
+            bed[replica].FailGetsWith = StatusCodes.Status503ServiceUnavailable;
+        }
+
+        using var response = await bed.GetAsync(Items);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        // Three tries (Gateway:Failover:MaxAttempts), each on a different replica, and the body of the last.
+        Assert.Equal(3, bed.Backends.Values.Sum(backend => backend.Count("GET")));
+        Assert.Contains("is failing", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_POST_is_never_retried()
+    {
+        await using var bed = await GatewayTestbed.StartAsync();
+        foreach (var replica in GatewayTestbed.CatalogReplicas.Append(GatewayTestbed.CatalogBackup))
+        {
+            bed[replica].FailPostsWith = StatusCodes.Status503ServiceUnavailable;
+        }
+
+        using var response = await bed.SendAsync(HttpMethod.Post, Items, bed.Token("admin-1", "admin"),
+            JsonContent.Create(new { name = "Mug", price = 9.5 }));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(1, bed.Backends.Values.Sum(backend => backend.Count("POST")));
+    }
+}

@@ -1,0 +1,130 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests;
+
+/// <summary>
+/// The real gateway (GatewayApp, its appsettings.json routes and clusters) on Kestrel, with every
+/// destination of every cluster played by its own <see cref="Backend"/>, found through service
+/// discovery configuration as Aspire provides it (<c>services:{name}:http:0</c>). Tests pass settings
+/// to tighten limits, timeouts and health-check intervals.
+/// </summary>
+public sealed class GatewayTestbed : IAsyncDisposable
+{
+    public const string KeyId = "gateway-tests";
+
+    /// <summary>The AppHost's resource names behind the gateway's clusters.</summary>
+    public static readonly string[] CatalogReplicas = ["catalog", "catalog-2", "catalog-3"];
+    public const string CatalogBackup = "catalog-backup";
+    private static readonly string[] OtherServices = ["inventory", "basket", "ordering", "identity"];
+    private static readonly string[] Clusters = ["catalog", "inventory", "basket", "ordering", "identity"];
+
+    private readonly WebApplication _gateway;
+
+    private GatewayTestbed(WebApplication gateway, Dictionary<string, Backend> backends, string signingKey, HttpClient client)
+    {
+        _gateway = gateway;
+        Backends = backends;
+        SigningKey = signingKey;
+        Client = client;
+    }
+
+    public IReadOnlyDictionary<string, Backend> Backends { get; }
+
+    public string SigningKey { get; }
+
+    /// <summary>A client of the gateway; each test's own, so no cookies or connections leak between tests.</summary>
+    public HttpClient Client { get; }
+
+    public Backend this[string name] => Backends[name];
+
+    public static async Task<GatewayTestbed> StartAsync(IDictionary<string, string?>? settings = null)
+    {
+        var names = CatalogReplicas.Append(CatalogBackup).Concat(OtherServices).ToArray();
+        var backends = (await Task.WhenAll(names.Select(Backend.StartAsync))).ToDictionary(backend => backend.Name);
+
+        // 48 characters of randomness: an HMAC-SHA256 key of 384 bits, new for every testbed.
+        var signingKey = Convert.ToHexString(Guid.NewGuid().ToByteArray()) + Guid.NewGuid().ToString("N")[..16];
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Jwt:SigningKey"] = signingKey,
+            ["Jwt:KeyId"] = KeyId,
+            ["Gateway:ExposeUpstream"] = "true",
+            // High enough that only the rate-limit tests meet the limits.
+            ["RateLimiting:UserPerMinute"] = "100000",
+            ["RateLimiting:UserPerHour"] = "100000",
+            ["RateLimiting:AnonymousPerMinute"] = "100000",
+            ["RateLimiting:LoginFailuresPerMinute"] = "100000",
+            ["Logging:LogLevel:Default"] = "Warning",
+            // Probes of a backend a test stopped on purpose are expected to fail.
+            ["Logging:LogLevel:Yarp"] = "Error",
+        };
+        foreach (var backend in backends.Values)
+        {
+            configuration[$"services:{backend.Name}:http:0"] = backend.Url;
+        }
+
+        foreach (var cluster in Clusters)
+        {
+            // Short probes keep ejection and readmission tests quick; the policy is appsettings.json's.
+            configuration[$"ReverseProxy:Clusters:{cluster}:HealthCheck:Active:Interval"] = "00:00:00.200";
+            configuration[$"ReverseProxy:Clusters:{cluster}:HealthCheck:Active:Timeout"] = "00:00:01";
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        // Content root = the test's output folder, where the gateway's appsettings.json is copied.
+        var gateway = GatewayApp.Build(["--contentRoot", AppContext.BaseDirectory], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(configuration);
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+        });
+        await gateway.StartAsync();
+        var address = gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+
+        // Like a client outside: no trace headers of its own. (In this process the gateway's telemetry
+        // listens, so HttpClient would otherwise start a trace per request and overwrite a given traceparent.)
+        var client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = new Uri(address) };
+        return new GatewayTestbed(gateway, backends, signingKey, client);
+    }
+
+    public string Token(string userId, string? role = null) => TestTokens.For(SigningKey, userId, role);
+
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token = null, HttpContent? content = null,
+        Action<HttpRequestMessage>? configure = null)
+    {
+        var request = new HttpRequestMessage(method, path) { Content = content };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        configure?.Invoke(request);
+        return Client.SendAsync(request);
+    }
+
+    public Task<HttpResponseMessage> GetAsync(string path, string? token = null) => SendAsync(HttpMethod.Get, path, token);
+
+    /// <summary>The destination (AppHost resource name) that served a response, from X-Upstream.</summary>
+    public static string? Upstream(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("X-Upstream", out var values) ? values.Single() : null;
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _gateway.StopAsync();
+        await _gateway.DisposeAsync();
+        foreach (var backend in Backends.Values)
+        {
+            await backend.DisposeAsync();
+        }
+    }
+}
