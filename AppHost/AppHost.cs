@@ -7,6 +7,7 @@ var builder = DistributedApplication.CreateBuilder(args);
 // Debian's executables otherwise. Same resource and connection-string names either way.
 var infrastructure = builder.AddPlatformInfrastructure();
 var redis = infrastructure.Redis;
+var identityDb = infrastructure.AddDatabase("identitydb");
 var catalogDb = infrastructure.AddDatabase("catalogdb");
 var inventoryDb = infrastructure.AddDatabase("inventorydb");
 var paymentDb = infrastructure.AddDatabase("paymentdb");
@@ -18,10 +19,42 @@ var orderingDb = infrastructure.AddDatabase("orderingdb");
 var jwtSigningKey = builder.AddParameter("jwt-signing-key",
     new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
 
-var catalog = builder.AddProject<Projects.Catalog_Api>("catalog")
-    .WithReference(catalogDb).WaitFor(catalogDb)
+// The administrator account Identity seeds. The password is generated on first run (it satisfies the
+// password policy) and kept with the user secrets; set Parameters__admin-password to choose one.
+var adminEmail = builder.AddParameterWithDefault("admin-email", "admin@ecommerce.local");
+var adminPassword = builder.AddParameter("admin-password",
+    new GenerateParameterDefault { MinLength = 20, MinLower = 2, MinUpper = 2, MinNumeric = 2, MinSpecial = 2 },
+    secret: true, persist: true);
+
+// Gateway rate limits (docs in API.md): load and acceptance tests raise them through Parameters__<name>.
+var userPerMinute = builder.AddParameterWithDefault("ratelimit-user-per-minute", "100");
+var userPerHour = builder.AddParameterWithDefault("ratelimit-user-per-hour", "1000");
+var anonymousPerMinute = builder.AddParameterWithDefault("ratelimit-anonymous-per-minute", "100");
+var loginFailuresPerMinute = builder.AddParameterWithDefault("ratelimit-login-failures-per-minute", "5");
+var loginFailuresPerIpPerMinute = builder.AddParameterWithDefault("ratelimit-login-failures-per-ip-per-minute", "5");
+
+var identity = builder.AddProject<Projects.Identity_Api>("identity")
+    .WithReference(identityDb).WaitFor(identityDb)
     .WithReference(redis).WaitFor(redis)
+    .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
+    .WithEnvironment("Identity__Admin__Email", adminEmail)
+    .WithEnvironment("Identity__Admin__Password", adminPassword)
     .WithHttpHealthCheck("/health/ready");
+
+// Catalog runs as several replicas so the gateway's weighted balancing (3/2/1, the source document's
+// example) and its backup pool are exercised locally. In a cluster each is its own Deployment.
+IResourceBuilder<ProjectResource> AddCatalogReplica(string name) =>
+    builder.AddProject<Projects.Catalog_Api>(name, options => options.ExcludeLaunchProfile = true)
+        .WithHttpEndpoint()
+        .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
+        .WithReference(catalogDb).WaitFor(catalogDb)
+        .WithReference(redis).WaitFor(redis)
+        .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
+        .WithHttpHealthCheck("/health/ready");
+
+string[] catalogReplicas = ["catalog", "catalog-2", "catalog-3", "catalog-backup"];
+var catalogs = catalogReplicas.Select(AddCatalogReplica).ToArray();
+var catalog = catalogs[0];
 
 // Function apps: where no Functions host exists (here) they run as plain ASP.NET Core processes
 // serving the same [Function] methods. Without a launch profile a project has no endpoint, hence
@@ -60,13 +93,26 @@ var ordering = builder.AddProject<Projects.Ordering_Api>("ordering")
     .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
     .WithHttpHealthCheck("/health/ready");
 
-builder.AddProject<Projects.Gateway>("gateway")
-    .WithReference(catalog).WaitFor(catalog)
+var gateway = builder.AddProject<Projects.Gateway>("gateway")
+    .WithReference(identity).WaitFor(identity)
     .WithReference(inventory).WaitFor(inventory)
     .WithReference(basket).WaitFor(basket)
     .WithReference(ordering).WaitFor(ordering)
+    .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
+    .WithEnvironment("RateLimiting__UserPerMinute", userPerMinute)
+    .WithEnvironment("RateLimiting__UserPerHour", userPerHour)
+    .WithEnvironment("RateLimiting__AnonymousPerMinute", anonymousPerMinute)
+    .WithEnvironment("RateLimiting__LoginFailuresPerMinute", loginFailuresPerMinute)
+    .WithEnvironment("RateLimiting__LoginFailuresPerIpPerMinute", loginFailuresPerIpPerMinute)
+    // Names the replica that served each response (X-Upstream) in local runs; off when published.
+    .WithEnvironment("Gateway__ExposeUpstream", builder.ExecutionContext.IsRunMode ? "true" : "false")
     .WithHttpHealthCheck("/health/ready")
     .WithExternalHttpEndpoints()
     .WithReadyMessage("The platform is up. Gateway");
+
+foreach (var replica in catalogs)
+{
+    gateway.WithReference(replica).WaitFor(replica);
+}
 
 builder.Build().Run();

@@ -5,13 +5,15 @@
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PLATFORM_LOG=${PLATFORM_LOG:-$(mktemp)}
 
-# start_platform DATA_DIR: returns once the AppHost reports the gateway healthy; sets STARTUP_SECONDS.
+# start_platform DATA_DIR [AppHost arguments...]: returns once the AppHost reports the gateway healthy;
+# sets STARTUP_SECONDS.
 start_platform() {
   local data=$1 start end
+  shift
   chmod 755 "$data"
   start=$(date +%s.%N)
   setsid dotnet run --project "$repo/AppHost" -c Release --no-build --launch-profile http -- \
-    --Infrastructure:Mode=local "--LocalInfrastructure:DataDirectory=$data" >"$PLATFORM_LOG" 2>&1 &
+    --Infrastructure:Mode=local "--LocalInfrastructure:DataDirectory=$data" "$@" >"$PLATFORM_LOG" 2>&1 &
   PLATFORM_PID=$!
   for _ in $(seq 1 1800); do
     if grep -q "The platform is up" "$PLATFORM_LOG"; then

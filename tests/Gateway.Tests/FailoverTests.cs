@@ -68,6 +68,27 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task A_replica_that_accepts_but_never_answers_is_given_up_on_and_the_GET_answered_elsewhere()
+    {
+        // The catalog cluster's per-try ActivityTimeout (3 s in appsettings.json), shortened for the test.
+        await using var bed = await GatewayTestbed.StartAsync(new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Clusters:catalog:HttpRequest:ActivityTimeout"] = "00:00:00.300",
+        });
+        bed["catalog-2"].Delay = TimeSpan.FromMinutes(5);
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 12; i++)
+        {
+            using var response = await bed.GetAsync(Items);
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.True(bed["catalog-2"].Count("GET") >= 1, "catalog-2 was never tried");
+    }
+
+    [Fact]
     public async Task When_every_try_fails_the_client_gets_the_last_failure()
     {
         await using var bed = await GatewayTestbed.StartAsync();

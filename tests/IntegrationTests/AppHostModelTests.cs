@@ -53,7 +53,10 @@ public class AppHostModelTests
         var catalog = Resource(builder, "catalog");
         var gateway = Resource(builder, "gateway");
         Assert.Equal(["catalogdb", "postgres", "redis"], WaitsFor(catalog));
-        Assert.Equal(["basket", "catalog", "inventory", "ordering"], WaitsFor(gateway));
+        Assert.Equal(["basket", "catalog", "catalog-2", "catalog-3", "catalog-backup", "identity", "inventory", "ordering"], WaitsFor(gateway));
+        Assert.Equal(["identitydb", "postgres", "redis"], WaitsFor(Resource(builder, "identity")));
+        // Every catalog replica is the same service on the same database.
+        Assert.All(new[] { "catalog-2", "catalog-3", "catalog-backup" }, name => Assert.Equal(WaitsFor(catalog), WaitsFor(Resource(builder, name))));
         Assert.Equal(new[] { "inventory", "payment", "postgres", "redis", "workflowdb" }, WaitsFor(Resource(builder, "orderworkflow")));
         Assert.All(new[] { catalog, gateway }, r => Assert.Contains(r.Annotations, a => a is HealthCheckAnnotation));
         Assert.Equal(["gateway"], builder.Resources.OfType<IResourceWithEndpoints>()
@@ -62,4 +65,47 @@ public class AppHostModelTests
 
     private static string[] WaitsFor(IResource resource) =>
         [.. resource.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource.Name).Order()];
+}
+
+/// <summary>
+/// The gateway's limits and Identity's administrator are AppHost parameters whose defaults configuration
+/// overrides (that the services receive them is shown by the running platform's tests).
+/// </summary>
+public class AppHostParameterTests
+{
+    private static async Task<Dictionary<string, string?>> ParametersAsync(params string[] args)
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            [.. args, "--Infrastructure:Mode=local", "--Parameters:jwt-signing-key=" + new string('k', 48), "--Parameters:admin-password=Model-Test-1!",
+                $"--LocalInfrastructure:DataDirectory={Path.Combine(Path.GetTempPath(), "ecommerce-model-tests")}"]);
+        var values = new Dictionary<string, string?>();
+        foreach (var parameter in builder.Resources.OfType<ParameterResource>().Where(p => !p.Secret))
+        {
+            values[parameter.Name] = await parameter.GetValueAsync(CancellationToken.None);
+        }
+
+        return values;
+    }
+
+    [Fact]
+    public async Task Without_configuration_the_documented_defaults_apply()
+    {
+        var parameters = await ParametersAsync();
+
+        Assert.Equal("100", parameters["ratelimit-user-per-minute"]);
+        Assert.Equal("1000", parameters["ratelimit-user-per-hour"]);
+        Assert.Equal("100", parameters["ratelimit-anonymous-per-minute"]);
+        Assert.Equal("5", parameters["ratelimit-login-failures-per-minute"]);
+        Assert.Equal("admin@ecommerce.local", parameters["admin-email"]);
+    }
+
+    [Fact]
+    public async Task Configuration_overrides_the_defaults()
+    {
+        var parameters = await ParametersAsync("--Parameters:ratelimit-user-per-minute=7", "--Parameters:admin-email=boss@example.test");
+
+        Assert.Equal("7", parameters["ratelimit-user-per-minute"]);
+        Assert.Equal("boss@example.test", parameters["admin-email"]);
+        Assert.Equal("1000", parameters["ratelimit-user-per-hour"]);
+    }
 }

@@ -8,6 +8,8 @@ namespace IntegrationTests;
 public class CatalogApiTests(PlatformFixture platform)
 {
     private readonly HttpClient _gateway = platform.Gateway;
+    private readonly HttpClient _admin = platform.AdminClient();
+    private static readonly TimeSpan ReplicaConvergence = TimeSpan.FromSeconds(15);
 
     private async Task<CatalogPage> ListAsync(string query = "")
     {
@@ -178,7 +180,7 @@ public class CatalogApiTests(PlatformFixture platform)
     [Fact]
     public async Task Invalid_product_body_is_400_naming_every_bad_field()
     {
-        var response = await _gateway.PostAsJsonAsync("/api/catalog/items", new { name = "", price = -1, availableStock = -5 });
+        var response = await _admin.PostAsJsonAsync("/api/catalog/items", new { name = "", price = -1, availableStock = -5 });
         var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
 
         Assert.Superset(new HashSet<string> { "name", "price", "categoryId", "brandId", "availableStock" }, problem.Errors!.Keys.ToHashSet());
@@ -188,7 +190,7 @@ public class CatalogApiTests(PlatformFixture platform)
     public async Task A_body_value_of_the_wrong_type_is_400_naming_it()
     {
         using var content = new StringContent("""{"name":"x","price":"free","categoryId":1,"brandId":1}""", System.Text.Encoding.UTF8, "application/json");
-        var problem = await ProblemAsync(await _gateway.PostAsync("/api/catalog/items", content), HttpStatusCode.BadRequest);
+        var problem = await ProblemAsync(await _admin.PostAsync("/api/catalog/items", content), HttpStatusCode.BadRequest);
 
         Assert.Equal(["price"], problem.Errors!.Keys);
     }
@@ -197,7 +199,7 @@ public class CatalogApiTests(PlatformFixture platform)
     public async Task Malformed_json_is_400_not_500()
     {
         using var content = new StringContent("""{"name": """, System.Text.Encoding.UTF8, "application/json");
-        var problem = await ProblemAsync(await _gateway.PostAsync("/api/catalog/items", content), HttpStatusCode.BadRequest);
+        var problem = await ProblemAsync(await _admin.PostAsync("/api/catalog/items", content), HttpStatusCode.BadRequest);
 
         Assert.NotEmpty(problem.Errors!);
     }
@@ -205,7 +207,7 @@ public class CatalogApiTests(PlatformFixture platform)
     [Fact]
     public async Task Unknown_category_or_brand_is_400_naming_it()
     {
-        var response = await _gateway.PostAsJsonAsync("/api/catalog/items",
+        var response = await _admin.PostAsJsonAsync("/api/catalog/items",
             new { name = "Ghost", price = 10m, categoryId = 999_999, brandId = 999_999 });
         var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
 
@@ -220,7 +222,7 @@ public class CatalogApiTests(PlatformFixture platform)
         var marker = $"RoundTrip{Guid.NewGuid():N}"[..20];
 
         // Create
-        var created = await _gateway.PostAsJsonAsync("/api/catalog/items", new
+        var created = await _admin.PostAsJsonAsync("/api/catalog/items", new
         {
             name = $"{marker} Lantern",
             description = "A test lantern",
@@ -237,7 +239,7 @@ public class CatalogApiTests(PlatformFixture platform)
         Assert.Equal([item.Id], (await ListAsync($"?q={marker}")).Data.Select(i => i.Id));
 
         // Update (the cached copy read above must not survive it)
-        var updated = await _gateway.PutAsJsonAsync($"/api/catalog/items/{item.Id}", new
+        var updated = await _admin.PutAsJsonAsync($"/api/catalog/items/{item.Id}", new
         {
             name = $"{marker} Lantern XL",
             description = "Bigger",
@@ -248,20 +250,25 @@ public class CatalogApiTests(PlatformFixture platform)
         });
         Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
         var expected = new CatalogItem(item.Id, $"{marker} Lantern XL", "Bigger", 30m, categories[1].Id, brands[1].Id, 3);
-        Assert.Equal(expected, await _gateway.GetFromJsonAsync<CatalogItem>($"/api/catalog/items/{item.Id}"));
-        Assert.Equal([expected], (await ListAsync($"?q={marker}&categoryId={categories[1].Id}")).Data);
+        // Catalog runs as several replicas: the writer drops the shared (Redis) copy at once, the other
+        // replicas' in-process copies expire within seconds. Reads converge; poll, with a deadline.
+        await Poll.UntilAsync(() => _gateway.GetFromJsonAsync<CatalogItem>($"/api/catalog/items/{item.Id}"),
+            read => read == expected, ReplicaConvergence, "every replica to serve the update");
+        await Poll.UntilAsync(() => ListAsync($"?q={marker}&categoryId={categories[1].Id}"),
+            page => page.Data.SequenceEqual([expected]), ReplicaConvergence, "the list to show the update");
 
         // Delete
-        Assert.Equal(HttpStatusCode.NoContent, (await _gateway.DeleteAsync($"/api/catalog/items/{item.Id}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _gateway.GetAsync($"/api/catalog/items/{item.Id}")).StatusCode);
-        Assert.Empty((await ListAsync($"?q={marker}")).Data);
-        Assert.Equal(HttpStatusCode.NotFound, (await _gateway.DeleteAsync($"/api/catalog/items/{item.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/api/catalog/items/{item.Id}")).StatusCode);
+        await Poll.UntilAsync(() => _gateway.GetAsync($"/api/catalog/items/{item.Id}"),
+            response => response.StatusCode == HttpStatusCode.NotFound, ReplicaConvergence, "the item to be gone");
+        await Poll.UntilAsync(() => ListAsync($"?q={marker}"), page => page.Data.Length == 0, ReplicaConvergence, "the list to drop it");
+        Assert.Equal(HttpStatusCode.NotFound, (await _admin.DeleteAsync($"/api/catalog/items/{item.Id}")).StatusCode);
     }
 
     [Fact]
     public async Task Updating_an_unknown_product_is_404()
     {
-        var response = await _gateway.PutAsJsonAsync("/api/catalog/items/2147483647",
+        var response = await _admin.PutAsJsonAsync("/api/catalog/items/2147483647",
             new { name = "Nobody", price = 1m, categoryId = 1, brandId = 1 });
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);

@@ -16,6 +16,7 @@ namespace IntegrationTests;
 public class CheckoutCrashTests(PlatformFixture platform, Xunit.Abstractions.ITestOutputHelper output)
 {
     private readonly HttpClient _gateway = platform.Gateway;
+    private readonly HttpClient _admin = platform.AdminClient();
 
     private sealed record Accepted(Guid OrderId, string Status);
     private sealed record OrderView(Guid OrderId, string Status, string? Reason, decimal Total);
@@ -26,10 +27,10 @@ public class CheckoutCrashTests(PlatformFixture platform, Xunit.Abstractions.ITe
     [InlineData("payment")]
     public async Task Killing_a_function_app_mid_batch_still_ends_every_order_consistently(string victim)
     {
-        var created = await _gateway.PostAsJsonAsync("/api/catalog/items",
+        var created = await _admin.PostAsJsonAsync("/api/catalog/items",
             new { name = $"Crash {victim} {Guid.NewGuid():N}"[..30], price = 4m, categoryId = 1, brandId = 1, availableStock = 0 });
         var product = (await created.Content.ReadFromJsonAsync<CatalogItem>())!.Id;
-        (await _gateway.PutAsJsonAsync($"/api/inventory/{product}", new { onHand = 100 })).EnsureSuccessStatusCode();
+        (await _admin.PutAsJsonAsync($"/api/inventory/{product}", new { onHand = 100 })).EnsureSuccessStatusCode();
 
         var users = Enumerable.Range(0, 20).Select(_ => Tokens.For($"crash-{Guid.NewGuid():N}")).ToArray();
         var submissions = users.Select(async user =>
@@ -67,7 +68,7 @@ public class CheckoutCrashTests(PlatformFixture platform, Xunit.Abstractions.ITe
 
         var confirmed = finished.Count(o => o.Status == "Confirmed");
         Assert.All(finished.Where(o => o.Status == "Cancelled"), o => Assert.Equal("TimedOut", o.Reason));
-        Assert.Equal(new StockLevel(product, 100 - confirmed, 0, 100 - confirmed), await _gateway.GetFromJsonAsync<StockLevel>($"/api/inventory/{product}"));
+        Assert.Equal(new StockLevel(product, 100 - confirmed, 0, 100 - confirmed), await _admin.GetFromJsonAsync<StockLevel>($"/api/inventory/{product}"));
         using var payment = platform.App.CreateHttpClient("payment");
         foreach (var order in finished)
         {

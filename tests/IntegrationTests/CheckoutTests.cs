@@ -13,6 +13,7 @@ public class CheckoutTests(PlatformFixture platform)
 {
     private static readonly TimeSpan SagaDeadline = TimeSpan.FromSeconds(90);
     private readonly HttpClient _gateway = platform.Gateway;
+    private readonly HttpClient _admin = platform.AdminClient();
 
     private sealed record BasketLine(int ProductId, string Name, int Quantity, decimal UnitPrice);
     private sealed record BasketView(BasketLine[] Items, decimal Total);
@@ -27,10 +28,10 @@ public class CheckoutTests(PlatformFixture platform)
     private async Task<int> ProductWithStockAsync(int onHand)
     {
         // A catalog product of our own (the seeded ones are shared by other tests), with stock in Inventory.
-        var created = await _gateway.PostAsJsonAsync("/api/catalog/items",
+        var created = await _admin.PostAsJsonAsync("/api/catalog/items",
             new { name = $"Checkout Test {Guid.NewGuid():N}"[..30], price = 12.50m, categoryId = 1, brandId = 1, availableStock = onHand });
         var productId = (await created.Content.ReadFromJsonAsync<CatalogItem>())!.Id;
-        (await _gateway.PutAsJsonAsync($"/api/inventory/{productId}", new { onHand })).EnsureSuccessStatusCode();
+        (await _admin.PutAsJsonAsync($"/api/inventory/{productId}", new { onHand })).EnsureSuccessStatusCode();
         return productId;
     }
 
@@ -67,7 +68,7 @@ public class CheckoutTests(PlatformFixture platform)
         Assert.Equal("Confirmed", order.Status);
         Assert.Equal([new OrderLine(product, 3, 12.50m)], order.Lines);
         Assert.Equal(37.50m, order.Total);
-        Assert.Equal(new StockLevel(product, 7, 0, 7), await _gateway.GetFromJsonAsync<StockLevel>($"/api/inventory/{product}"));
+        Assert.Equal(new StockLevel(product, 7, 0, 7), await _admin.GetFromJsonAsync<StockLevel>($"/api/inventory/{product}"));
         var basket = await Poll.UntilAsync(
             async () => (await (await SendAsync(HttpMethod.Get, "/api/basket", user)).Content.ReadFromJsonAsync<BasketView>())!,
             b => b.Items.Length == 0, TimeSpan.FromSeconds(30), "the basket to be cleared");
@@ -86,7 +87,7 @@ public class CheckoutTests(PlatformFixture platform)
         var order = await CheckoutAsync(user, product, 2, "tok_declined");
 
         Assert.Equal(("Cancelled", "PaymentDeclined"), (order.Status, order.Reason));
-        Assert.Equal(new StockLevel(product, 5, 0, 5), await _gateway.GetFromJsonAsync<StockLevel>($"/api/inventory/{product}"));
+        Assert.Equal(new StockLevel(product, 5, 0, 5), await _admin.GetFromJsonAsync<StockLevel>($"/api/inventory/{product}"));
     }
 
     [Fact]
@@ -104,7 +105,7 @@ public class CheckoutTests(PlatformFixture platform)
         Assert.Single(ids.Distinct());
         var order = await FinishedAsync(user, ids[0]);
         Assert.Equal("Confirmed", order.Status);
-        Assert.Equal(9, (await _gateway.GetFromJsonAsync<StockLevel>($"/api/inventory/{product}"))!.OnHand);
+        Assert.Equal(9, (await _admin.GetFromJsonAsync<StockLevel>($"/api/inventory/{product}"))!.OnHand);
     }
 
     [Fact]
@@ -152,7 +153,7 @@ public class CheckoutTests(PlatformFixture platform)
             async () => (await (await SendAsync(HttpMethod.Get, $"/api/orders/{order.OrderId}", user)).Content.ReadFromJsonAsync<OrderView>())!,
             o => o.Status == "Cancelled", SagaDeadline, "the cancellation");
         Assert.Equal("CancelledByUser", cancelled.Reason);
-        Assert.Equal(new StockLevel(product, 4, 0, 4), await _gateway.GetFromJsonAsync<StockLevel>($"/api/inventory/{product}"));
+        Assert.Equal(new StockLevel(product, 4, 0, 4), await _admin.GetFromJsonAsync<StockLevel>($"/api/inventory/{product}"));
         using var payment = platform.App.CreateHttpClient("payment");
         Assert.Contains("\"Refunded\"", await payment.GetStringAsync($"/api/payments/{order.OrderId}"));
         Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Post, $"/api/orders/{order.OrderId}/cancel", user)).StatusCode);
@@ -167,10 +168,11 @@ public class OversellTests(PlatformFixture platform)
     public async Task Two_hundred_shoppers_checking_out_fifty_units_get_exactly_fifty_confirmed_orders()
     {
         var gateway = platform.Gateway;
-        var created = await gateway.PostAsJsonAsync("/api/catalog/items",
+        var admin = platform.AdminClient();
+        var created = await admin.PostAsJsonAsync("/api/catalog/items",
             new { name = $"Scarce {Guid.NewGuid():N}"[..24], price = 8m, categoryId = 1, brandId = 1, availableStock = 0 });
         var product = (await created.Content.ReadFromJsonAsync<CatalogItem>())!.Id;
-        (await gateway.PutAsJsonAsync($"/api/inventory/{product}", new { onHand = 50 })).EnsureSuccessStatusCode();
+        (await admin.PutAsJsonAsync($"/api/inventory/{product}", new { onHand = 50 })).EnsureSuccessStatusCode();
 
         var orderIds = new System.Collections.Concurrent.ConcurrentBag<Guid>();
         await Parallel.ForEachAsync(Enumerable.Range(0, 200), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
@@ -216,7 +218,7 @@ public class OversellTests(PlatformFixture platform)
 
         Assert.Equal(50, outcome["Confirmed"]);
         Assert.Equal(150, outcome["Cancelled:OutOfStock"]);
-        var stock = await gateway.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/inventory/{product}");
+        var stock = await admin.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/inventory/{product}");
         Assert.Equal(0, stock.GetProperty("onHand").GetInt32());
         Assert.Equal(0, stock.GetProperty("reserved").GetInt32());
     }

@@ -26,8 +26,8 @@ public class DataDirectoryTests : IAsyncLifetime
         CatalogItem created;
         await using (var first = await PlatformHost.StartAsync(_dataDirectory))
         {
-            using var gateway = first.CreateHttpClient("gateway");
-            var response = await gateway.PostAsJsonAsync("/api/catalog/items",
+            using var admin = first.AdminClient();
+            var response = await admin.PostAsJsonAsync("/api/catalog/items",
                 new { name = "Persistent Compass", description = "Survives restarts", price = 19.99m, categoryId = 1, brandId = 1, availableStock = 4 });
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
             created = (await response.Content.ReadFromJsonAsync<CatalogItem>())!;

@@ -7,18 +7,19 @@ namespace IntegrationTests;
 [Collection(PlatformCollection.Name)]
 public class InventoryApiTests(PlatformFixture platform)
 {
+    private readonly HttpClient _admin = platform.AdminClient();
     private sealed record StockLevel(int ProductId, int OnHand, int Reserved, int Available);
 
     [Fact]
     public async Task Stock_can_be_set_and_read_through_the_gateway()
     {
         var productId = Random.Shared.Next(1_000_000, int.MaxValue);
-        Assert.Equal(HttpStatusCode.NotFound, (await platform.Gateway.GetAsync($"/api/inventory/{productId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync($"/api/inventory/{productId}")).StatusCode);
 
-        var put = await platform.Gateway.PutAsJsonAsync($"/api/inventory/{productId}", new { onHand = 12 });
+        var put = await _admin.PutAsJsonAsync($"/api/inventory/{productId}", new { onHand = 12 });
 
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
-        Assert.Equal(new StockLevel(productId, 12, 0, 12), await platform.Gateway.GetFromJsonAsync<StockLevel>($"/api/inventory/{productId}"));
+        Assert.Equal(new StockLevel(productId, 12, 0, 12), await _admin.GetFromJsonAsync<StockLevel>($"/api/inventory/{productId}"));
     }
 
     [Fact]
@@ -26,7 +27,7 @@ public class InventoryApiTests(PlatformFixture platform)
     {
         using var content = new StringContent("""{"onHand":"lots"}""", System.Text.Encoding.UTF8, "application/json");
 
-        var response = await platform.Gateway.PutAsync("/api/inventory/5", content);
+        var response = await _admin.PutAsync("/api/inventory/5", content);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("onHand", await response.Content.ReadAsStringAsync());
@@ -50,14 +51,15 @@ public class InventoryApiTests(PlatformFixture platform)
 [Collection(PlatformCollection.Name)]
 public class CatalogAvailabilityTests(PlatformFixture platform)
 {
+    private readonly HttpClient _admin = platform.AdminClient();
     [Fact]
     public async Task Stock_set_in_inventory_shows_as_availability_in_the_catalog()
     {
-        var created = await platform.Gateway.PostAsJsonAsync("/api/catalog/items",
+        var created = await _admin.PostAsJsonAsync("/api/catalog/items",
             new { name = $"Availability {Guid.NewGuid():N}"[..28], price = 3m, categoryId = 1, brandId = 1, availableStock = 0 });
         var item = (await created.Content.ReadFromJsonAsync<CatalogItem>())!;
 
-        (await platform.Gateway.PutAsJsonAsync($"/api/inventory/{item.Id}", new { onHand = 17 })).EnsureSuccessStatusCode();
+        (await _admin.PutAsJsonAsync($"/api/inventory/{item.Id}", new { onHand = 17 })).EnsureSuccessStatusCode();
 
         var shown = await Poll.UntilAsync(
             async () => (await platform.Gateway.GetFromJsonAsync<CatalogItem>($"/api/catalog/items/{item.Id}"))!,

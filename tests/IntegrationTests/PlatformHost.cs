@@ -16,6 +16,20 @@ public static class PlatformHost
     /// <summary>The signing key the test AppHost gets (parameter jwt-signing-key), so tests can mint tokens.</summary>
     public static readonly string JwtSigningKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>The seeded administrator (parameters admin-email and admin-password).</summary>
+    public const string AdminEmail = "admin@tests.local";
+
+    public static readonly string AdminPassword = $"Adm1n!{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12))}x";
+
+    /// <summary>
+    /// Per-user limits the test platform runs with: tests that hit the limit send this many requests.
+    /// Anonymous and per-IP login limits are raised because every test shares 127.0.0.1; the gateway's
+    /// own tests cover per-IP limiting at its defaults.
+    /// </summary>
+    public const int UserRequestsPerMinute = 300;
+
+    public const int LoginFailuresPerMinute = 5;
+
     public static string NewDataDirectory() =>
         Path.Combine(Path.GetTempPath(), "ecommerce-tests", Guid.NewGuid().ToString("N")[..12]);
 
@@ -28,6 +42,13 @@ public static class PlatformHost
             [
                 "--Infrastructure:Mode=local",
                 $"--Parameters:jwt-signing-key={JwtSigningKey}",
+                $"--Parameters:admin-email={AdminEmail}",
+                $"--Parameters:admin-password={AdminPassword}",
+                $"--Parameters:ratelimit-user-per-minute={UserRequestsPerMinute}",
+                "--Parameters:ratelimit-user-per-hour=100000",
+                "--Parameters:ratelimit-anonymous-per-minute=100000",
+                $"--Parameters:ratelimit-login-failures-per-minute={LoginFailuresPerMinute}",
+                "--Parameters:ratelimit-login-failures-per-ip-per-minute=100000",
                 $"--LocalInfrastructure:DataDirectory={dataDirectory}",
             ],
             timeout.Token);

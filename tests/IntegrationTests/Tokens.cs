@@ -25,10 +25,23 @@ public static class Tokens
             Issuer = "ecommerce-identity",
             Audience = "ecommerce",
             Subject = new ClaimsIdentity(claims),
-            NotBefore = (expires ?? DateTime.UtcNow.AddMinutes(10)).AddMinutes(-20),
+            // Before both now and the expiry, so that expired and long-lived tokens are equally well formed.
+            NotBefore = (expires is { } at && at < DateTime.UtcNow ? at : DateTime.UtcNow).AddMinutes(-20),
             Expires = expires ?? DateTime.UtcNow.AddMinutes(10),
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
         });
+    }
+
+    /// <summary>A gateway client signed in as a new administrator (its own rate-limit budget), for an hour.</summary>
+    public static HttpClient AdminClient(this PlatformFixture platform) => platform.App.AdminClient();
+
+    /// <summary>A gateway client of this platform signed in as a new administrator, for an hour.</summary>
+    public static HttpClient AdminClient(this Aspire.Hosting.DistributedApplication app)
+    {
+        var client = Aspire.Hosting.Testing.DistributedApplicationHostingTestingExtensions.CreateHttpClient(app, "gateway");
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+            For($"admin-{Guid.NewGuid():N}", "admin", expires: DateTime.UtcNow.AddHours(1)));
+        return client;
     }
 
     public static HttpRequestMessage WithToken(this HttpRequestMessage request, string token)

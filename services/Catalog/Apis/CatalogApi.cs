@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Hosting;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -38,14 +39,19 @@ public static class CatalogApi
             .WithName("ListBrands")
             .WithSummary("List brands");
 
-        // Administrators only once the edge issues tokens (see the identity issue); validated already.
-        api.MapPost("/items", CreateItem)
+        // Administrators only. The gateway checks too; checked here again so that a caller inside the
+        // cluster cannot skip it (defence in depth).
+        var admin = api.MapGroup("")
+            .RequireAuthorization(AuthenticationExtensions.AdminPolicy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        admin.MapPost("/items", CreateItem)
             .WithName("CreateItem")
             .WithSummary("Create a product");
-        api.MapPut("/items/{id:int}", UpdateItem)
+        admin.MapPut("/items/{id:int}", UpdateItem)
             .WithName("UpdateItem")
             .WithSummary("Replace a product");
-        api.MapDelete("/items/{id:int}", DeleteItem)
+        admin.MapDelete("/items/{id:int}", DeleteItem)
             .WithName("DeleteItem")
             .WithSummary("Delete a product");
 

@@ -18,10 +18,11 @@ var app = await PlatformHost.StartAsync(dataDirectory);
 try
 {
     using var gateway = app.CreateHttpClient("gateway");
-    var created = await gateway.PostAsJsonAsync("/api/catalog/items",
+    using var admin = app.AdminClient();
+    var created = await admin.PostAsJsonAsync("/api/catalog/items",
         new { name = "Benchmark Lamp", price = 9.99m, categoryId = 1, brandId = 1, availableStock = 0 });
     var product = (await created.Content.ReadFromJsonAsync<CatalogItem>())!.Id;
-    (await gateway.PutAsJsonAsync($"/api/inventory/{product}", new { onHand = orders * 2 })).EnsureSuccessStatusCode();
+    (await admin.PutAsJsonAsync($"/api/inventory/{product}", new { onHand = orders * 2 })).EnsureSuccessStatusCode();
 
     var clock = Stopwatch.StartNew();
     var failures = 0;

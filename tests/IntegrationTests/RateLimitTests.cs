@@ -1,0 +1,31 @@
+using System.Net;
+
+namespace IntegrationTests;
+
+/// <summary>
+/// The gateway's per-user limit, as the AppHost parameter sets it (the test platform runs with
+/// <see cref="PlatformHost.UserRequestsPerMinute"/>; the default is 100).
+/// </summary>
+[Collection(PlatformCollection.Name)]
+public class RateLimitTests(PlatformFixture platform)
+{
+    [Fact]
+    public async Task The_request_after_a_users_limit_is_429_with_retry_after_and_other_users_carry_on()
+    {
+        var greedy = Tokens.For($"greedy-{Guid.NewGuid():N}");
+        var modest = Tokens.For($"modest-{Guid.NewGuid():N}");
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < PlatformHost.UserRequestsPerMinute; i++)
+        {
+            statuses.Add((await platform.Gateway.SendAsUserAsync(HttpMethod.Get, "/api/catalog/items/1", greedy)).StatusCode);
+        }
+
+        var rejected = await platform.Gateway.SendAsUserAsync(HttpMethod.Get, "/api/catalog/items/1", greedy);
+
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(HttpStatusCode.TooManyRequests, rejected.StatusCode);
+        Assert.InRange(int.Parse(rejected.Headers.GetValues("Retry-After").Single()), 1, 60);
+        Assert.Equal(HttpStatusCode.OK, (await platform.Gateway.SendAsUserAsync(HttpMethod.Get, "/api/catalog/items/1", modest)).StatusCode);
+    }
+}
