@@ -21,7 +21,10 @@ public static class CatalogServiceExtensions
         builder.AddNpgsqlDbContext<CatalogContext>(DatabaseName, settings => settings.DisableHealthChecks = true);
         // Before anything that uses the database starts (hosted services start in registration order).
         builder.Services.AddDatabaseMigrator<CatalogContext>(CatalogSeed.SeedIfEmptyAsync);
-        builder.AddRedisClient(RedisName, settings => settings.DisableHealthChecks = true);
+        // Redis is only a cache here: while it is away, fail at once and read PostgreSQL, rather than queue
+        // each command for the multiplexer's timeout (longer than the gateway gives a replica per try).
+        builder.AddRedisClient(RedisName, settings => settings.DisableHealthChecks = true,
+            options => options.BacklogPolicy = BacklogPolicy.FailFast);
 
         builder.Services.AddHealthChecks()
             // Without its database the catalog cannot answer: unhealthy, take it out of rotation.

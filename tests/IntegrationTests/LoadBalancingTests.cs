@@ -39,12 +39,25 @@ public class LoadBalancingTests(PlatformFixture platform, ITestOutputHelper outp
         return counts;
     }
 
-    /// <summary>Stops the replica's process and waits until it has exited.</summary>
+    /// <summary>Stops the replica's process and waits until its endpoint no longer answers.</summary>
     private async Task StopAsync(string replica)
     {
-        using var timeout = new CancellationTokenSource(Recovery);
-        await platform.App.ResourceCommands.ExecuteCommandAsync(replica, KnownResourceCommands.StopCommand, timeout.Token);
-        await platform.App.ResourceNotifications.WaitForResourceAsync(replica, KnownResourceStates.TerminalStates, timeout.Token);
+        var result = await platform.App.ResourceCommands.ExecuteCommandAsync(replica, KnownResourceCommands.StopCommand);
+        Assert.True(result.Success, $"stopping {replica}: {result.Message}");
+
+        using var direct = Aspire.Hosting.Testing.DistributedApplicationHostingTestingExtensions.CreateHttpClient(platform.App, replica);
+        direct.Timeout = TimeSpan.FromSeconds(2);
+        await Poll.UntilAsync(async () =>
+        {
+            try
+            {
+                return (await direct.GetAsync("/health/live")).IsSuccessStatusCode;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+        }, answers => !answers, Recovery, $"{replica} to stop answering");
     }
 
     /// <summary>Starts the replicas again and waits until the gateway routes to every one of them.</summary>
@@ -52,7 +65,8 @@ public class LoadBalancingTests(PlatformFixture platform, ITestOutputHelper outp
     {
         foreach (var replica in replicas)
         {
-            await platform.App.ResourceCommands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand);
+            var result = await platform.App.ResourceCommands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand);
+            Assert.True(result.Success, $"starting {replica}: {result.Message}");
         }
 
         using var timeout = new CancellationTokenSource(Recovery);

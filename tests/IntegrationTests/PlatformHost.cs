@@ -11,7 +11,7 @@ namespace IntegrationTests;
 /// </summary>
 public static class PlatformHost
 {
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(8);
 
     /// <summary>The signing key the test AppHost gets (parameter jwt-signing-key), so tests can mint tokens.</summary>
     public static readonly string JwtSigningKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
