@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Basket.Grpc;
+using TestSupport;
 using OrderSubmitted = BasketApi::Basket.Api.Events.OrderSubmitted;
 
 namespace Basket.Tests;
@@ -190,12 +191,8 @@ public sealed class BasketApiTests(BasketFixture fixture)
         var orderId = Guid.NewGuid();
         await fixture.PublishAsync(new OrderSubmitted(orderId, buyer), orderId.ToString());
 
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while ((await GetAsync(buyerClient)).Items.Count > 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The basket was not cleared after OrderSubmitted.");
-            await Task.Delay(50);
-        }
+        await Eventually.TrueAsync(async () => (await GetAsync(buyerClient)).Items.Count == 0,
+            "the basket to be cleared after OrderSubmitted", TimeSpan.FromSeconds(15));
 
         Assert.Single((await GetAsync(otherClient)).Items);
     }

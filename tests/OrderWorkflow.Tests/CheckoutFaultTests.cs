@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using OrderWorkflow.Saga;
 using Payment.Payments;
+using TestSupport;
 
 namespace OrderWorkflow.Tests;
 
@@ -11,6 +12,8 @@ namespace OrderWorkflow.Tests;
 /// </summary>
 public sealed class CheckoutFaultTests(CheckoutFixture checkout) : IClassFixture<CheckoutFixture>
 {
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
     private async Task<Guid[]> SubmitManyAsync(int count, int productId, string token = SimulatedPaymentProvider.Approve) =>
         await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
         {
@@ -52,11 +55,11 @@ public sealed class CheckoutFaultTests(CheckoutFixture checkout) : IClassFixture
         var orders = await SubmitManyAsync(60, product);
 
         // Stop the workflow as soon as some sagas are underway and others not yet started.
-        await PollAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             await using var db = checkout.Workflow();
             return await db.Sagas.CountAsync(s => orders.Contains(s.OrderId)) >= 10;
-        });
+        }, "ten sagas to start", Deadline);
         await checkout.StopWorkflowAsync();
         await using (var db = checkout.Workflow())
         {
@@ -79,20 +82,20 @@ public sealed class CheckoutFaultTests(CheckoutFixture checkout) : IClassFixture
         var product = await checkout.NewProductAsync(100);
         var orders = await SubmitManyAsync(30, product);
 
-        await PollAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             await using var db = checkout.Workflow();
             return await db.Sagas.CountAsync(s => orders.Contains(s.OrderId) && s.Step == SagaStep.Confirmed) >= 3;
-        });
+        }, "three orders to be confirmed", Deadline);
         await checkout.StopPaymentAsync();
         try
         {
             // Sagas past reservation now fail their payment step and retry.
-            await PollAsync(async () =>
+            await Eventually.TrueAsync(async () =>
             {
                 await using var db = checkout.Workflow();
                 return await db.Sagas.AnyAsync(s => orders.Contains(s.OrderId) && s.Attempts > 0);
-            });
+            }, "a saga to retry its payment step", Deadline);
         }
         finally
         {
@@ -102,16 +105,6 @@ public sealed class CheckoutFaultTests(CheckoutFixture checkout) : IClassFixture
         var sagas = await checkout.FinishedAsync(orders, TimeSpan.FromMinutes(2));
         Assert.All(sagas, s => Assert.True(s.Step == SagaStep.Confirmed || s.Reason == CancelReason.TimedOut, $"{s.OrderId}: {s.Step} {s.Reason}"));
         await AssertConsistentAsync(product, 100, sagas);
-    }
-
-    private static async Task PollAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met before the deadline");
-            await Task.Delay(20);
-        }
     }
 }
 
@@ -129,19 +122,12 @@ public sealed class ReservationExpiryTests(ShortReservationFixture checkout) : I
             order = Guid.CreateVersion7();
             await checkout.PublishAsync(new OrderSubmitted(order, "user-3", [new OrderLineContract(product, 2, 7m)], 14m, SimulatedPaymentProvider.Approve), order.ToString());
 
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (true)
+            await Eventually.TrueAsync(async () =>
             {
                 await using var db = checkout.Workflow();
                 var saga = await db.Sagas.AsNoTracking().SingleOrDefaultAsync(s => s.OrderId == order);
-                if (saga is { Reason: CancelReason.ReservationExpired })
-                {
-                    break;
-                }
-
-                Assert.True(DateTime.UtcNow < deadline, $"the order was not cancelled for expiry (step {saga?.Step})");
-                await Task.Delay(100);
-            }
+                return saga is { Reason: CancelReason.ReservationExpired };
+            }, "the order to be cancelled for expiry", TimeSpan.FromSeconds(60));
         }
         finally
         {

@@ -172,24 +172,23 @@ public class CheckoutFixture : IAsyncLifetime
     /// <summary>Waits until every given order's saga has finished, and returns them.</summary>
     public async Task<List<OrderSaga>> FinishedAsync(IReadOnlyCollection<Guid> orders, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        List<OrderSaga> sagas = [];
+        try
         {
-            await using var db = Workflow();
-            var sagas = await db.Sagas.AsNoTracking().Where(s => orders.Contains(s.OrderId)).ToListAsync();
-            if (sagas.Count == orders.Count && sagas.All(s => s.Step is SagaStep.Confirmed or SagaStep.Cancelled))
+            await Eventually.TrueAsync(async () =>
             {
-                return sagas;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                var open = sagas.Where(s => !(s.Step is SagaStep.Confirmed or SagaStep.Cancelled)).Select(s => $"{s.OrderId}:{s.Step}:{s.LastError}");
-                throw new TimeoutException($"{sagas.Count}/{orders.Count} sagas started; unfinished: {string.Join(", ", open.Take(5))}");
-            }
-
-            await Task.Delay(100);
+                await using var db = Workflow();
+                sagas = await db.Sagas.AsNoTracking().Where(s => orders.Contains(s.OrderId)).ToListAsync();
+                return sagas.Count == orders.Count && sagas.All(s => s.IsFinished);
+            }, "every saga to finish", timeout);
         }
+        catch (TimeoutException)
+        {
+            var open = sagas.Where(s => !s.IsFinished).Select(s => $"{s.OrderId}:{s.Step}:{s.LastError}");
+            throw new TimeoutException($"{sagas.Count}/{orders.Count} sagas started; unfinished: {string.Join(", ", open.Take(5))}");
+        }
+
+        return sagas;
     }
 
 }

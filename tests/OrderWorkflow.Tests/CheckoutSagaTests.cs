@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using OrderWorkflow.Saga;
 using Payment.Payments;
+using TestSupport;
 
 namespace OrderWorkflow.Tests;
 
@@ -141,24 +142,14 @@ public sealed class CheckoutSagaTests(CheckoutFixture checkout) : IClassFixture<
 
         await checkout.PublishAsync(new OrderCancelRequested(order), order.ToString());
 
-        await Poll(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             await using var db = checkout.Workflow();
             return (await db.Sagas.AsNoTracking().SingleAsync(s => s.OrderId == order)).Reason == CancelReason.CancelledByUser;
-        });
+        }, "the saga to record the user's cancellation", Deadline);
         var saga = (await checkout.FinishedAsync([order], Deadline)).Single();
         Assert.Equal((SagaStep.Cancelled, CancelReason.CancelledByUser), (saga.Step, saga.Reason));
         Assert.Single(await ProviderRecordsAsync(order), r => r.Kind == PaymentOperationKind.Refund);
         Assert.Equal(new CheckoutFixture.StockLevel(product, 4, 0, 4), await checkout.StockAsync(product));
-    }
-
-    private static async Task Poll(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met before the deadline");
-            await Task.Delay(100);
-        }
     }
 }
