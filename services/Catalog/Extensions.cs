@@ -21,8 +21,9 @@ public static class CatalogServiceExtensions
         builder.AddNpgsqlDbContext<CatalogContext>(DatabaseName, settings => settings.DisableHealthChecks = true);
         // Before anything that uses the database starts (hosted services start in registration order).
         builder.Services.AddDatabaseMigrator<CatalogContext>(CatalogSeed.SeedIfEmptyAsync);
-        // Redis is only a cache here: while it is away, fail at once and read PostgreSQL, rather than queue
-        // each command for the multiplexer's timeout (longer than the gateway gives a replica per try).
+        // Redis is the second cache level and the event bus here. While it is away, fail at once: reads
+        // fall back to PostgreSQL instead of queueing each command for the multiplexer's timeout (longer
+        // than the gateway gives a replica per try), and the stream consumer backs off and retries.
         builder.AddRedisClient(RedisName, settings => settings.DisableHealthChecks = true,
             options => options.BacklogPolicy = BacklogPolicy.FailFast);
 

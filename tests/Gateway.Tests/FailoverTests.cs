@@ -16,7 +16,7 @@ public sealed class FailoverTests
         const int total = 400;
         var sent = 0;
         var failures = new List<string>();
-        var stopped = new TaskCompletionSource();
+        Task? stop = null;
 
         async Task WorkerAsync()
         {
@@ -26,7 +26,7 @@ public sealed class FailoverTests
                 if (number == total / 4)
                 {
                     // A quarter in, catalog-2 goes away while other requests are in flight.
-                    _ = bed["catalog-2"].StopAsync().ContinueWith(_ => stopped.TrySetResult(), TaskScheduler.Default);
+                    stop = bed["catalog-2"].StopAsync();
                 }
 
                 try
@@ -45,7 +45,7 @@ public sealed class FailoverTests
         }
 
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(WorkerAsync)));
-        await stopped.Task;
+        await stop!.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Empty(failures);
         Assert.True(bed["catalog-2"].Count("GET") > 0, "catalog-2 served before it stopped");

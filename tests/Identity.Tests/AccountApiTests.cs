@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Identity.Tests;
 
@@ -47,8 +48,21 @@ public sealed class AccountApiTests(IdentityFixture fixture)
         await fixture.RegisterAsync(email);
         var tokens = await fixture.LoginAsync(email);
 
-        var forged = tokens.AccessToken[..tokens.AccessToken.LastIndexOf('.')] + ".c2lnbmF0dXJl";
+        // The same claims and key id, signed with a key of the right size that is not the configured one.
+        var issued = new JsonWebToken(tokens.AccessToken);
+        var otherKey = new SymmetricSecurityKey(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48)) { KeyId = IdentityFixture.KeyId };
+        var forged = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issued.Issuer,
+            Audience = issued.Audiences.Single(),
+            Subject = new System.Security.Claims.ClaimsIdentity(issued.Claims.Where(c => c.Type is "sub" or "email" or "name")),
+            Expires = issued.ValidTo,
+            SigningCredentials = new SigningCredentials(otherKey, SecurityAlgorithms.HmacSha256),
+        });
+
         Assert.False((await fixture.ValidateAsync(forged)).IsValid);
+        using var client = fixture.ClientWith(forged);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/identity/profile")).StatusCode);
     }
 
     [Fact]

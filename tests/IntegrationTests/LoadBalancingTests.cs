@@ -100,7 +100,7 @@ public class LoadBalancingTests(PlatformFixture platform, ITestOutputHelper outp
         const int StopAfter = 150, ReadsAfterStop = 300;
         var sent = 0;
         var afterStop = 0;
-        var stopped = new TaskCompletionSource();
+        Task? stop = null;
         var deadline = DateTime.UtcNow + Recovery;
 
         async Task ReaderAsync()
@@ -110,10 +110,10 @@ public class LoadBalancingTests(PlatformFixture platform, ITestOutputHelper outp
             {
                 if (Interlocked.Increment(ref sent) == StopAfter)
                 {
-                    _ = StopAsync("catalog-2").ContinueWith(t => stopped.TrySetResult(), TaskScheduler.Default);
+                    Volatile.Write(ref stop, StopAsync("catalog-2"));
                 }
 
-                if (stopped.Task.IsCompleted && Interlocked.Increment(ref afterStop) > ReadsAfterStop)
+                if (Volatile.Read(ref stop) is { IsCompleted: true } && Interlocked.Increment(ref afterStop) > ReadsAfterStop)
                 {
                     return;
                 }
@@ -140,7 +140,8 @@ public class LoadBalancingTests(PlatformFixture platform, ITestOutputHelper outp
         try
         {
             await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => ReaderAsync()));
-            Assert.True(stopped.Task.IsCompleted, "catalog-2 did not stop within the deadline");
+            Assert.True(stop is { IsCompleted: true }, "catalog-2 did not stop within the deadline");
+            await stop; // its own assertions
             output.WriteLine($"sent {served.Values.Sum() + failures.Count}, failed {failures.Count}; served: {string.Join(", ", served.OrderBy(s => s.Key).Select(s => $"{s.Key}={s.Value}"))}");
             foreach (var failure in failures.Take(10))
             {

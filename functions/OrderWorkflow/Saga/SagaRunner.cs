@@ -181,8 +181,15 @@ public sealed class SagaRunner(
                 break;
 
             case SagaStep.PaymentAuthorized:
-                MoveTo(saga, await payment.CaptureAsync(saga.OrderId, cancellationToken) == "Captured" ? SagaStep.Paid : SagaStep.Compensating);
-                saga.Reason ??= saga.Step == SagaStep.Compensating ? CancelReason.PaymentDeclined : null;
+                if (await payment.CaptureAsync(saga.OrderId, cancellationToken) == "Captured")
+                {
+                    MoveTo(saga, SagaStep.Paid);
+                }
+                else
+                {
+                    Compensate(saga, CancelReason.PaymentDeclined);
+                }
+
                 break;
 
             case SagaStep.Paid:

@@ -14,8 +14,6 @@ public sealed class FailoverAttempt(IReadOnlyList<DestinationState> candidates, 
     /// <summary>Set by the response transform when it discarded a failed answer's body for another try.</summary>
     public bool RetryRequested { get; set; }
 
-    public int Tries => _tried.Count;
-
     public void Tried(DestinationState destination) => _tried.Add(destination);
 
     /// <summary>Whether a try after the one on <paramref name="current"/> is allowed and has somewhere to go.</summary>

@@ -31,10 +31,11 @@ public sealed partial class LoginThrottleMiddleware(RequestDelegate next, LoginF
             size.MaxRequestBodySize = limit == -1 ? null : limit;
         }
 
-        var keys = LoginFailureLimiter.Keys(await ReadAccountAsync(context.Request), ClientAddress.Of(context));
+        var clientAddress = ClientAddress.Of(context);
+        var keys = LoginFailureLimiter.Keys(await ReadAccountAsync(context.Request), clientAddress);
         if (failures.Blocked(keys) is { } retryAfter)
         {
-            LogRefused(logger, ClientAddress.Of(context));
+            LogRefused(logger, clientAddress);
             await TooManyRequests.WriteAsync(context, retryAfter);
             return;
         }
