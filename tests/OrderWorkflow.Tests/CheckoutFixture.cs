@@ -30,6 +30,7 @@ public class CheckoutFixture : IAsyncLifetime
 
     private readonly Dictionary<string, string> _databases = [];
     private readonly int _inventoryPort = LocalServers.FreePort();
+    private readonly int _workflowPort = LocalServers.FreePort();
     private readonly int _paymentPort = LocalServers.FreePort();
     private WebApplication? _inventory;
     private WebApplication? _payment;
@@ -112,7 +113,7 @@ public class CheckoutFixture : IAsyncLifetime
             });
 
     public async Task StartWorkflowAsync() =>
-        _workflow = await StartAsync("orderworkflow", typeof(SagaRunner).Assembly, LocalServers.FreePort(),
+        _workflow = await StartAsync("orderworkflow", typeof(SagaRunner).Assembly, _workflowPort,
             builder => builder.AddOrderWorkflowServices(), new()
             {
                 ["ConnectionStrings:workflowdb"] = _databases["workflowdb"],
@@ -163,6 +164,9 @@ public class CheckoutFixture : IAsyncLifetime
     public sealed record StockLevel(int ProductId, int OnHand, int Reserved, int Available);
 
     public async Task<StockLevel> StockAsync(int productId) => (await Inventory.GetFromJsonAsync<StockLevel>($"/api/inventory/{productId}"))!;
+
+    /// <summary>A client of the OrderWorkflow app's HTTP triggers (as the Dapr sidecar calls them under the Functions host).</summary>
+    public HttpClient WorkflowClient() => new() { BaseAddress = new Uri($"http://127.0.0.1:{_workflowPort}") };
 
     public WorkflowContext Workflow() => new(new DbContextOptionsBuilder<WorkflowContext>().UseNpgsql(_databases["workflowdb"]).Options);
 

@@ -1,3 +1,7 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using BuildingBlocks.EventBus;
 using Microsoft.EntityFrameworkCore;
 using OrderWorkflow.Saga;
 using Payment.Payments;
@@ -151,5 +155,24 @@ public sealed class CheckoutSagaTests(CheckoutFixture checkout) : IClassFixture<
         Assert.Equal((SagaStep.Cancelled, CancelReason.CancelledByUser), (saga.Step, saga.Reason));
         Assert.Single(await ProviderRecordsAsync(order), r => r.Kind == PaymentOperationKind.Refund);
         Assert.Equal(new CheckoutFixture.StockLevel(product, 4, 0, 4), await checkout.StockAsync(product));
+    }
+
+    [Fact]
+    public async Task An_event_delivered_over_http_as_dapr_does_is_dispatched_and_one_on_the_wrong_topic_is_dropped()
+    {
+        var product = await checkout.NewProductAsync(2);
+        var order = Guid.CreateVersion7();
+        var submitted = CloudEvent.Create(new OrderSubmitted(order, "user-http", [new OrderLineContract(product, 1, 7m)], 7m, SimulatedPaymentProvider.Approve),
+            "tests", order.ToString());
+        using var client = checkout.WorkflowClient();
+
+        var misrouted = await client.PostAsJsonAsync("/api/events/inventory.reservation-expired", submitted, CloudEvent.SerializerOptions);
+        Assert.Equal(HttpStatusCode.OK, misrouted.StatusCode);
+        Assert.Equal("DROP", (await misrouted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+
+        var delivered = await client.PostAsJsonAsync($"/api/events/{submitted.Topic}", submitted, CloudEvent.SerializerOptions);
+        Assert.Equal(HttpStatusCode.OK, delivered.StatusCode);
+        Assert.Equal("SUCCESS", (await delivered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        Assert.Equal(SagaStep.Confirmed, (await checkout.FinishedAsync([order], Deadline)).Single().Step);
     }
 }

@@ -1,9 +1,8 @@
-using System.Text.Json;
+using BuildingBlocks.Dapr;
 using BuildingBlocks.EventBus;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Logging;
 using OrderWorkflow.Saga;
 
 namespace OrderWorkflow.Functions;
@@ -43,33 +42,17 @@ public sealed class ReservationExpiredHandler(SagaRunner runner) : IIntegrationE
 /// Events delivered over HTTP, as Dapr pub/sub calls an app under the Functions host (a declarative
 /// subscription routes each topic here). Locally the native bus delivers them instead.
 /// </summary>
-public sealed class ReceiveEventFunction(EventDispatcher dispatcher, ILogger<ReceiveEventFunction> logger)
+public sealed class ReceiveEventFunction
 {
     [Function("ReceiveEvent")]
     public async Task<IActionResult> Run(
         // Anonymous: the caller is the Dapr sidecar on the pod's loopback; the gateway never routes here.
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "events/{topic}")] HttpRequest request, string topic)
-    {
-        CloudEvent cloudEvent;
-        try
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "events/{topic}")] HttpRequest request, string topic) =>
+        // The same reading, topic check, dispatch and metrics as the Dapr endpoints of an ASP.NET Core service.
+        await DaprSubscriptionEndpoints.DeliverAsync(request, topic) switch
         {
-            cloudEvent = await JsonSerializer.DeserializeAsync<CloudEvent>(request.Body, CloudEvent.SerializerOptions, request.HttpContext.RequestAborted)
-                ?? throw new JsonException("empty");
-        }
-        catch (JsonException ex)
-        {
-            logger.LogWarning(ex, "Dropping an unreadable event on {Topic}", topic);
-            return new OkObjectResult(new { status = "DROP" }); // Dapr dead-letters it
-        }
-
-        try
-        {
-            await dispatcher.DispatchAsync(cloudEvent, request.HttpContext.RequestAborted);
-            return new OkObjectResult(new { status = "SUCCESS" });
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            return new ObjectResult(new { status = "RETRY" }) { StatusCode = 500 };
-        }
-    }
+            DaprDeliveryStatus.Success => new OkObjectResult(new { status = "SUCCESS" }),
+            DaprDeliveryStatus.Drop => new OkObjectResult(new { status = "DROP" }), // Dapr dead-letters it
+            _ => new ObjectResult(new { status = "RETRY" }) { StatusCode = StatusCodes.Status500InternalServerError },
+        };
 }

@@ -9,6 +9,14 @@ using TopicOptions = Dapr.TopicOptions;
 
 namespace BuildingBlocks.Dapr;
 
+/// <summary>What a delivery's answer to the Dapr sidecar says: done, hand it back for a retry, or dead-letter it.</summary>
+public enum DaprDeliveryStatus
+{
+    Success,
+    Retry,
+    Drop,
+}
+
 /// <summary>
 /// The app side of Dapr pub/sub: <c>GET /dapr/subscribe</c> tells the sidecar which topics to deliver
 /// where, and one <c>POST /dapr/events/{topic}</c> per subscription receives them.
@@ -26,7 +34,12 @@ public static class DaprSubscriptionEndpoints
         foreach (var subscription in app.ServiceProvider.GetRequiredService<EventSubscriptions>().All)
         {
             var topic = subscription.Topic;
-            app.MapPost($"/dapr/events/{topic}", (HttpRequest request) => DeliverAsync(request, topic))
+            app.MapPost($"/dapr/events/{topic}", async (HttpRequest request) => await DeliverAsync(request, topic) switch
+                {
+                    DaprDeliveryStatus.Success => Results.Ok(Success),
+                    DaprDeliveryStatus.Drop => Results.Ok(Drop),
+                    _ => Results.Json(Retry, statusCode: StatusCodes.Status500InternalServerError),
+                })
                 .WithTopic(new TopicOptions
                 {
                     PubsubName = DaprComponents.PubSub,
@@ -39,9 +52,13 @@ public static class DaprSubscriptionEndpoints
         return app;
     }
 
-    // The body is read as the whole CloudEvent (no UseCloudEvents unwrapping): the dispatcher needs
-    // its id and traceparent.
-    private static async Task<IResult> DeliverAsync(HttpRequest request, string topic)
+    /// <summary>
+    /// Reads one event Dapr delivered for <paramref name="topic"/> and dispatches it to its handler. Also
+    /// used by function apps' HTTP-triggered receivers, which answer with the same statuses. The body is
+    /// read as the whole CloudEvent (no UseCloudEvents unwrapping): the dispatcher needs its id and
+    /// traceparent. A RETRY answer goes with a 5xx status, SUCCESS and DROP with 200.
+    /// </summary>
+    public static async Task<DaprDeliveryStatus> DeliverAsync(HttpRequest request, string topic)
     {
         var services = request.HttpContext.RequestServices;
         var aborted = request.HttpContext.RequestAborted;
@@ -65,20 +82,20 @@ public static class DaprSubscriptionEndpoints
             // set, as here, instead of discarding it (dapr/dapr#7097).
             logger.LogWarning(ex, "Dropping an unreadable message on {Topic} to its dead letter topic", topic);
             metrics.DeadLettered(topic);
-            return Results.Ok(Drop);
+            return DaprDeliveryStatus.Drop;
         }
 
         try
         {
             await services.GetRequiredService<EventDispatcher>().DispatchAsync(cloudEvent, aborted);
-            return Results.Ok(Success);
+            return DaprDeliveryStatus.Success;
         }
         catch (Exception) when (!aborted.IsCancellationRequested)
         {
             // The dispatcher has logged it. RETRY (with a 5xx) hands the message back to Dapr, which
             // retries it per resiliency.yaml and then moves it to the dead letter topic.
             metrics.Retried(topic);
-            return Results.Json(Retry, statusCode: StatusCodes.Status500InternalServerError);
+            return DaprDeliveryStatus.Retry;
         }
     }
 }
