@@ -57,8 +57,7 @@ public class CheckoutCrashTests(PlatformFixture platform, Xunit.Abstractions.ITe
         }
 
         output.WriteLine($"{victim} killed; {unfinishedAtKill} of {orders.Length} orders were unfinished just after the kill");
-        await platform.App.ResourceCommands.ExecuteCommandAsync(victim, KnownResourceCommands.StartCommand);
-        await platform.App.ResourceNotifications.WaitForResourceHealthyAsync(victim).WaitAsync(TimeSpan.FromMinutes(2));
+        await platform.App.StartAgainAsync(victim, TimeSpan.FromMinutes(2));
 
         var finished = await Task.WhenAll(orders.Select(o => Poll.UntilAsync(
             async () => (await (await SendAsync(HttpMethod.Get, $"/api/orders/{o.OrderId}", o.User)).Content.ReadFromJsonAsync<OrderView>())!,

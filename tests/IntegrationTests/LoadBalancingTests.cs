@@ -63,17 +63,7 @@ public class LoadBalancingTests(PlatformFixture platform, ITestOutputHelper outp
     /// <summary>Starts the replicas again and waits until the gateway routes to every one of them.</summary>
     private async Task RestoreAsync(params string[] replicas)
     {
-        foreach (var replica in replicas)
-        {
-            var result = await platform.App.ResourceCommands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand);
-            Assert.True(result.Success, $"starting {replica}: {result.Message}");
-        }
-
-        using var timeout = new CancellationTokenSource(Recovery);
-        foreach (var replica in replicas)
-        {
-            await platform.App.ResourceNotifications.WaitForResourceHealthyAsync(replica, timeout.Token);
-        }
+        await Task.WhenAll(replicas.Select(replica => platform.App.StartAgainAsync(replica, Recovery)));
 
         // Readmitted by the gateway's active health checks.
         var seen = new HashSet<string>();

@@ -1,0 +1,78 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IntegrationTests;
+
+/// <summary>Starts a stopped or killed AppHost resource again and waits until it really serves.</summary>
+public static class ResourceRestart
+{
+    /// <summary>
+    /// Sends the AppHost's start command until it is accepted, then polls the resource's own readiness
+    /// endpoint until it answers 200. Waiting on the notification service instead raced: right after the
+    /// start command the last snapshot can still read "Exited", which the healthy-wait treats as a failed
+    /// start, and a snapshot that moves to "Unknown" never yields at all.
+    /// </summary>
+    public static async Task StartAgainAsync(this DistributedApplication app, string resource, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        await Poll.UntilAsync(async () =>
+            {
+                var result = await app.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand);
+                return (result.Success, result.Message);
+            },
+            result => result.Success,
+            timeout,
+            $"the AppHost to accept the start command for {resource}");
+
+        using var client = app.CreateHttpClient(resource);
+        client.Timeout = TimeSpan.FromSeconds(5);
+        try
+        {
+            await Poll.UntilAsync(async () =>
+            {
+                try
+                {
+                    using var response = await client.GetAsync("/health/ready");
+                    return response.IsSuccessStatusCode;
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    return false;
+                }
+            }, ready => ready, Remaining(deadline), $"{resource} to answer /health/ready after its start command");
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}{Environment.NewLine}Last log lines of {resource}:{Environment.NewLine}{await LastLogLinesAsync(app, resource, 40)}", ex);
+        }
+    }
+
+    /// <summary>The tail of the resource's console output, so a failed restart explains itself in the test result.</summary>
+    private static async Task<string> LastLogLinesAsync(DistributedApplication app, string resource, int count)
+    {
+        if (!app.ResourceNotifications.TryGetCurrentState(resource, out var state))
+        {
+            return "(no such resource)";
+        }
+
+        var lines = new Queue<string>();
+        await foreach (var batch in app.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(state.ResourceId))
+        {
+            foreach (var line in batch)
+            {
+                lines.Enqueue(line.Content);
+                if (lines.Count > count)
+                {
+                    lines.Dequeue();
+                }
+            }
+        }
+
+        return $"state {state.Snapshot.State?.Text}, health {state.Snapshot.HealthStatus}{Environment.NewLine}{string.Join(Environment.NewLine, lines)}";
+    }
+
+    private static TimeSpan Remaining(DateTime deadline) =>
+        deadline > DateTime.UtcNow ? deadline - DateTime.UtcNow : TimeSpan.Zero;
+}
