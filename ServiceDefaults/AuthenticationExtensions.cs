@@ -1,37 +1,38 @@
-using System.Text;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// JWT bearer validation for services (defence in depth behind the gateway). Tokens are issued by
-/// Identity and signed with a key from configuration (an AppHost parameter / Kubernetes Secret, never
-/// source): <c>Jwt:SigningKey</c> with key id <c>Jwt:KeyId</c>, issuer <c>Jwt:Issuer</c>, audience
-/// <c>Jwt:Audience</c>. The user id is the <c>sub</c> claim; administrators have role <c>admin</c>.
+/// Identity with the <see cref="JwtSettings"/> every service shares. The user id is the <c>sub</c>
+/// claim; administrators have role <c>admin</c>.
 /// </summary>
 public static class AuthenticationExtensions
 {
-    public const string SectionName = "Jwt";
-    public const string DefaultIssuer = "ecommerce-identity";
-    public const string DefaultAudience = "ecommerce";
     public const string AdminPolicy = "admin";
 
     public static TBuilder AddDefaultAuthentication<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        var jwt = builder.Configuration.GetSection(SectionName);
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
-            .AddJwtBearer(options =>
+        builder.Services.AddOptions<JwtSettings>()
+            .BindConfiguration(JwtSettings.SectionName)
+            .Validate(jwt => jwt.HasUsableSigningKey, JwtSettings.MissingKeyMessage)
+            // At start: a service without a key would answer every request with 401 and still report healthy.
+            .ValidateOnStart();
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<JwtSettings>>((options, settings) =>
             {
+                var jwt = settings.Value;
                 options.MapInboundClaims = false;
                 options.TokenValidationParameters = new TokenValidationParameters
                 {
-                    ValidIssuer = jwt["Issuer"] ?? DefaultIssuer,
-                    ValidAudience = jwt["Audience"] ?? DefaultAudience,
-                    IssuerSigningKeys = SigningKeys(jwt),
+                    ValidIssuer = jwt.Issuer,
+                    ValidAudience = jwt.Audience,
+                    IssuerSigningKeys = jwt.HasUsableSigningKey ? jwt.ValidationKeys() : [],
                     NameClaimType = "sub",
                     RoleClaimType = "role",
                     ClockSkew = TimeSpan.FromSeconds(30),
@@ -66,22 +67,5 @@ public static class AuthenticationExtensions
             HttpContext = httpContext,
             ProblemDetails = { Status = status, Detail = detail },
         });
-    }
-
-    /// <summary>The key that signs tokens now (<c>Jwt:SigningKey</c>), plus any retired ones still accepted (<c>Jwt:PreviousKeys:{kid}</c>).</summary>
-    public static IReadOnlyList<SecurityKey> SigningKeys(IConfiguration jwt)
-    {
-        var keys = new List<SecurityKey>();
-        if (jwt["SigningKey"] is { Length: > 0 } current)
-        {
-            keys.Add(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(current)) { KeyId = jwt["KeyId"] ?? "key-1" });
-        }
-
-        foreach (var previous in jwt.GetSection("PreviousKeys").GetChildren())
-        {
-            keys.Add(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(previous.Value!)) { KeyId = previous.Key });
-        }
-
-        return keys;
     }
 }

@@ -14,15 +14,12 @@ public static class IdentityServiceExtensions
 
     public static void AddIdentityServices(this IHostApplicationBuilder builder)
     {
-        // Identity validates its own tokens too (logout, profile), exactly as every other service does.
+        // Identity validates its own tokens too (logout, profile), exactly as every other service does;
+        // that also checks the signing key at start.
         builder.AddDefaultAuthentication();
-        builder.Services.AddOptions<JwtOptions>()
-            .BindConfiguration(JwtOptions.SectionName)
+        builder.Services.AddOptions<TokenLifetimes>()
+            .BindConfiguration(TokenLifetimes.SectionName)
             .ValidateDataAnnotations()
-            .Validate(jwt => jwt.SigningKey?.Length >= JwtOptions.MinimumSigningKeyLength,
-                $"{JwtOptions.SectionName}:SigningKey is missing or shorter than {JwtOptions.MinimumSigningKeyLength} characters. " +
-                "Set it to a random secret (the AppHost's jwt-signing-key parameter, a Kubernetes Secret, user secrets); it never belongs in source.")
-            // At start, not at the first login: a service that cannot issue tokens must not report healthy.
             .ValidateOnStart();
 
         builder.AddNpgsqlDbContext<IdentityContext>(DatabaseName);

@@ -1,5 +1,5 @@
-using System.Text;
 using Identity.Api.Model;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -13,19 +13,19 @@ namespace Identity.Api.Tokens;
 public sealed class AccessTokenIssuer
 {
     private readonly JsonWebTokenHandler _handler = new();
-    private readonly JwtOptions _options;
+    private readonly JwtSettings _jwt;
     private readonly SigningCredentials _credentials;
     private readonly TimeProvider _clock;
 
-    public AccessTokenIssuer(IOptions<JwtOptions> options, TimeProvider clock)
+    public AccessTokenIssuer(IOptions<JwtSettings> jwt, IOptions<TokenLifetimes> lifetimes, TimeProvider clock)
     {
-        _options = options.Value;
+        _jwt = jwt.Value;
         _clock = clock;
-        var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(_options.SigningKey!)) { KeyId = _options.KeyId };
-        _credentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256);
+        _credentials = new SigningCredentials(_jwt.CurrentKey(), SecurityAlgorithms.HmacSha256);
+        Lifetime = TimeSpan.FromMinutes(lifetimes.Value.AccessTokenMinutes);
     }
 
-    public TimeSpan Lifetime => TimeSpan.FromMinutes(_options.AccessTokenMinutes);
+    public TimeSpan Lifetime { get; }
 
     public string Issue(ApplicationUser user, IList<string> roles)
     {
@@ -45,8 +45,8 @@ public sealed class AccessTokenIssuer
 
         return _handler.CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = _options.Issuer,
-            Audience = _options.Audience,
+            Issuer = _jwt.Issuer,
+            Audience = _jwt.Audience,
             Claims = claims,
             IssuedAt = now,
             NotBefore = now,

@@ -15,7 +15,7 @@ public sealed record IssuedRefreshToken(string UserId, string Token);
 /// same family. A token presented again after its exchange was stolen or replayed, so its whole family
 /// (the thief's and the owner's descendants alike) is revoked and the user must sign in again.
 /// </summary>
-public sealed class RefreshTokenStore(IdentityContext db, IOptions<JwtOptions> options, TimeProvider clock, ILogger<RefreshTokenStore> logger)
+public sealed class RefreshTokenStore(IdentityContext db, IOptions<TokenLifetimes> lifetimes, TimeProvider clock, ILogger<RefreshTokenStore> logger)
 {
     private const int TokenBytes = 32;
 
@@ -118,7 +118,7 @@ public sealed class RefreshTokenStore(IdentityContext db, IOptions<JwtOptions> o
             FamilyId = familyId,
             UserId = userId,
             CreatedAt = now,
-            ExpiresAt = now.AddDays(options.Value.RefreshTokenDays),
+            ExpiresAt = now.AddDays(lifetimes.Value.RefreshTokenDays),
         });
     }
 
