@@ -4,8 +4,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Security.Claims;
-using System.Text;
 using BuildingBlocks.EventBus;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
@@ -13,9 +11,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using StackExchange.Redis;
 using TestSupport;
 using BasketAppBuilder = BasketApi::Microsoft.AspNetCore.Builder.BasketApp;
@@ -31,8 +28,6 @@ namespace Basket.Tests;
 /// </summary>
 public sealed class BasketFixture : IAsyncLifetime
 {
-    public const string Issuer = "ecommerce-identity";
-    public const string Audience = "ecommerce";
     private const string KeyId = "basket-tests";
 
     // 48 characters of randomness: an HMAC-SHA256 key of 384 bits, new for every run.
@@ -113,16 +108,7 @@ public sealed class BasketFixture : IAsyncLifetime
     }
 
     /// <summary>A token as Identity would issue it: same key, issuer and audience; the user id in <c>sub</c>.</summary>
-    public string TokenFor(string userId) =>
-        new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = Issuer,
-            Audience = Audience,
-            Subject = new ClaimsIdentity([new Claim("sub", userId)]),
-            Expires = DateTime.UtcNow.AddMinutes(10),
-            SigningCredentials = new SigningCredentials(
-                new SymmetricSecurityKey(Encoding.UTF8.GetBytes(_signingKey)) { KeyId = KeyId }, SecurityAlgorithms.HmacSha256),
-        });
+    public string TokenFor(string userId) => AccessTokens.Mint(new JwtSettings { SigningKey = _signingKey, KeyId = KeyId }, userId);
 
     /// <summary>A product in the stand-in catalog with a fresh id.</summary>
     public int NewProduct(string name, decimal price)

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Extensions.Hosting;
+using TestSupport;
 
 namespace Gateway.Tests;
 
@@ -13,9 +15,9 @@ public sealed class AuthorizationTests(SharedTestbed shared) : IClassFixture<Sha
     private string? BadToken(string kind) => kind switch
     {
         "none" => null,
-        "expired" => TestTokens.For(_bed.SigningKey, "user-1", expires: DateTime.UtcNow.AddMinutes(-5)),
-        "wrong-key" => TestTokens.For(Convert.ToHexString(Guid.NewGuid().ToByteArray()) + Guid.NewGuid().ToString("N"), "user-1"),
-        "tampered" => TestTokens.Tampered(_bed.Token("user-1"), "admin"),
+        "expired" => _bed.Token("user-1", expires: DateTime.UtcNow.AddMinutes(-5)),
+        "wrong-key" => AccessTokens.Mint(new JwtSettings { SigningKey = Convert.ToHexString(Guid.NewGuid().ToByteArray()) + Guid.NewGuid().ToString("N"), KeyId = GatewayTestbed.KeyId }, "user-1"),
+        "tampered" => AccessTokens.Tampered(_bed.Token("user-1"), "admin"),
         _ => "not-a-jwt",
     };
 

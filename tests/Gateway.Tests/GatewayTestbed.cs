@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using TestSupport;
 
 namespace Gateway.Tests;
 
@@ -96,7 +98,8 @@ public sealed class GatewayTestbed : IAsyncDisposable
         return new GatewayTestbed(gateway, backends, signingKey, client);
     }
 
-    public string Token(string userId, string? role = null) => TestTokens.For(SigningKey, userId, role);
+    public string Token(string userId, string? role = null, DateTime? expires = null) =>
+        AccessTokens.Mint(new JwtSettings { SigningKey = SigningKey, KeyId = KeyId }, userId, role, expires);
 
     public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token = null, HttpContent? content = null,
         Action<HttpRequestMessage>? configure = null)

@@ -1,36 +1,15 @@
-using System.Security.Claims;
-using System.Text;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
+using Microsoft.Extensions.Hosting;
+using TestSupport;
 
 namespace IntegrationTests;
 
 /// <summary>
-/// Mints access tokens as Identity will: HMAC-SHA256 with the AppHost's signing key, issuer
-/// "ecommerce-identity", audience "ecommerce", the user id in <c>sub</c>.
+/// Access tokens as Identity mints them, with the test AppHost's signing key, and clients that send them.
 /// </summary>
 public static class Tokens
 {
-    public static string For(string userId, string? role = null, string? signingKey = null, DateTime? expires = null)
-    {
-        var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey ?? PlatformHost.JwtSigningKey)) { KeyId = "key-1" };
-        var claims = new List<Claim> { new("sub", userId) };
-        if (role is not null)
-        {
-            claims.Add(new Claim("role", role));
-        }
-
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = "ecommerce-identity",
-            Audience = "ecommerce",
-            Subject = new ClaimsIdentity(claims),
-            // Before both now and the expiry, so that expired and long-lived tokens are equally well formed.
-            NotBefore = (expires is { } at && at < DateTime.UtcNow ? at : DateTime.UtcNow).AddMinutes(-20),
-            Expires = expires ?? DateTime.UtcNow.AddMinutes(10),
-            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
-        });
-    }
+    public static string For(string userId, string? role = null, string? signingKey = null, DateTime? expires = null) =>
+        AccessTokens.Mint(new JwtSettings { SigningKey = signingKey ?? PlatformHost.JwtSigningKey }, userId, role, expires);
 
     /// <summary>A gateway client signed in as a new administrator (its own rate-limit budget), for an hour.</summary>
     public static HttpClient AdminClient(this PlatformFixture platform) => platform.App.AdminClient();
