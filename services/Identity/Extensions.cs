@@ -51,6 +51,7 @@ public static class IdentityServiceExtensions
 
         builder.Services.AddSingleton<AccessTokenIssuer>();
         builder.Services.AddScoped<RefreshTokenStore>();
+        builder.Services.AddHostedService<RefreshTokenPruner>();
         builder.Services.AddScoped<UserRegistration>();
         builder.Services.AddValidation();
     }

@@ -50,6 +50,8 @@ public sealed class IdentityContext(DbContextOptions<IdentityContext> options) :
             token.HasIndex(t => t.TokenHash).IsUnique();
             token.HasIndex(t => t.FamilyId);
             token.HasIndex(t => t.UserId);
+            // For the pruner's delete of expired rows.
+            token.HasIndex(t => t.ExpiresAt);
             // A deleted account takes its sessions with it.
             token.HasOne<ApplicationUser>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
         });

@@ -99,6 +99,29 @@ public sealed class RefreshTokenStore(IdentityContext db, IOptions<TokenLifetime
         await mine.ExecuteUpdateAsync(set => set.SetProperty(t => t.RevokedAt, now), cancellationToken);
     }
 
+    /// <summary>
+    /// Deletes refresh tokens that expired before <paramref name="expiredBefore"/>, a batch at a time so
+    /// that no delete holds many row locks. Safe for reuse detection: an expired token is refused before
+    /// its reuse is even considered, so a deleted row and an expired one answer the same.
+    /// </summary>
+    /// <returns>The number of rows deleted.</returns>
+    public async Task<int> DeleteExpiredAsync(DateTimeOffset expiredBefore, CancellationToken cancellationToken)
+    {
+        const int batch = 1000;
+        var total = 0;
+        int deleted;
+        do
+        {
+            deleted = await db.RefreshTokens.Where(t => t.ExpiresAt < expiredBefore)
+                .OrderBy(t => t.ExpiresAt).Take(batch)
+                .ExecuteDeleteAsync(cancellationToken);
+            total += deleted;
+        }
+        while (deleted == batch);
+
+        return total;
+    }
+
     private async Task RevokeReusedFamilyAsync(RefreshToken reused, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Hosting;
 namespace Identity.Api.Tokens;
 
 /// <summary>
-/// How long the tokens Identity issues live (configuration section "Jwt", next to the key, issuer and
-/// audience every service shares through ServiceDefaults' <see cref="JwtSettings"/>).
+/// How long the tokens Identity issues live, and how long their rows outlive them (configuration section
+/// "Jwt", next to the key, issuer and audience every service shares through ServiceDefaults' <see cref="JwtSettings"/>).
 /// </summary>
 public sealed class TokenLifetimes
 {
@@ -16,4 +16,12 @@ public sealed class TokenLifetimes
 
     [Range(1, 365)]
     public int RefreshTokenDays { get; set; } = 14;
+
+    /// <summary>How long a refresh token's row is kept after it expired (for support and audit) before it is deleted.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    public TimeSpan ExpiredRefreshTokenRetention { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How often each Identity replica deletes expired refresh-token rows.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan RefreshTokenPruneInterval { get; set; } = TimeSpan.FromHours(1);
 }
