@@ -61,6 +61,7 @@ var catalog = catalogs[0];
 // WithHttpEndpoint().
 var inventory = builder.AddProject<Projects.Inventory>("inventory")
     .WithHttpEndpoint()
+    .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
     .WithReference(inventoryDb).WaitFor(inventoryDb)
     .WithReference(redis).WaitFor(redis)
     .WithHttpHealthCheck("/health/ready");

@@ -14,6 +14,8 @@ public static class InventoryServiceExtensions
     /// <summary>Inventory's services, the same on the Functions host and on the plain host.</summary>
     public static void AddInventoryServices(this IHostApplicationBuilder builder)
     {
+        // The stock-level functions check the caller's token themselves (defence in depth behind the gateway).
+        builder.AddDefaultAuthentication();
         builder.AddNpgsqlDbContext<InventoryContext>(DatabaseName);
         // Before anything that uses the database starts (hosted services start in registration order).
         builder.Services.AddDatabaseMigrator<InventoryContext>();

@@ -103,6 +103,8 @@ public class EdgeSecurityTests(PlatformFixture platform)
     [InlineData("catalog", "POST", "/api/catalog/items")]
     [InlineData("catalog-2", "DELETE", "/api/catalog/items/1")]
     [InlineData("identity", "GET", "/api/identity/profile")]
+    [InlineData("inventory", "GET", "/api/inventory/1")]
+    [InlineData("inventory", "PUT", "/api/inventory/1")]
     public async Task The_services_refuse_a_caller_that_skips_the_gateway(string resource, string method, string path)
     {
         using var direct = Aspire.Hosting.Testing.DistributedApplicationHostingTestingExtensions.CreateHttpClient(platform.App, resource);
@@ -110,6 +112,35 @@ public class EdgeSecurityTests(PlatformFixture platform)
         var response = await direct.SendAsync(Request(method, path, Tokens.For("victim", signingKey: new string('z', 64))));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("GET", null, HttpStatusCode.Unauthorized)]
+    [InlineData("PUT", null, HttpStatusCode.Unauthorized)]
+    [InlineData("GET", "shopper", HttpStatusCode.Forbidden)]
+    [InlineData("PUT", "shopper", HttpStatusCode.Forbidden)]
+    [InlineData("GET", "admin", HttpStatusCode.OK)]
+    public async Task Inventory_itself_keeps_stock_levels_to_administrators(string method, string? caller, HttpStatusCode expected)
+    {
+        using var direct = Aspire.Hosting.Testing.DistributedApplicationHostingTestingExtensions.CreateHttpClient(platform.App, "inventory");
+        using var admin = platform.AdminClient();
+        var productId = Random.Shared.Next(1_000_000, 2_000_000);
+        (await admin.PutAsJsonAsync($"/api/inventory/{productId}", new { onHand = 3 })).EnsureSuccessStatusCode();
+        var token = caller switch { "admin" => Tokens.For("inventory-admin", "admin"), "shopper" => Tokens.For("shopper-curious"), _ => null };
+        var request = new HttpRequestMessage(new HttpMethod(method), $"/api/inventory/{productId}")
+        {
+            Content = method == "PUT" ? JsonContent.Create(new { onHand = 0 }) : null,
+        };
+
+        var response = await direct.SendAsync(token is null ? request : request.WithToken(token));
+
+        Assert.Equal(expected, response.StatusCode);
+        if (expected != HttpStatusCode.OK)
+        {
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+
+        Assert.Equal(3, (await admin.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/inventory/{productId}")).GetProperty("onHand").GetInt32());
     }
 
     [Fact]

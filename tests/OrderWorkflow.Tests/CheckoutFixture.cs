@@ -29,6 +29,7 @@ public class CheckoutFixture : IAsyncLifetime
     public HttpClient Payment { get; private set; } = null!;
 
     private readonly Dictionary<string, string> _databases = [];
+    private readonly JwtSettings _jwt = new() { SigningKey = Convert.ToHexString(Guid.NewGuid().ToByteArray()) + Guid.NewGuid().ToString("N") };
     private readonly int _inventoryPort = LocalServers.FreePort();
     private readonly int _workflowPort = LocalServers.FreePort();
     private readonly int _paymentPort = LocalServers.FreePort();
@@ -49,7 +50,9 @@ public class CheckoutFixture : IAsyncLifetime
         await StartInventoryAsync();
         await StartPaymentAsync();
         await StartWorkflowAsync();
+        // Stock levels are the administrator's (Inventory checks the token itself).
         Inventory = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_inventoryPort}") };
+        Inventory.DefaultRequestHeaders.Authorization = new("Bearer", AccessTokens.Mint(_jwt, "checkout-tests-admin", "admin", DateTime.UtcNow.AddHours(2)));
         Payment = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_paymentPort}") };
     }
 
@@ -77,6 +80,7 @@ public class CheckoutFixture : IAsyncLifetime
         ["EventBus:PollInterval"] = "00:00:00.200",
         ["EventBus:OutboxPollInterval"] = "00:00:00.050",
         ["Logging:LogLevel:Default"] = "Warning",
+        ["Jwt:SigningKey"] = _jwt.SigningKey,
     };
 
     private async Task<WebApplication> StartAsync(string service, System.Reflection.Assembly functions, int port,

@@ -4,12 +4,14 @@ using Inventory.Stock;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Hosting;
 
 namespace Inventory.Functions;
 
 /// <summary>
 /// Inventory's HTTP triggers: thin, they parse and call <see cref="StockReservations"/>. Stock levels
-/// are for administrators (through the gateway); reservations are for the order workflow.
+/// are for administrators: the gateway checks the admin role and so does each function here.
+/// Reservations are for the order workflow.
 /// </summary>
 public sealed class InventoryFunctions(StockReservations reservations)
 {
@@ -21,6 +23,11 @@ public sealed class InventoryFunctions(StockReservations reservations)
     public async Task<IActionResult> GetStock(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "inventory/{productId:int}")] HttpRequest request, int productId)
     {
+        if (await FunctionAuthorization.RequireAsync(request, AuthenticationExtensions.AdminPolicy) is { } denied)
+        {
+            return denied;
+        }
+
         var level = await reservations.GetAsync(productId, request.HttpContext.RequestAborted);
         return level is null ? Problem(StatusCodes.Status404NotFound, $"No stock is recorded for product {productId}.") : new OkObjectResult(level);
     }
@@ -29,6 +36,11 @@ public sealed class InventoryFunctions(StockReservations reservations)
     public async Task<IActionResult> SetStock(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "inventory/{productId:int}")] HttpRequest request, int productId)
     {
+        if (await FunctionAuthorization.RequireAsync(request, AuthenticationExtensions.AdminPolicy) is { } denied)
+        {
+            return denied;
+        }
+
         var body = await FunctionRequests.ReadAsync<SetOnHandRequest>(request);
         if (body.Problem is not null)
         {
