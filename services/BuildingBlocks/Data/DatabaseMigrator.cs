@@ -40,28 +40,14 @@ public sealed class DatabaseMigrator<TContext>(
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
 
-        // One connection for lock, migration and seed: the advisory lock belongs to the session.
-        await db.Database.OpenConnectionAsync(token);
-        try
+        await db.Database.RunExclusiveAsync(LockKey, async () =>
         {
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({LockKey})", token);
-            try
+            await db.Database.MigrateAsync(token);
+            if (seed is not null)
             {
-                await db.Database.MigrateAsync(token);
-                if (seed is not null)
-                {
-                    await seed(db, logger, token);
-                }
+                await seed(db, logger, token);
             }
-            finally
-            {
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({LockKey})", CancellationToken.None);
-            }
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        }, token);
     }, cancellationToken).AsTask();
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

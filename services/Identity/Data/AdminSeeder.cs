@@ -1,3 +1,4 @@
+using BuildingBlocks.Data;
 using Identity.Api.Model;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -30,24 +31,8 @@ public sealed class AdminSeeder(IServiceScopeFactory scopes, IConfiguration conf
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<IdentityContext>();
-        // One connection for lock and work: the advisory lock belongs to the session.
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({LockKey})", cancellationToken);
-            try
-            {
-                await SeedAsync(scope.ServiceProvider, email.Trim(), password, cancellationToken);
-            }
-            finally
-            {
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({LockKey})", CancellationToken.None);
-            }
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        await db.Database.RunExclusiveAsync(LockKey,
+            () => SeedAsync(scope.ServiceProvider, email.Trim(), password, cancellationToken), cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
