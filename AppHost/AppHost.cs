@@ -95,6 +95,9 @@ var ordering = builder.AddProject<Projects.Ordering_Api>("ordering")
     .WithHttpHealthCheck("/health/ready");
 
 var gateway = builder.AddProject<Projects.Gateway>("gateway")
+    // Rate-limit counters, shared by every gateway replica. Not waited for: without Redis each replica
+    // counts on its own, and the front door should not wait on it.
+    .WithReference(redis)
     .WithReference(identity).WaitFor(identity)
     .WithReference(inventory).WaitFor(inventory)
     .WithReference(basket).WaitFor(basket)

@@ -19,6 +19,9 @@ public static class GatewayServiceExtensions
     /// <summary>Gateway settings that are not YARP's: <c>Gateway:Timeouts</c>, <c>Gateway:Failover</c>, <c>Gateway:ForwardedHeaders</c>, <c>Gateway:ExposeUpstream</c>.</summary>
     public const string SectionName = "Gateway";
 
+    /// <summary>The connection name of the Redis that holds the rate-limit counters.</summary>
+    public const string RedisName = "redis";
+
     /// <summary>
     /// YARP with routes and clusters from the "ReverseProxy" configuration section. Cluster
     /// destinations name services ("http://catalog"), resolved by service discovery: Aspire's
@@ -56,6 +59,14 @@ public static class GatewayServiceExtensions
             options.AddPolicy<string, ClientRateLimiterPolicy>(ClientRateLimiterPolicy.Name);
         });
         builder.Services.AddSingleton<LoginFailureLimiter>();
+        builder.Services.AddSingleton<SharedWindowCounter>();
+        // Redis shares the rate-limit counters between replicas. It is optional (without it each replica
+        // counts alone) and never makes the gateway unready: fail fast while it is away, no health check.
+        if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(RedisName)))
+        {
+            builder.AddRedisClient(RedisName, settings => settings.DisableHealthChecks = true,
+                options => options.BacklogPolicy = StackExchange.Redis.BacklogPolicy.FailFast);
+        }
 
         builder.Services.AddOptions<FailoverOptions>()
             .BindConfiguration($"{SectionName}:{FailoverOptions.SectionName}")

@@ -45,13 +45,17 @@ public sealed class GatewayTestbed : IAsyncDisposable
 
     public Backend this[string name] => Backends[name];
 
-    public static async Task<GatewayTestbed> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <param name="settings">Overrides of the testbed's configuration; a <c>Jwt:SigningKey</c> here is also the one <see cref="Token"/> signs with.</param>
+    /// <param name="redis">The Redis that holds the rate-limit counters; none: each gateway counts on its own.</param>
+    public static async Task<GatewayTestbed> StartAsync(IDictionary<string, string?>? settings = null, string? redis = null)
     {
         var names = CatalogReplicas.Append(CatalogBackup).Concat(OtherServices).ToArray();
         var backends = (await Task.WhenAll(names.Select(Backend.StartAsync))).ToDictionary(backend => backend.Name);
 
         // 48 characters of randomness: an HMAC-SHA256 key of 384 bits, new for every testbed.
-        var signingKey = Convert.ToHexString(Guid.NewGuid().ToByteArray()) + Guid.NewGuid().ToString("N")[..16];
+        var signingKey = settings?.TryGetValue("Jwt:SigningKey", out var given) == true && given is not null
+            ? given
+            : Convert.ToHexString(Guid.NewGuid().ToByteArray()) + Guid.NewGuid().ToString("N")[..16];
         var configuration = new Dictionary<string, string?>
         {
             ["Jwt:SigningKey"] = signingKey,
@@ -62,6 +66,9 @@ public sealed class GatewayTestbed : IAsyncDisposable
             ["RateLimiting:UserPerHour"] = "100000",
             ["RateLimiting:AnonymousPerMinute"] = "100000",
             ["RateLimiting:LoginFailuresPerMinute"] = "100000",
+            ["ConnectionStrings:redis"] = redis,
+            // Each testbed its own counters, unless a test shares a prefix on purpose.
+            ["RateLimiting:KeyPrefix"] = $"gateway-tests:{Guid.NewGuid():N}:",
             ["Logging:LogLevel:Default"] = "Warning",
             // Probes of a backend a test stopped on purpose are expected to fail.
             ["Logging:LogLevel:Yarp"] = "Error",

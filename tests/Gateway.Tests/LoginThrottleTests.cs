@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 namespace Gateway.Tests;
 
 /// <summary>Brute-force protection on POST /api/identity/login: failed logins per account and per client IP.</summary>
-public sealed class LoginThrottleTests
+public sealed class LoginThrottleTests(RedisFixture redis) : IClassFixture<RedisFixture>
 {
     private static Task<HttpResponseMessage> LoginAsync(GatewayTestbed bed, string email, string password, string? fromIp = null) =>
         bed.SendAsync(HttpMethod.Post, "/api/identity/login", content: JsonContent.Create(new { email, password }),
@@ -23,7 +23,7 @@ public sealed class LoginThrottleTests
         {
             ["RateLimiting:LoginFailuresPerMinute"] = "3",
             ["RateLimiting:LoginFailuresPerIpPerMinute"] = "1000",
-        });
+        }, redis.ConnectionString);
 
         // Spelled differently each time: the account is the lower-cased email.
         foreach (var email in new[] { "Alice@Example.com", "alice@example.com", " ALICE@example.COM" })
@@ -43,7 +43,7 @@ public sealed class LoginThrottleTests
     [Fact]
     public async Task Successful_logins_do_not_count()
     {
-        await using var bed = await GatewayTestbed.StartAsync(new Dictionary<string, string?> { ["RateLimiting:LoginFailuresPerMinute"] = "2" });
+        await using var bed = await GatewayTestbed.StartAsync(new Dictionary<string, string?> { ["RateLimiting:LoginFailuresPerMinute"] = "2" }, redis.ConnectionString);
 
         for (var i = 0; i < 5; i++)
         {
@@ -60,7 +60,7 @@ public sealed class LoginThrottleTests
             ["RateLimiting:LoginFailuresPerMinute"] = "1000",
             ["RateLimiting:LoginFailuresPerIpPerMinute"] = "3",
             ["Gateway:ForwardedHeaders:KnownProxies:0"] = "127.0.0.1",
-        });
+        }, redis.ConnectionString);
 
         for (var i = 0; i < 3; i++)
         {
@@ -78,7 +78,7 @@ public sealed class LoginThrottleTests
     [Fact]
     public async Task The_per_address_limit_defaults_to_the_per_account_one()
     {
-        await using var bed = await GatewayTestbed.StartAsync(new Dictionary<string, string?> { ["RateLimiting:LoginFailuresPerMinute"] = "2" });
+        await using var bed = await GatewayTestbed.StartAsync(new Dictionary<string, string?> { ["RateLimiting:LoginFailuresPerMinute"] = "2" }, redis.ConnectionString);
 
         using (var first = await LoginAsync(bed, "erin@example.com", "wrong"))
         using (var second = await LoginAsync(bed, "frank@example.com", "wrong"))
@@ -94,7 +94,7 @@ public sealed class LoginThrottleTests
     [Fact]
     public async Task The_login_body_reaches_Identity_intact()
     {
-        await using var bed = await GatewayTestbed.StartAsync();
+        await using var bed = await GatewayTestbed.StartAsync(redis: redis.ConnectionString);
 
         using var response = await LoginAsync(bed, "heidi@example.com", Backend.RightPassword);
 

@@ -2,8 +2,8 @@ using System.Net;
 
 namespace Gateway.Tests;
 
-/// <summary>Route policy per-client: per user (sub) per minute and per hour, per client IP without a token.</summary>
-public sealed class RateLimitingTests
+/// <summary>Route policy per-client: per user (sub) per minute and per hour, per client IP without a token; counted in a real Redis.</summary>
+public sealed class RateLimitingTests(RedisFixture redis) : IClassFixture<RedisFixture>
 {
     private static readonly Dictionary<string, string?> TrustLoopbackProxy = new() { ["Gateway:ForwardedHeaders:KnownProxies:0"] = "127.0.0.1" };
 
@@ -26,7 +26,7 @@ public sealed class RateLimitingTests
     [Fact]
     public async Task A_user_over_the_per_minute_limit_is_refused_while_another_user_gets_through()
     {
-        await using var bed = await GatewayTestbed.StartAsync(Limits(("UserPerMinute", 3)));
+        await using var bed = await GatewayTestbed.StartAsync(Limits(("UserPerMinute", 3)), redis.ConnectionString);
         var alice = bed.Token("alice");
         var before = bed["basket"].Requests.Count;
 
@@ -52,7 +52,7 @@ public sealed class RateLimitingTests
     [Fact]
     public async Task The_hourly_limit_applies_on_top_of_the_per_minute_one()
     {
-        await using var bed = await GatewayTestbed.StartAsync(Limits(("UserPerMinute", 100), ("UserPerHour", 2)));
+        await using var bed = await GatewayTestbed.StartAsync(Limits(("UserPerMinute", 100), ("UserPerHour", 2)), redis.ConnectionString);
         var carol = bed.Token("carol");
 
         for (var i = 0; i < 2; i++)
@@ -68,7 +68,7 @@ public sealed class RateLimitingTests
     [Fact]
     public async Task Anonymous_clients_are_limited_per_IP()
     {
-        await using var bed = await GatewayTestbed.StartAsync(Limits(("AnonymousPerMinute", 3)).Concat(TrustLoopbackProxy).ToDictionary());
+        await using var bed = await GatewayTestbed.StartAsync(Limits(("AnonymousPerMinute", 3)).Concat(TrustLoopbackProxy).ToDictionary(), redis.ConnectionString);
 
         Task<HttpResponseMessage> FromAsync(string ip, string? token = null) => bed.SendAsync(HttpMethod.Get, "/api/catalog/items", token,
             configure: request => request.Headers.Add("X-Forwarded-For", ip));
@@ -94,7 +94,7 @@ public sealed class RateLimitingTests
     [Fact]
     public async Task Without_configured_proxies_X_Forwarded_For_is_ignored()
     {
-        await using var bed = await GatewayTestbed.StartAsync(Limits(("AnonymousPerMinute", 3)));
+        await using var bed = await GatewayTestbed.StartAsync(Limits(("AnonymousPerMinute", 3)), redis.ConnectionString);
 
         for (var i = 0; i < 3; i++)
         {
@@ -111,7 +111,7 @@ public sealed class RateLimitingTests
     [Fact]
     public async Task Health_endpoints_are_not_limited()
     {
-        await using var bed = await GatewayTestbed.StartAsync(Limits(("AnonymousPerMinute", 1)));
+        await using var bed = await GatewayTestbed.StartAsync(Limits(("AnonymousPerMinute", 1)), redis.ConnectionString);
 
         for (var i = 0; i < 5; i++)
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using Aspire.Hosting.Testing;
 
 namespace IntegrationTests;
 
@@ -27,5 +28,23 @@ public class RateLimitTests(PlatformFixture platform)
         Assert.Equal(HttpStatusCode.TooManyRequests, rejected.StatusCode);
         Assert.InRange(int.Parse(rejected.Headers.GetValues("Retry-After").Single()), 1, 60);
         Assert.Equal(HttpStatusCode.OK, (await platform.Gateway.SendAsUserAsync(HttpMethod.Get, "/api/catalog/items/1", modest)).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_gateway_counts_in_the_platforms_redis_so_its_replicas_share_the_limit()
+    {
+        var userId = $"counted-{Guid.NewGuid():N}";
+        var token = Tokens.For(userId);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await platform.Gateway.SendAsUserAsync(HttpMethod.Get, "/api/catalog/items/1", token)).StatusCode);
+        }
+
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync((await platform.App.GetConnectionStringAsync("redis"))!);
+        var perMinute = await redis.GetDatabase().StringGetAsync($"gateway:ratelimit:user:{userId}:60");
+        var ttl = await redis.GetDatabase().KeyTimeToLiveAsync($"gateway:ratelimit:user:{userId}:60");
+
+        Assert.Equal(3, (int)perMinute);
+        Assert.InRange(ttl!.Value.TotalSeconds, 1, 60);
     }
 }

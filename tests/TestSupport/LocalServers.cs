@@ -12,7 +12,8 @@ namespace TestSupport;
 /// (through the same script the AppHost uses in local mode), on free ports and a temporary data
 /// directory, stopped by PID at the end.
 /// </summary>
-public sealed class LocalServers : IAsyncLifetime
+/// <param name="withPostgres">False for tests that need only Redis.</param>
+public sealed class LocalServers(bool withPostgres = true) : IAsyncLifetime
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "ecommerce-bb-tests", Guid.NewGuid().ToString("N")[..12]);
     private Process? _redis;
@@ -35,6 +36,16 @@ public sealed class LocalServers : IAsyncLifetime
             ["--port", RedisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--requirepass", password]);
         RedisConnectionString = $"127.0.0.1:{RedisPort},password={password},abortConnect=false";
 
+        await WaitUntilAsync(async () =>
+        {
+            await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionString + ",connectTimeout=1000");
+            await redis.GetDatabase().PingAsync();
+        }, _redis, "redis-server");
+        if (!withPostgres)
+        {
+            return;
+        }
+
         var postgresPort = FreePort();
         var script = Path.Combine(AppContext.BaseDirectory, "Infrastructure", "postgres-local.sh");
         _postgres = Start("bash", [script], new Dictionary<string, string>
@@ -46,11 +57,6 @@ public sealed class LocalServers : IAsyncLifetime
         });
         PostgresConnectionString = $"Host=127.0.0.1;Port={postgresPort};Username=postgres;Password={password};Database=postgres";
 
-        await WaitUntilAsync(async () =>
-        {
-            await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionString + ",connectTimeout=1000");
-            await redis.GetDatabase().PingAsync();
-        }, _redis, "redis-server");
         await WaitUntilAsync(async () =>
         {
             await using var connection = new NpgsqlConnection(PostgresConnectionString + ";Pooling=false;Timeout=2");

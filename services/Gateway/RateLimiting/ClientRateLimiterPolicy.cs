@@ -9,10 +9,11 @@ namespace Gateway.RateLimiting;
 /// (partitioned by the token's <c>sub</c>, wherever they connect from) gets
 /// <see cref="RateLimitingOptions.UserPerMinute"/> and <see cref="RateLimitingOptions.UserPerHour"/>,
 /// both enforced by chaining two fixed windows; anyone else is partitioned by client IP with
-/// <see cref="RateLimitingOptions.AnonymousPerMinute"/>. Rejections are written by the limiter's
-/// OnRejected (429, Retry-After, ProblemDetails).
+/// <see cref="RateLimitingOptions.AnonymousPerMinute"/>. The windows are counted by the
+/// <see cref="SharedWindowCounter"/>, so every gateway replica enforces the same limit. Rejections are
+/// written by the limiter's OnRejected (429, Retry-After, ProblemDetails).
 /// </summary>
-public sealed class ClientRateLimiterPolicy(IOptions<RateLimitingOptions> options) : IRateLimiterPolicy<string>
+public sealed class ClientRateLimiterPolicy(IOptions<RateLimitingOptions> options, SharedWindowCounter counter) : IRateLimiterPolicy<string>
 {
     public const string Name = "per-client";
 
@@ -27,21 +28,12 @@ public sealed class ClientRateLimiterPolicy(IOptions<RateLimitingOptions> option
     {
         if (httpContext.User.Identity?.IsAuthenticated == true && httpContext.User.FindFirst("sub")?.Value is { Length: > 0 } userId)
         {
-            return RateLimitPartition.Get("user:" + userId, _ => RateLimiter.CreateChained(
-                new FixedWindowRateLimiter(Window(_limits.UserPerMinute, Minute)),
-                new FixedWindowRateLimiter(Window(_limits.UserPerHour, Hour))));
+            return RateLimitPartition.Get("user:" + userId, key => RateLimiter.CreateChained(
+                new SharedFixedWindowLimiter(counter, key, _limits.UserPerMinute, Minute),
+                new SharedFixedWindowLimiter(counter, key, _limits.UserPerHour, Hour)));
         }
 
-        return RateLimitPartition.GetFixedWindowLimiter("ip:" + ClientAddress.Of(httpContext),
-            _ => Window(_limits.AnonymousPerMinute, Minute));
+        return RateLimitPartition.Get("ip:" + ClientAddress.Of(httpContext),
+            key => new SharedFixedWindowLimiter(counter, key, _limits.AnonymousPerMinute, Minute));
     }
-
-    internal static FixedWindowRateLimiterOptions Window(int permits, TimeSpan window) => new()
-    {
-        PermitLimit = permits,
-        Window = window,
-        // Refuse at once: a queued request would only hold a connection open.
-        QueueLimit = 0,
-        AutoReplenishment = true,
-    };
 }

@@ -33,7 +33,7 @@ public sealed partial class LoginThrottleMiddleware(RequestDelegate next, LoginF
 
         var clientAddress = ClientAddress.Of(context);
         var keys = LoginFailureLimiter.Keys(await ReadAccountAsync(context.Request), clientAddress);
-        if (failures.Blocked(keys) is { } retryAfter)
+        if (await failures.BlockedAsync(keys, context.RequestAborted) is { } retryAfter)
         {
             LogRefused(logger, clientAddress);
             await TooManyRequests.WriteAsync(context, retryAfter);
@@ -44,7 +44,8 @@ public sealed partial class LoginThrottleMiddleware(RequestDelegate next, LoginF
 
         if (context.Response.StatusCode == StatusCodes.Status401Unauthorized)
         {
-            failures.RecordFailure(keys);
+            // Not the client's token: a client that hangs up after its 401 still has the failure counted.
+            await failures.RecordFailureAsync(keys, CancellationToken.None);
         }
     }
 

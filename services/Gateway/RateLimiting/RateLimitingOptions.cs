@@ -31,4 +31,8 @@ public sealed class RateLimitingOptions
     public int? LoginFailuresPerIpPerMinute { get; set; }
 
     public int LoginFailuresPerIp => LoginFailuresPerIpPerMinute ?? LoginFailuresPerMinute;
+
+    /// <summary>Prefix of the counters' Redis keys; replicas that share it share their limits.</summary>
+    [Required]
+    public string KeyPrefix { get; set; } = "gateway:ratelimit:";
 }

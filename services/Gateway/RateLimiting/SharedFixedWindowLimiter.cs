@@ -1,0 +1,43 @@
+using System.Threading.RateLimiting;
+
+namespace Gateway.RateLimiting;
+
+/// <summary>
+/// One client's fixed window as a <see cref="RateLimiter"/> for ASP.NET Core rate limiting, counted by
+/// the <see cref="SharedWindowCounter"/>. The counter needs a round trip, so the synchronous attempt
+/// always declines and the middleware goes on to <see cref="AcquireAsyncCore"/>; nothing is queued.
+/// </summary>
+public sealed class SharedFixedWindowLimiter(SharedWindowCounter counter, string key, int limit, TimeSpan window) : RateLimiter
+{
+    private static readonly RateLimitLease AskAsynchronously = new WindowLease(new WindowDecision(false, null));
+
+    // The state lives in the counter, so the partition may be dropped whenever it is idle.
+    public override TimeSpan? IdleDuration => TimeSpan.Zero;
+
+    public override RateLimiterStatistics? GetStatistics() => null;
+
+    protected override RateLimitLease AttemptAcquireCore(int permitCount) => AskAsynchronously;
+
+    protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
+        new WindowLease(await counter.TakeAsync(key, permitCount, limit, window, cancellationToken));
+
+    private sealed class WindowLease(WindowDecision decision) : RateLimitLease
+    {
+        public override bool IsAcquired => decision.Allowed;
+
+        public override IEnumerable<string> MetadataNames =>
+            decision.RetryAfter is null ? [] : [MetadataName.RetryAfter.Name];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            if (metadataName == MetadataName.RetryAfter.Name && decision.RetryAfter is { } retryAfter)
+            {
+                metadata = retryAfter;
+                return true;
+            }
+
+            metadata = null;
+            return false;
+        }
+    }
+}
