@@ -65,7 +65,11 @@ public static class GatewayServiceExtensions
         if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(RedisName)))
         {
             builder.AddRedisClient(RedisName, settings => settings.DisableHealthChecks = true,
-                options => options.BacklogPolicy = StackExchange.Redis.BacklogPolicy.FailFast);
+                options =>
+                {
+                    options.BacklogPolicy = StackExchange.Redis.BacklogPolicy.FailFast;
+                    options.AbortOnConnectFail = false; // start without Redis and connect when it comes
+                });
         }
 
         builder.Services.AddOptions<FailoverOptions>()

@@ -11,15 +11,21 @@ public sealed class SharedFixedWindowLimiter(SharedWindowCounter counter, string
 {
     private static readonly RateLimitLease AskAsynchronously = new WindowLease(new WindowDecision(false, null));
 
-    // The state lives in the counter, so the partition may be dropped whenever it is idle.
-    public override TimeSpan? IdleDuration => TimeSpan.Zero;
+    private long _lastUsed = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    // The state lives in the counter, so the partitioned limiter may drop this one once it has been idle
+    // a while (it drops limiters idle for more than 10 s); a growing idle time is what lets it.
+    public override TimeSpan? IdleDuration => System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastUsed));
 
     public override RateLimiterStatistics? GetStatistics() => null;
 
     protected override RateLimitLease AttemptAcquireCore(int permitCount) => AskAsynchronously;
 
-    protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
-        new WindowLease(await counter.TakeAsync(key, permitCount, limit, window, cancellationToken));
+    protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
+    {
+        Interlocked.Exchange(ref _lastUsed, System.Diagnostics.Stopwatch.GetTimestamp());
+        return new WindowLease(await counter.TakeAsync(key, permitCount, limit, window, cancellationToken));
+    }
 
     private sealed class WindowLease(WindowDecision decision) : RateLimitLease
     {
