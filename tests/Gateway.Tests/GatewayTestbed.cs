@@ -24,7 +24,7 @@ public sealed class GatewayTestbed : IAsyncDisposable
     public static readonly string[] CatalogReplicas = ["catalog", "catalog-2", "catalog-3"];
     public const string CatalogBackup = "catalog-backup";
     private static readonly string[] OtherServices = ["inventory", "basket", "ordering", "identity"];
-    private static readonly string[] Clusters = ["catalog", .. OtherServices];
+    private static readonly string[] Clusters = ["catalog", "catalog-write", .. OtherServices];
 
     private readonly WebApplication _gateway;
 

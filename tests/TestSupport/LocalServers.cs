@@ -12,9 +12,21 @@ namespace TestSupport;
 /// (through the same script the AppHost uses in local mode), on free ports and a temporary data
 /// directory, stopped by PID at the end.
 /// </summary>
-/// <param name="withPostgres">False for tests that need only Redis.</param>
-public sealed class LocalServers(bool withPostgres = true) : IAsyncLifetime
+public sealed class LocalServers : IAsyncLifetime
 {
+    private readonly bool _withPostgres;
+
+    /// <summary>Redis and PostgreSQL. The one public constructor, as xunit's fixtures need.</summary>
+    public LocalServers()
+        : this(withPostgres: true)
+    {
+    }
+
+    private LocalServers(bool withPostgres) => _withPostgres = withPostgres;
+
+    /// <summary>Only Redis, for tests that need no database.</summary>
+    public static LocalServers RedisOnly() => new(withPostgres: false);
+
     private readonly string _root = Path.Combine(Path.GetTempPath(), "ecommerce-bb-tests", Guid.NewGuid().ToString("N")[..12]);
     private Process? _redis;
     private Process? _postgres;
@@ -41,7 +53,7 @@ public sealed class LocalServers(bool withPostgres = true) : IAsyncLifetime
             await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionString + ",connectTimeout=1000");
             await redis.GetDatabase().PingAsync();
         }, _redis, "redis-server");
-        if (!withPostgres)
+        if (!_withPostgres)
         {
             return;
         }
