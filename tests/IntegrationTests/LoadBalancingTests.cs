@@ -40,25 +40,7 @@ public class LoadBalancingTests(PlatformFixture platform, ITestOutputHelper outp
     }
 
     /// <summary>Stops the replica's process and waits until its endpoint no longer answers.</summary>
-    private async Task StopAsync(string replica)
-    {
-        var result = await platform.App.ResourceCommands.ExecuteCommandAsync(replica, KnownResourceCommands.StopCommand);
-        Assert.True(result.Success, $"stopping {replica}: {result.Message}");
-
-        using var direct = Aspire.Hosting.Testing.DistributedApplicationHostingTestingExtensions.CreateHttpClient(platform.App, replica);
-        direct.Timeout = TimeSpan.FromSeconds(2);
-        await Poll.UntilAsync(async () =>
-        {
-            try
-            {
-                return (await direct.GetAsync("/health/live")).IsSuccessStatusCode;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                return false;
-            }
-        }, answers => !answers, Recovery, $"{replica} to stop answering");
-    }
+    private Task StopAsync(string replica) => platform.App.StopAsync(replica, Recovery);
 
     /// <summary>Starts the replicas again and waits until the gateway routes to every one of them.</summary>
     private async Task RestoreAsync(params string[] replicas)

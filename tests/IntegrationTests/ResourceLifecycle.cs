@@ -5,9 +5,30 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace IntegrationTests;
 
-/// <summary>Starts a stopped or killed AppHost resource again and waits until it really serves.</summary>
-public static class ResourceRestart
+/// <summary>
+/// Stops and starts AppHost resources and waits for what a client would see: the endpoint going quiet
+/// or answering ready. The AppHost's commands are retried until they take, because under load a command
+/// can be refused while the resource is between states.
+/// </summary>
+public static class ResourceLifecycle
 {
+    /// <summary>Sends the stop command until the resource's endpoint no longer answers /health/live.</summary>
+    public static async Task StopAsync(this DistributedApplication app, string resource, TimeSpan timeout)
+    {
+        using var client = app.CreateHttpClient(resource);
+        client.Timeout = TimeSpan.FromSeconds(2);
+        await Poll.UntilAsync(async () =>
+        {
+            if (!await AnswersAsync(client, "/health/live"))
+            {
+                return (Down: true, Message: "");
+            }
+
+            var result = await app.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StopCommand);
+            return (Down: result.Success && !await AnswersAsync(client, "/health/live"), Message: result.Message ?? "");
+        }, stop => stop.Down, timeout, $"{resource} to stop answering");
+    }
+
     /// <summary>
     /// Sends the AppHost's start command until it is accepted, then polls the resource's own readiness
     /// endpoint until it answers 200. Waiting on the notification service instead raced: right after the
@@ -17,31 +38,22 @@ public static class ResourceRestart
     public static async Task StartAgainAsync(this DistributedApplication app, string resource, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
+        using var client = app.CreateHttpClient(resource);
+        client.Timeout = TimeSpan.FromSeconds(5);
+        // A start refused because the resource was still between states is sent again; one that took
+        // while reporting failure shows up as an endpoint that answers.
         await Poll.UntilAsync(async () =>
             {
                 var result = await app.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand);
-                return (result.Success, result.Message);
+                return (Started: result.Success || await AnswersAsync(client, "/health/live"), result.Message);
             },
-            result => result.Success,
+            result => result.Started,
             timeout,
             $"the AppHost to accept the start command for {resource}");
 
-        using var client = app.CreateHttpClient(resource);
-        client.Timeout = TimeSpan.FromSeconds(5);
         try
         {
-            await Poll.UntilAsync(async () =>
-            {
-                try
-                {
-                    using var response = await client.GetAsync("/health/ready");
-                    return response.IsSuccessStatusCode;
-                }
-                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-                {
-                    return false;
-                }
-            }, ready => ready, Remaining(deadline), $"{resource} to answer /health/ready after its start command");
+            await Poll.UntilAsync(() => AnswersAsync(client, "/health/ready"), ready => ready, Remaining(deadline), $"{resource} to answer /health/ready after its start command");
         }
         catch (TimeoutException ex)
         {
@@ -71,6 +83,19 @@ public static class ResourceRestart
         }
 
         return $"state {state.Snapshot.State?.Text}, health {state.Snapshot.HealthStatus}{Environment.NewLine}{string.Join(Environment.NewLine, lines)}";
+    }
+
+    private static async Task<bool> AnswersAsync(HttpClient client, string path)
+    {
+        try
+        {
+            using var response = await client.GetAsync(path);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
     }
 
     private static TimeSpan Remaining(DateTime deadline) =>
