@@ -20,6 +20,7 @@ public static class AuthenticationExtensions
         builder.Services.AddOptions<JwtSettings>()
             .BindConfiguration(JwtSettings.SectionName)
             .Validate(jwt => jwt.HasUsableSigningKey, JwtSettings.MissingKeyMessage)
+            .Validate(jwt => jwt.HasUsableRetiredKeys, JwtSettings.UnusableRetiredKeyMessage)
             // At start: a service without a key would answer every request with 401 and still report healthy.
             .ValidateOnStart();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
@@ -32,7 +33,7 @@ public static class AuthenticationExtensions
                 {
                     ValidIssuer = jwt.Issuer,
                     ValidAudience = jwt.Audience,
-                    IssuerSigningKeys = jwt.HasUsableSigningKey ? jwt.ValidationKeys() : [],
+                    IssuerSigningKeys = jwt.HasUsableSigningKey && jwt.HasUsableRetiredKeys ? jwt.ValidationKeys() : [],
                     NameClaimType = "sub",
                     RoleClaimType = "role",
                     ClockSkew = TimeSpan.FromSeconds(30),

@@ -34,6 +34,13 @@ public sealed class JwtSettings
 
     public bool HasUsableSigningKey => SigningKey?.Length >= MinimumSigningKeyLength;
 
+    public const string UnusableRetiredKeyMessage =
+        "Every Jwt:PreviousKeys:{kid} must be at least 32 characters and use a key id other than Jwt:KeyId.";
+
+    /// <summary>Retired keys are as long as a current one must be, and none reuses the current key id.</summary>
+    public bool HasUsableRetiredKeys => PreviousKeys.All(previous =>
+        previous.Value?.Length >= MinimumSigningKeyLength && !string.Equals(previous.Key, KeyId, StringComparison.Ordinal));
+
     /// <summary>The current key with its key id.</summary>
     public SymmetricSecurityKey CurrentKey() =>
         new(Encoding.UTF8.GetBytes(SigningKey ?? throw new InvalidOperationException(MissingKeyMessage))) { KeyId = KeyId };

@@ -21,6 +21,8 @@ public sealed partial class SharedWindowCounter(IServiceProvider services, IOpti
     // Returns {granted 0/1, ms left in the window}. The key expires with its window.
     private const string Script = """
         local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+        -- A count without an expiry (an increment whose expiry was lost) would block its client forever.
+        if count > 0 and redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
         local take = tonumber(ARGV[1])
         local limit = tonumber(ARGV[2])
         if (take == 0 and count < limit) or (take > 0 and count + take <= limit) then
@@ -33,10 +35,17 @@ public sealed partial class SharedWindowCounter(IServiceProvider services, IOpti
         return {0, redis.call('PTTL', KEYS[1])}
         """;
 
+    // A request waits at most this long for its count; a Redis that answers slower counts as away.
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromMilliseconds(250);
+
+    // After a failure, requests count locally for this long instead of each waiting on a sick Redis.
+    private static readonly TimeSpan BreakFor = TimeSpan.FromSeconds(5);
+
     private readonly IConnectionMultiplexer? _redis = services.GetService<IConnectionMultiplexer>();
     private readonly string _prefix = options.Value.KeyPrefix;
-    private readonly ConcurrentDictionary<(int Limit, TimeSpan Window), PartitionedRateLimiter<string>> _local = new();
+    private readonly ConcurrentDictionary<(int Limit, TimeSpan Window), Lazy<PartitionedRateLimiter<string>>> _local = new();
     private long _nextFallbackLog;
+    private long _redisBrokenUntil;
 
     /// <summary>True when the counters are shared through Redis (when it answers); false when each replica counts alone.</summary>
     public bool IsShared => _redis is not null;
@@ -47,18 +56,20 @@ public sealed partial class SharedWindowCounter(IServiceProvider services, IOpti
     /// </summary>
     public async ValueTask<WindowDecision> TakeAsync(string key, int permits, int limit, TimeSpan window, CancellationToken cancellationToken = default)
     {
-        if (_redis is not null)
+        if (_redis is not null && _redis.IsConnected && clock.GetTimestamp() >= Interlocked.Read(ref _redisBrokenUntil))
         {
             try
             {
                 var result = (RedisValue[])(await _redis.GetDatabase().ScriptEvaluateAsync(Script,
                     [new RedisKey(_prefix + key + ":" + (long)window.TotalSeconds)],
-                    [permits, limit, (long)window.TotalMilliseconds]))!;
+                    [permits, limit, (long)window.TotalMilliseconds]).WaitAsync(CallTimeout, clock, cancellationToken))!;
                 var left = (long)result[1];
                 return new WindowDecision((long)result[0] == 1, left > 0 ? TimeSpan.FromMilliseconds(left) : window);
             }
-            catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
+                // Anything (timeout, connection, a refused command, an odd reply): count locally for a while.
+                Interlocked.Exchange(ref _redisBrokenUntil, clock.GetTimestamp() + (long)(BreakFor.TotalSeconds * clock.TimestampFrequency));
                 LogFallbackOccasionally(ex);
             }
         }
@@ -68,14 +79,15 @@ public sealed partial class SharedWindowCounter(IServiceProvider services, IOpti
 
     private WindowDecision TakeLocally(string key, int permits, int limit, TimeSpan window)
     {
-        var limiter = _local.GetOrAdd((limit, window), static shape => PartitionedRateLimiter.Create<string, string>(key =>
+        // Lazy: of two racing creations only one limiter (and its timer) is ever built.
+        var limiter = _local.GetOrAdd((limit, window), static shape => new(() => PartitionedRateLimiter.Create<string, string>(key =>
             RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
             {
                 PermitLimit = shape.Limit,
                 Window = shape.Window,
                 QueueLimit = 0,
                 AutoReplenishment = true,
-            })));
+            })))).Value;
         using var lease = limiter.AttemptAcquire(key, permits);
         return new WindowDecision(lease.IsAcquired,
             lease.IsAcquired ? null : lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : window);
@@ -94,9 +106,9 @@ public sealed partial class SharedWindowCounter(IServiceProvider services, IOpti
 
     public void Dispose()
     {
-        foreach (var limiter in _local.Values)
+        foreach (var limiter in _local.Values.Where(limiter => limiter.IsValueCreated))
         {
-            limiter.Dispose();
+            limiter.Value.Dispose();
         }
     }
 

@@ -41,6 +41,24 @@ public class DefaultAuthenticationTests
     }
 
     [Theory]
+    [InlineData("key-1", "")]
+    [InlineData("key-1", "retired-but-only-31-characters!")]
+    [InlineData("key-2", RetiredKey)]
+    public async Task A_service_with_an_unusable_retired_key_does_not_start(string keyId, string retiredKey)
+    {
+        await using var app = Build(new()
+        {
+            ["Jwt:SigningKey"] = Key,
+            ["Jwt:KeyId"] = "key-2",
+            [$"Jwt:PreviousKeys:{keyId}"] = retiredKey,
+        });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains("Jwt:PreviousKeys", error.Message);
+    }
+
+    [Theory]
     [InlineData(Key, "key-2", true)]
     [InlineData(RetiredKey, "key-1", true)]
     [InlineData("some-other-key-0123456789abcdef012345", "key-2", false)]
