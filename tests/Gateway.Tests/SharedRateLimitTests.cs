@@ -83,4 +83,36 @@ public sealed class SharedRateLimitTests(RedisFixture redis) : IClassFixture<Red
         using var ready = await bed.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
     }
+
+    [Fact]
+    public async Task When_redis_dies_mid_run_the_replica_keeps_serving_and_limiting_on_its_own()
+    {
+        var dying = TestSupport.LocalServers.RedisOnly();
+        await dying.InitializeAsync();
+        try
+        {
+            await using var bed = await GatewayTestbed.StartAsync(Settings($"dying-{Guid.NewGuid():N}:", 3), dying.RedisConnectionString);
+            var heidi = bed.Token("heidi");
+            using (var shared = await bed.GetAsync("/api/basket", heidi))
+            {
+                Assert.Equal(HttpStatusCode.OK, shared.StatusCode);
+            }
+
+            await dying.DisposeAsync();
+
+            // The local window starts empty: three more pass, then the fourth is refused; nothing fails.
+            var statuses = new List<HttpStatusCode>();
+            for (var i = 0; i < 4; i++)
+            {
+                using var response = await bed.GetAsync("/api/basket", heidi);
+                statuses.Add(response.StatusCode);
+            }
+
+            Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+        }
+        finally
+        {
+            await dying.DisposeAsync();
+        }
+    }
 }

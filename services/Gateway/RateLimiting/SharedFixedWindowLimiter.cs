@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.RateLimiting;
 
 namespace Gateway.RateLimiting;
@@ -11,11 +12,11 @@ public sealed class SharedFixedWindowLimiter(SharedWindowCounter counter, string
 {
     private static readonly RateLimitLease AskAsynchronously = new WindowLease(new WindowDecision(false, null));
 
-    private long _lastUsed = System.Diagnostics.Stopwatch.GetTimestamp();
+    private long _lastUsed = Stopwatch.GetTimestamp();
 
     // The state lives in the counter, so the partitioned limiter may drop this one once it has been idle
     // a while (it drops limiters idle for more than 10 s); a growing idle time is what lets it.
-    public override TimeSpan? IdleDuration => System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastUsed));
+    public override TimeSpan? IdleDuration => Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastUsed));
 
     public override RateLimiterStatistics? GetStatistics() => null;
 
@@ -23,7 +24,7 @@ public sealed class SharedFixedWindowLimiter(SharedWindowCounter counter, string
 
     protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
     {
-        Interlocked.Exchange(ref _lastUsed, System.Diagnostics.Stopwatch.GetTimestamp());
+        Interlocked.Exchange(ref _lastUsed, Stopwatch.GetTimestamp());
         return new WindowLease(await counter.TakeAsync(key, permitCount, limit, window, cancellationToken));
     }
 

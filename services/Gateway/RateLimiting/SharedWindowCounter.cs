@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
 using StackExchange.Redis;
 
 namespace Gateway.RateLimiting;
@@ -15,7 +17,7 @@ public readonly record struct WindowDecision(bool Allowed, TimeSpan? RetryAfter)
 /// or unreachable) each replica counts on its own with the same limits: the gateway keeps limiting
 /// and keeps serving rather than failing closed or open.
 /// </summary>
-public sealed partial class SharedWindowCounter(IServiceProvider services, IOptions<RateLimitingOptions> options, TimeProvider clock, ILogger<SharedWindowCounter> logger) : IDisposable
+public sealed partial class SharedWindowCounter : IDisposable
 {
     // KEYS[1] the window's counter; ARGV: permits to take (0 only asks), limit, window in ms.
     // Returns {granted 0/1, ms left in the window}. The key expires with its window.
@@ -35,20 +37,48 @@ public sealed partial class SharedWindowCounter(IServiceProvider services, IOpti
         return {0, redis.call('PTTL', KEYS[1])}
         """;
 
-    // A request waits at most this long for its count; a Redis that answers slower counts as away.
-    private static readonly TimeSpan CallTimeout = TimeSpan.FromMilliseconds(250);
-
-    // After a failure, requests count locally for this long instead of each waiting on a sick Redis.
-    private static readonly TimeSpan BreakFor = TimeSpan.FromSeconds(5);
-
-    private readonly IConnectionMultiplexer? _redis = services.GetService<IConnectionMultiplexer>();
-    private readonly string _prefix = options.Value.KeyPrefix;
+    private readonly IConnectionMultiplexer? _redis;
+    private readonly string _prefix;
+    private readonly ResiliencePipeline _redisCalls;
     private readonly ConcurrentDictionary<(int Limit, TimeSpan Window), Lazy<PartitionedRateLimiter<string>>> _local = new();
-    private long _nextFallbackLog;
-    private long _redisBrokenUntil;
+    private int _countingLocally;
 
-    /// <summary>True when the counters are shared through Redis (when it answers); false when each replica counts alone.</summary>
-    public bool IsShared => _redis is not null;
+    public SharedWindowCounter(IServiceProvider services, IOptions<RateLimitingOptions> options, TimeProvider clock, ILogger<SharedWindowCounter> logger)
+    {
+        _redis = services.GetService<IConnectionMultiplexer>();
+        _prefix = options.Value.KeyPrefix;
+        // A request waits at most 250 ms for its count: a Redis that answers slower counts as away. Once
+        // calls fail, the breaker sends every request to the local counters for 5 s instead of each waiting.
+        _redisCalls = new ResiliencePipelineBuilder { TimeProvider = clock }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = 0.5,
+                MinimumThroughput = 2,
+                SamplingDuration = TimeSpan.FromSeconds(5),
+                BreakDuration = TimeSpan.FromSeconds(5),
+                // Logged when the replica starts counting alone and when it stops, not on every re-open.
+                OnOpened = opened =>
+                {
+                    if (Interlocked.Exchange(ref _countingLocally, 1) == 0)
+                    {
+                        LogCountingLocally(logger, opened.Outcome.Exception);
+                    }
+
+                    return default;
+                },
+                OnClosed = _ =>
+                {
+                    if (Interlocked.Exchange(ref _countingLocally, 0) == 1)
+                    {
+                        LogSharingAgain(logger);
+                    }
+
+                    return default;
+                },
+            })
+            .AddTimeout(TimeSpan.FromMilliseconds(250))
+            .Build();
+    }
 
     /// <summary>
     /// Takes <paramref name="permits"/> from <paramref name="key"/>'s current window of
@@ -56,21 +86,19 @@ public sealed partial class SharedWindowCounter(IServiceProvider services, IOpti
     /// </summary>
     public async ValueTask<WindowDecision> TakeAsync(string key, int permits, int limit, TimeSpan window, CancellationToken cancellationToken = default)
     {
-        if (_redis is not null && _redis.IsConnected && clock.GetTimestamp() >= Interlocked.Read(ref _redisBrokenUntil))
+        if (_redis is not null && _redis.IsConnected)
         {
             try
             {
-                var result = (RedisValue[])(await _redis.GetDatabase().ScriptEvaluateAsync(Script,
+                var result = await _redisCalls.ExecuteAsync(async token => (RedisValue[])(await _redis.GetDatabase().ScriptEvaluateAsync(Script,
                     [new RedisKey(_prefix + key + ":" + (long)window.TotalSeconds)],
-                    [permits, limit, (long)window.TotalMilliseconds]).WaitAsync(CallTimeout, clock, cancellationToken))!;
+                    [permits, limit, (long)window.TotalMilliseconds]).WaitAsync(token))!, cancellationToken);
                 var left = (long)result[1];
                 return new WindowDecision((long)result[0] == 1, left > 0 ? TimeSpan.FromMilliseconds(left) : window);
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
-                // Anything (timeout, connection, a refused command, an odd reply): count locally for a while.
-                Interlocked.Exchange(ref _redisBrokenUntil, clock.GetTimestamp() + (long)(BreakFor.TotalSeconds * clock.TimestampFrequency));
-                LogFallbackOccasionally(ex);
+                // Timeout, broken circuit, connection, a refused command, an odd reply: count locally.
             }
         }
 
@@ -93,17 +121,6 @@ public sealed partial class SharedWindowCounter(IServiceProvider services, IOpti
             lease.IsAcquired ? null : lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : window);
     }
 
-    private void LogFallbackOccasionally(Exception ex)
-    {
-        // Once a minute at most: while Redis is away every request would otherwise log.
-        var now = clock.GetTimestamp();
-        var next = Interlocked.Read(ref _nextFallbackLog);
-        if (now >= next && Interlocked.CompareExchange(ref _nextFallbackLog, now + clock.TimestampFrequency * 60, next) == next)
-        {
-            LogFallback(logger, ex);
-        }
-    }
-
     public void Dispose()
     {
         foreach (var limiter in _local.Values.Where(limiter => limiter.IsValueCreated))
@@ -113,5 +130,8 @@ public sealed partial class SharedWindowCounter(IServiceProvider services, IOpti
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rate-limit counters are unreachable in Redis; this replica counts on its own until they are back.")]
-    private static partial void LogFallback(ILogger logger, Exception ex);
+    private static partial void LogCountingLocally(ILogger logger, Exception? ex);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rate-limit counters answer in Redis again; the replicas share their limits.")]
+    private static partial void LogSharingAgain(ILogger logger);
 }
