@@ -22,7 +22,7 @@ public static class FunctionAuthorization
         if (!authenticated.Succeeded)
         {
             context.Response.Headers.WWWAuthenticate = authenticated.Failure is null ? "Bearer" : "Bearer error=\"invalid_token\"";
-            return Problem(StatusCodes.Status401Unauthorized,
+            return FunctionRequests.Problem(StatusCodes.Status401Unauthorized,
                 authenticated.Failure is null ? "A bearer token is required." : "The bearer token is not valid.");
         }
 
@@ -30,9 +30,6 @@ public static class FunctionAuthorization
         var authorized = await context.RequestServices.GetRequiredService<IAuthorizationService>().AuthorizeAsync(context.User, policy);
         return authorized.Succeeded
             ? null
-            : Problem(StatusCodes.Status403Forbidden, "The token is valid but does not grant this operation.");
+            : FunctionRequests.Problem(StatusCodes.Status403Forbidden, "The token is valid but does not grant this operation.");
     }
-
-    private static ObjectResult Problem(int status, string detail) =>
-        new(new ProblemDetails { Status = status, Detail = detail }) { StatusCode = status, ContentTypes = { "application/problem+json" } };
 }

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace FunctionsHost;
 
-/// <summary>Reads JSON bodies of HTTP triggers; bad input becomes a 400 ProblemDetails naming the field, never a 500.</summary>
+/// <summary>Reads JSON bodies of HTTP triggers and shapes error answers: bad input becomes a 400 ProblemDetails naming the field, never a 500.</summary>
 public static class FunctionRequests
 {
     public static async Task<(T? Value, IActionResult? Problem)> ReadAsync<T>(HttpRequest request) where T : class
@@ -20,6 +20,10 @@ public static class FunctionRequests
             return (null, Invalid(field, "The value is missing or not valid for its type."));
         }
     }
+
+    /// <summary>A ProblemDetails answer with <paramref name="status"/> and <paramref name="detail"/>.</summary>
+    public static ObjectResult Problem(int status, string detail) =>
+        new(new ProblemDetails { Status = status, Detail = detail }) { StatusCode = status, ContentTypes = { "application/problem+json" } };
 
     public static IActionResult Invalid(string field, string message) =>
         new BadRequestObjectResult(new ValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })

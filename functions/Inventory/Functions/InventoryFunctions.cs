@@ -29,7 +29,7 @@ public sealed class InventoryFunctions(StockReservations reservations)
         }
 
         var level = await reservations.GetAsync(productId, request.HttpContext.RequestAborted);
-        return level is null ? Problem(StatusCodes.Status404NotFound, $"No stock is recorded for product {productId}.") : new OkObjectResult(level);
+        return level is null ? FunctionRequests.Problem(StatusCodes.Status404NotFound, $"No stock is recorded for product {productId}.") : new OkObjectResult(level);
     }
 
     [Function("SetStock")]
@@ -54,7 +54,7 @@ public sealed class InventoryFunctions(StockReservations reservations)
 
         var level = await reservations.SetOnHandAsync(productId, body.Value.OnHand, request.HttpContext.RequestAborted);
         return level is null
-            ? Problem(StatusCodes.Status409Conflict, "More units than that are reserved for open orders.")
+            ? FunctionRequests.Problem(StatusCodes.Status409Conflict, "More units than that are reserved for open orders.")
             : new OkObjectResult(level);
     }
 
@@ -110,7 +110,4 @@ public sealed class InventoryFunctions(StockReservations reservations)
         var changed = await change;
         return new OkObjectResult(new ReservationState(orderId, await reservations.StatusAsync(orderId, request.HttpContext.RequestAborted), changed));
     }
-
-    private static ObjectResult Problem(int status, string detail) =>
-        new(new ProblemDetails { Status = status, Detail = detail }) { StatusCode = status, ContentTypes = { "application/problem+json" } };
 }
