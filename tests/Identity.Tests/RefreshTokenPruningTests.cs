@@ -58,7 +58,7 @@ public sealed class RefreshTokenPruningTests(IdentityFixture fixture)
         var left = await TokenIdsAsync(fixture.Services, userId);
         Assert.DoesNotContain(longExpired, left);
         Assert.Contains(justExpired, left);
-        Assert.Equal(3 - 1, left.Count);
+        Assert.Equal(2, left.Count); // the live login token and the one expired an hour ago
         var refreshed = await fixture.Anonymous.PostAsJsonAsync("/api/identity/refresh", new { refreshToken = live.RefreshToken });
         Assert.Equal(HttpStatusCode.OK, refreshed.StatusCode);
     }

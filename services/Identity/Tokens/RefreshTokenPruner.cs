@@ -30,10 +30,10 @@ public sealed class RefreshTokenPruner(
                         logger.LogInformation("Deleted {Count} refresh tokens that expired more than {Retention} ago", deleted, lifetimes.Value.ExpiredRefreshTokenRetention);
                     }
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
                     // Housekeeping must not stop the service (a failed background service stops the host):
-                    // the database may be away for now, and the next tick tries again.
+                    // the database may be away or slow for now (a command timeout too), and the next tick tries again.
                     logger.LogWarning(ex, "Could not delete expired refresh tokens");
                 }
             }
