@@ -33,7 +33,8 @@ public static class AuthenticationExtensions
                 {
                     ValidIssuer = jwt.Issuer,
                     ValidAudience = jwt.Audience,
-                    IssuerSigningKeys = jwt.HasUsableSigningKey && jwt.HasUsableRetiredKeys ? jwt.ValidationKeys() : [],
+                    // Valid by now: ValidateOnStart refused to start the service otherwise.
+                    IssuerSigningKeys = jwt.ValidationKeys(),
                     NameClaimType = "sub",
                     RoleClaimType = "role",
                     ClockSkew = TimeSpan.FromSeconds(30),

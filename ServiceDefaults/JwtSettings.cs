@@ -19,6 +19,9 @@ public sealed class JwtSettings
         "Jwt:SigningKey is missing or shorter than 32 characters. Set it to a random secret (the AppHost's " +
         "jwt-signing-key parameter, a Kubernetes Secret, user secrets); it never belongs in source.";
 
+    public const string UnusableRetiredKeyMessage =
+        "Every Jwt:PreviousKeys:{kid} must be at least 32 characters and use a key id other than Jwt:KeyId.";
+
     /// <summary>The key tokens are signed with now.</summary>
     public string? SigningKey { get; set; }
 
@@ -33,9 +36,6 @@ public sealed class JwtSettings
     public string Audience { get; set; } = "ecommerce";
 
     public bool HasUsableSigningKey => SigningKey?.Length >= MinimumSigningKeyLength;
-
-    public const string UnusableRetiredKeyMessage =
-        "Every Jwt:PreviousKeys:{kid} must be at least 32 characters and use a key id other than Jwt:KeyId.";
 
     /// <summary>Retired keys are as long as a current one must be, and none reuses the current key id.</summary>
     public bool HasUsableRetiredKeys => PreviousKeys.All(previous =>
