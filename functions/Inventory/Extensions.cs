@@ -1,6 +1,9 @@
 using BuildingBlocks;
 using BuildingBlocks.Data;
+using Inventory.Data;
 using Inventory.Functions;
+using Inventory.IntegrationEvents.EventHandling;
+using Inventory.IntegrationEvents.Events;
 using Inventory.Stock;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,13 +21,16 @@ public static class InventoryServiceExtensions
         builder.AddDefaultAuthentication();
         builder.AddNpgsqlDbContext<InventoryContext>(DatabaseName);
         // Before anything that uses the database starts (hosted services start in registration order).
-        builder.Services.AddDatabaseMigrator<InventoryContext>();
+        builder.Services.AddDatabaseMigrator<InventoryContext>(StockSeed.StockSeededProductsAsync);
         builder.AddRedisClient(RedisName);
-        builder.AddBuildingBlocks().AddOutbox<InventoryContext>();
+        builder.AddBuildingBlocks()
+            .AddOutbox<InventoryContext>()
+            .Subscribe<ProductCreated, ProductCreatedHandler>();
 
         builder.Services.AddOptions<InventoryOptions>().BindConfiguration(InventoryOptions.SectionName);
         builder.Services.AddScoped<StockReservations>();
         builder.Services.AddScoped<InventoryFunctions>();
         builder.Services.AddScoped<ReservationSweeper>();
+        builder.Services.AddScoped<ReceiveEventFunction>();
     }
 }

@@ -1,6 +1,7 @@
 using BuildingBlocks;
 using BuildingBlocks.Data;
-using Catalog.Api.IntegrationEvents;
+using Catalog.Api.IntegrationEvents.EventHandling;
+using Catalog.Api.IntegrationEvents.Events;
 using Catalog.Api.Data;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -45,8 +46,10 @@ public static class CatalogServiceExtensions
             });
         builder.Services.AddHybridCache();
 
-        // Availability comes from Inventory's events.
-        builder.AddBuildingBlocks().Subscribe<StockChanged, StockChangedHandler>();
+        // Availability comes from Inventory's events; new products are announced to Inventory.
+        builder.AddBuildingBlocks()
+            .AddOutbox<CatalogContext>()
+            .Subscribe<StockChanged, StockChangedHandler>();
 
         builder.Services.AddValidation();
     }

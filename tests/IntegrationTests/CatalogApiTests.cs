@@ -180,10 +180,10 @@ public class CatalogApiTests(PlatformFixture platform)
     [Fact]
     public async Task Invalid_product_body_is_400_naming_every_bad_field()
     {
-        var response = await _admin.PostAsJsonAsync("/api/catalog/items", new { name = "", price = -1, availableStock = -5 });
+        var response = await _admin.PostAsJsonAsync("/api/catalog/items", new { name = "", price = -1 });
         var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
 
-        Assert.Superset(new HashSet<string> { "name", "price", "categoryId", "brandId", "availableStock" }, problem.Errors!.Keys.ToHashSet());
+        Assert.Superset(new HashSet<string> { "name", "price", "categoryId", "brandId" }, problem.Errors!.Keys.ToHashSet());
     }
 
     [Fact]
@@ -229,12 +229,12 @@ public class CatalogApiTests(PlatformFixture platform)
             price = 24.50m,
             categoryId = categories[0].Id,
             brandId = brands[0].Id,
-            availableStock = 7,
         });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var item = (await created.Content.ReadFromJsonAsync<CatalogItem>())!;
         Assert.Equal($"/api/catalog/items/{item.Id}", created.Headers.Location?.OriginalString);
-        Assert.Equal(new CatalogItem(item.Id, $"{marker} Lantern", "A test lantern", 24.50m, categories[0].Id, brands[0].Id, 7), item);
+        // A new product has no stock until Inventory is told otherwise.
+        Assert.Equal(new CatalogItem(item.Id, $"{marker} Lantern", "A test lantern", 24.50m, categories[0].Id, brands[0].Id, 0), item);
         Assert.Equal(item, await _gateway.GetFromJsonAsync<CatalogItem>($"/api/catalog/items/{item.Id}"));
         Assert.Equal([item.Id], (await ListAsync($"?q={marker}")).Data.Select(i => i.Id));
 
@@ -246,10 +246,9 @@ public class CatalogApiTests(PlatformFixture platform)
             price = 30m,
             categoryId = categories[1].Id,
             brandId = brands[1].Id,
-            availableStock = 3,
         });
         Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
-        var expected = new CatalogItem(item.Id, $"{marker} Lantern XL", "Bigger", 30m, categories[1].Id, brands[1].Id, 3);
+        var expected = new CatalogItem(item.Id, $"{marker} Lantern XL", "Bigger", 30m, categories[1].Id, brands[1].Id, 0);
         // Catalog runs as several replicas: the writer drops the shared (Redis) copy at once, the other
         // replicas' in-process copies expire within seconds. Reads converge; poll, with a deadline.
         await Poll.UntilAsync(() => _gateway.GetFromJsonAsync<CatalogItem>($"/api/catalog/items/{item.Id}"),

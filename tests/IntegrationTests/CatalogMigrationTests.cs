@@ -4,7 +4,6 @@ using BuildingBlocks.Data;
 using Catalog.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace IntegrationTests;
@@ -32,7 +31,7 @@ public class CatalogMigrationTests(PlatformFixture platform)
 
         const int replicas = 6;
         await Task.WhenAll(Enumerable.Range(0, replicas).Select(_ => Task.Run(() =>
-            new DatabaseMigrator<CatalogContext>(services, NullLogger<DatabaseMigrator<CatalogContext>>.Instance, CatalogSeed.SeedIfEmptyAsync)
+            new DatabaseMigrator<CatalogContext>(services, CatalogSeed.SeedIfEmptyAsync)
                 .StartAsync(CancellationToken.None))));
 
         await using var scope = services.CreateAsyncScope();
@@ -40,6 +39,8 @@ public class CatalogMigrationTests(PlatformFixture platform)
         Assert.Equal(120, await db.Items.CountAsync());
         Assert.Equal(10, await db.Categories.CountAsync());
         Assert.Equal(10, await db.Brands.CountAsync());
-        Assert.Single(await db.Database.GetAppliedMigrationsAsync());
+        Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());
+        // Seeded ids are 1..120 and the identity continues after them.
+        Assert.Equal(Enumerable.Range(1, 120), await db.Items.OrderBy(i => i.Id).Select(i => i.Id).ToListAsync());
     }
 }

@@ -29,7 +29,7 @@ public class CheckoutTests(PlatformFixture platform)
     {
         // A catalog product of our own (the seeded ones are shared by other tests), with stock in Inventory.
         var created = await _admin.PostAsJsonAsync("/api/catalog/items",
-            new { name = $"Checkout Test {Guid.NewGuid():N}"[..30], price = 12.50m, categoryId = 1, brandId = 1, availableStock = onHand });
+            new { name = $"Checkout Test {Guid.NewGuid():N}"[..30], price = 12.50m, categoryId = 1, brandId = 1 });
         var productId = (await created.Content.ReadFromJsonAsync<CatalogItem>())!.Id;
         (await _admin.PutAsJsonAsync($"/api/inventory/{productId}", new { onHand })).EnsureSuccessStatusCode();
         return productId;
@@ -170,7 +170,7 @@ public class OversellTests(PlatformFixture platform)
         var gateway = platform.Gateway;
         var admin = platform.AdminClient();
         var created = await admin.PostAsJsonAsync("/api/catalog/items",
-            new { name = $"Scarce {Guid.NewGuid():N}"[..24], price = 8m, categoryId = 1, brandId = 1, availableStock = 0 });
+            new { name = $"Scarce {Guid.NewGuid():N}"[..24], price = 8m, categoryId = 1, brandId = 1 });
         var product = (await created.Content.ReadFromJsonAsync<CatalogItem>())!.Id;
         (await admin.PutAsJsonAsync($"/api/inventory/{product}", new { onHand = 50 })).EnsureSuccessStatusCode();
 

@@ -28,7 +28,7 @@ public class DataDirectoryTests : IAsyncLifetime
         {
             using var admin = first.AdminClient();
             var response = await admin.PostAsJsonAsync("/api/catalog/items",
-                new { name = "Persistent Compass", description = "Survives restarts", price = 19.99m, categoryId = 1, brandId = 1, availableStock = 4 });
+                new { name = "Persistent Compass", description = "Survives restarts", price = 19.99m, categoryId = 1, brandId = 1 });
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
             created = (await response.Content.ReadFromJsonAsync<CatalogItem>())!;
             Assert.True(Directory.Exists(Path.Combine(_dataDirectory, "postgres", "data")));

@@ -1,5 +1,6 @@
 using BuildingBlocks.Data;
 using BuildingBlocks.Outbox;
+using Inventory.Data;
 using Inventory.Stock;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,8 +30,7 @@ public sealed class InventoryFixture : IAsyncLifetime
                 services.AddOptions<InventoryOptions>().Configure(o => o.ReservationTtl = TimeSpan.FromMinutes(15));
                 services.AddScoped<StockReservations>();
             });
-        await new DatabaseMigrator<InventoryContext>(Host.Services,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<DatabaseMigrator<InventoryContext>>.Instance).StartAsync(default);
+        await new DatabaseMigrator<InventoryContext>(Host.Services).StartAsync(default);
     }
 
     public async Task DisposeAsync()

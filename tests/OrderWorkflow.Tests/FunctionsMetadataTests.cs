@@ -1,3 +1,4 @@
+using TestSupport;
 using FunctionsHost;
 
 namespace OrderWorkflow.Tests;
@@ -16,7 +17,7 @@ public class FunctionsMetadataTests
     {
         // Each app's build writes its own functions.metadata next to its own output.
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<configuration>/net10.0
-        var path = Path.Combine(RepositoryRoot(), "functions", app, "bin", configuration, "net10.0", "functions.metadata");
+        var path = RepositoryFiles.PathOf("functions", app, "bin", configuration, "net10.0", "functions.metadata");
         Assert.True(File.Exists(path), $"{path} is missing");
 
         var declared = FunctionsMetadata.Read(path).Select(Comparable).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
@@ -28,15 +29,4 @@ public class FunctionsMetadataTests
 
     private static (string Name, string Trigger, string? Route, string Methods, string? Schedule) Comparable(PlainFunction f) =>
         (f.Name, f.Trigger, f.Route, string.Join(",", f.Methods), f.Schedule);
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Ecommerce.Aspire.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("The repository root was not found above the test output.");
-    }
 }

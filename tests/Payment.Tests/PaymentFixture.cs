@@ -2,7 +2,6 @@ using BuildingBlocks.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
 using Payment.Payments;
 using TestSupport;
 
@@ -33,7 +32,7 @@ public sealed class PaymentFixture : IAsyncLifetime
             services.AddSingleton<SimulatedPaymentProvider>();
             services.AddScoped<PaymentService>();
         });
-        await new DatabaseMigrator<PaymentContext>(Host.Services, NullLogger<DatabaseMigrator<PaymentContext>>.Instance).StartAsync(default);
+        await new DatabaseMigrator<PaymentContext>(Host.Services).StartAsync(default);
     }
 
     public async Task DisposeAsync()

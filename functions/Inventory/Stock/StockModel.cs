@@ -1,5 +1,3 @@
-using BuildingBlocks.EventBus;
-
 namespace Inventory.Stock;
 
 /// <summary>Stock of one product: units on hand, and how many of them are reserved for open orders.</summary>
@@ -34,11 +32,3 @@ public sealed class Reservation
 
 /// <summary>One product and quantity an order asks for.</summary>
 public sealed record ReservationLine(int ProductId, int Quantity);
-
-/// <summary>An order's hold expired before it was confirmed: the stock is back, the order must be cancelled.</summary>
-[EventTopic("inventory.reservation-expired")]
-public sealed record ReservationExpired(Guid OrderId) : IntegrationEvent;
-
-/// <summary>Stock of a product changed (catalog shows availability from it).</summary>
-[EventTopic("inventory.stock-changed")]
-public sealed record StockChanged(int ProductId, int Available) : IntegrationEvent;

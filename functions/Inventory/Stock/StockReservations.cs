@@ -1,4 +1,6 @@
 using BuildingBlocks.Outbox;
+using Inventory.Data;
+using Inventory.IntegrationEvents.Events;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -68,6 +70,12 @@ public sealed class StockReservations(
             await db.SaveChangesAsync(token);
             return updated[0];
         }, cancellationToken);
+
+    /// <summary>Records a new product with nothing on hand; a product already recorded keeps its stock.</summary>
+    public async Task RecordProductAsync(int productId, CancellationToken cancellationToken) =>
+        await db.Database.ExecuteSqlAsync(
+            $"INSERT INTO stock (product_id, on_hand, reserved) VALUES ({productId}, 0, 0) ON CONFLICT (product_id) DO NOTHING",
+            cancellationToken);
 
     public async Task<ReserveOutcome> ReserveAsync(Guid orderId, IReadOnlyCollection<ReservationLine> lines, CancellationToken cancellationToken)
     {

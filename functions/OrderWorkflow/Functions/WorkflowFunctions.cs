@@ -1,7 +1,6 @@
 using BuildingBlocks.Dapr;
 using BuildingBlocks.EventBus;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using OrderWorkflow.Saga;
 
@@ -45,14 +44,8 @@ public sealed class ReservationExpiredHandler(SagaRunner runner) : IIntegrationE
 public sealed class ReceiveEventFunction
 {
     [Function("ReceiveEvent")]
-    public async Task<IActionResult> Run(
+    public Task<IResult> Run(
         // Anonymous: the caller is the Dapr sidecar on the pod's loopback; the gateway never routes here.
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "events/{topic}")] HttpRequest request, string topic) =>
-        // The same reading, topic check, dispatch and metrics as the Dapr endpoints of an ASP.NET Core service.
-        await DaprSubscriptionEndpoints.DeliverAsync(request, topic) switch
-        {
-            DaprDeliveryStatus.Success => new OkObjectResult(new { status = "SUCCESS" }),
-            DaprDeliveryStatus.Drop => new OkObjectResult(new { status = "DROP" }), // Dapr dead-letters it
-            _ => new ObjectResult(new { status = "RETRY" }) { StatusCode = StatusCodes.Status500InternalServerError },
-        };
+        DaprSubscriptionEndpoints.ReceiveAsync(request, topic);
 }

@@ -1,8 +1,8 @@
+using BuildingBlocks.Data;
 using System.Text.Json;
 using BuildingBlocks.Outbox;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Design;
 
 namespace OrderWorkflow.Saga;
 
@@ -39,9 +39,5 @@ public sealed class WorkflowContext(DbContextOptions<WorkflowContext> options) :
     }
 }
 
-/// <summary>Lets <c>dotnet ef migrations add</c> build the model without the running app or a database.</summary>
-internal sealed class WorkflowContextDesignTimeFactory : IDesignTimeDbContextFactory<WorkflowContext>
-{
-    public WorkflowContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<WorkflowContext>().UseNpgsql("Host=design-time-only").Options);
-}
+/// <summary>For <c>dotnet ef migrations add</c>.</summary>
+internal sealed class WorkflowContextDesignTimeFactory : NpgsqlDesignTimeFactory<WorkflowContext>;

@@ -1,6 +1,6 @@
+using BuildingBlocks.Data;
 using BuildingBlocks.Outbox;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Design;
 
 namespace Payment.Payments;
 
@@ -104,9 +104,5 @@ public sealed class PaymentContext(DbContextOptions<PaymentContext> options) : D
     }
 }
 
-/// <summary>Lets <c>dotnet ef migrations add</c> build the model without the running app or a database.</summary>
-internal sealed class PaymentContextDesignTimeFactory : IDesignTimeDbContextFactory<PaymentContext>
-{
-    public PaymentContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<PaymentContext>().UseNpgsql("Host=design-time-only").Options);
-}
+/// <summary>For <c>dotnet ef migrations add</c>.</summary>
+internal sealed class PaymentContextDesignTimeFactory : NpgsqlDesignTimeFactory<PaymentContext>;

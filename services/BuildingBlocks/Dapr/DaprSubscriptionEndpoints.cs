@@ -34,12 +34,7 @@ public static class DaprSubscriptionEndpoints
         foreach (var subscription in app.ServiceProvider.GetRequiredService<EventSubscriptions>().All)
         {
             var topic = subscription.Topic;
-            app.MapPost($"/dapr/events/{topic}", async (HttpRequest request) => await DeliverAsync(request, topic) switch
-                {
-                    DaprDeliveryStatus.Success => Results.Ok(Success),
-                    DaprDeliveryStatus.Drop => Results.Ok(Drop),
-                    _ => Results.Json(Retry, statusCode: StatusCodes.Status500InternalServerError),
-                })
+            app.MapPost($"/dapr/events/{topic}", (HttpRequest request) => ReceiveAsync(request, topic))
                 .WithTopic(new TopicOptions
                 {
                     PubsubName = DaprComponents.PubSub,
@@ -51,6 +46,18 @@ public static class DaprSubscriptionEndpoints
 
         return app;
     }
+
+    /// <summary>
+    /// Delivers one event and answers Dapr: SUCCESS or DROP with 200, RETRY with a 500. The topic routes
+    /// of services and the HTTP-triggered receivers of function apps (under the Functions host, where a
+    /// declarative subscription names the route) both answer with this.
+    /// </summary>
+    public static async Task<IResult> ReceiveAsync(HttpRequest request, string topic) => await DeliverAsync(request, topic) switch
+    {
+        DaprDeliveryStatus.Success => Results.Ok(Success),
+        DaprDeliveryStatus.Drop => Results.Ok(Drop),
+        _ => Results.Json(Retry, statusCode: StatusCodes.Status500InternalServerError),
+    };
 
     /// <summary>
     /// Reads one event Dapr delivered for <paramref name="topic"/> and dispatches it to its handler. Also

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using Polly;
 using Polly.Retry;
@@ -16,8 +15,7 @@ namespace BuildingBlocks.Data;
 /// </summary>
 public sealed class DatabaseMigrator<TContext>(
     IServiceProvider services,
-    ILogger<DatabaseMigrator<TContext>> logger,
-    Func<TContext, ILogger, CancellationToken, Task>? seed = null) : IHostedService
+    Func<IServiceProvider, CancellationToken, Task>? seed = null) : IHostedService
     where TContext : DbContext
 {
     // Stable across processes and replicas (string.GetHashCode is randomised per process).
@@ -45,7 +43,8 @@ public sealed class DatabaseMigrator<TContext>(
             await db.Database.MigrateAsync(token);
             if (seed is not null)
             {
-                await seed(db, logger, token);
+                // In the migrating scope, so the seed's writes (and outbox events) use the same context.
+                await seed(scope.ServiceProvider, token);
             }
         }, token);
     }, cancellationToken).AsTask();
@@ -67,9 +66,12 @@ public sealed class DatabaseMigrator<TContext>(
 
 public static class DatabaseMigratorExtensions
 {
-    /// <summary>Migrates <typeparamref name="TContext"/> (then runs <paramref name="seed"/>) at start-up, once across replicas.</summary>
+    /// <summary>
+    /// Migrates <typeparamref name="TContext"/> (then runs <paramref name="seed"/> with the migrating
+    /// scope's services) at start-up, once across replicas.
+    /// </summary>
     public static IServiceCollection AddDatabaseMigrator<TContext>(
-        this IServiceCollection services, Func<TContext, ILogger, CancellationToken, Task>? seed = null)
+        this IServiceCollection services, Func<IServiceProvider, CancellationToken, Task>? seed = null)
         where TContext : DbContext =>
-        services.AddHostedService(sp => new DatabaseMigrator<TContext>(sp, sp.GetRequiredService<ILogger<DatabaseMigrator<TContext>>>(), seed));
+        services.AddHostedService(sp => new DatabaseMigrator<TContext>(sp, seed));
 }

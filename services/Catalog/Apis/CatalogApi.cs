@@ -1,4 +1,6 @@
+using BuildingBlocks.Outbox;
 using Catalog.Api.Data;
+using Catalog.Api.IntegrationEvents.Events;
 using Catalog.Api.Model;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -123,7 +125,8 @@ public static class CatalogApi
             cancellationToken: cancellationToken));
 
     public static async Task<Results<Created<CatalogItemDto>, ValidationProblem>> CreateItem(
-        CatalogItemRequest request, CatalogContext db, HybridCache cache, CancellationToken cancellationToken)
+        CatalogItemRequest request, CatalogContext db, IntegrationEventOutbox<CatalogContext> outbox, HybridCache cache,
+        CancellationToken cancellationToken)
     {
         var errors = await CatalogQueries.CheckReferencesAsync(db, request, cancellationToken);
         if (errors.Count > 0)
@@ -131,9 +134,15 @@ public static class CatalogApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var item = new CatalogItem { Name = request.Name! };
+        // The id first, so that the product and its ProductCreated event are saved by one SaveChanges
+        // (one transaction, retried whole on a transient failure).
+        var id = await db.Database.SqlQuery<int>(
+            $"""SELECT nextval(pg_get_serial_sequence('items', 'Id'))::int AS "Value" """).SingleAsync(cancellationToken);
+        // Nothing in stock until an administrator stocks it in Inventory.
+        var item = new CatalogItem { Id = id, Name = request.Name!, AvailableStock = 0 };
         Apply(request, item);
         db.Items.Add(item);
+        outbox.Add(new ProductCreated(item.Id), item.Id.ToString());
         await db.SaveChangesAsync(cancellationToken);
         // A lookup of this id before it existed may have cached "not found".
         await cache.RemoveAsync(ItemKey(item.Id), cancellationToken);
@@ -186,6 +195,5 @@ public static class CatalogApi
         item.Price = request.Price!.Value;
         item.CategoryId = request.CategoryId!.Value;
         item.BrandId = request.BrandId!.Value;
-        item.AvailableStock = request.AvailableStock;
     }
 }

@@ -1,6 +1,7 @@
+using BuildingBlocks.Data;
+using BuildingBlocks.Outbox;
 using Catalog.Api.Model;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Design;
 
 namespace Catalog.Api.Data;
 
@@ -39,12 +40,11 @@ public sealed class CatalogContext(DbContextOptions<CatalogContext> options) : D
             brand.Property(b => b.Name).HasMaxLength(100);
             brand.HasIndex(b => b.Name).IsUnique();
         });
+
+        // ProductCreated leaves through the outbox, in the transaction that adds the product.
+        modelBuilder.AddOutboxAndInbox();
     }
 }
 
-/// <summary>Lets <c>dotnet ef migrations add</c> build the model without the running app or a database.</summary>
-internal sealed class CatalogContextDesignTimeFactory : IDesignTimeDbContextFactory<CatalogContext>
-{
-    public CatalogContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<CatalogContext>().UseNpgsql("Host=design-time-only").Options);
-}
+/// <summary>For <c>dotnet ef migrations add</c>.</summary>
+internal sealed class CatalogContextDesignTimeFactory : NpgsqlDesignTimeFactory<CatalogContext>;

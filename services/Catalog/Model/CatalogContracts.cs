@@ -17,7 +17,7 @@ public sealed record NamedEntityDto(int Id, string Name);
 public sealed record PaginatedItems<T>(int PageIndex, int PageSize, long Count, IReadOnlyList<T> Data);
 
 /// <summary>The body of a create or a full update of a product (administrators).</summary>
-public sealed record CatalogItemRequest
+public sealed record CatalogItemRequest : IValidatableObject
 {
     [Required, StringLength(200, MinimumLength = 1)]
     public string? Name { get; init; }
@@ -35,6 +35,19 @@ public sealed record CatalogItemRequest
     [Required, Range(1, int.MaxValue)]
     public int? BrandId { get; init; }
 
-    [Range(0, 1_000_000)]
-    public int AvailableStock { get; init; }
+    /// <summary>
+    /// Not accepted: Inventory owns stock (<c>PUT /api/inventory/{id}</c>). Declared only so that a client
+    /// that still sends it is told so by name instead of having it ignored.
+    /// </summary>
+    public int? AvailableStock { get; init; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (AvailableStock is not null)
+        {
+            yield return new ValidationResult(
+                "Stock is owned by Inventory: set it with PUT /api/inventory/{id}; a new product starts with none.",
+                [nameof(AvailableStock)]);
+        }
+    }
 }

@@ -1,10 +1,10 @@
+using BuildingBlocks.Data;
 using BuildingBlocks.Outbox;
 using Identity.Api.Model;
 using Identity.Api.Tokens;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Design;
 
 namespace Identity.Api.Data;
 
@@ -60,9 +60,5 @@ public sealed class IdentityContext(DbContextOptions<IdentityContext> options) :
     }
 }
 
-/// <summary>Lets <c>dotnet ef migrations add</c> build the model without the running app or a database.</summary>
-internal sealed class IdentityContextDesignTimeFactory : IDesignTimeDbContextFactory<IdentityContext>
-{
-    public IdentityContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<IdentityContext>().UseNpgsql("Host=design-time-only").Options);
-}
+/// <summary>For <c>dotnet ef migrations add</c>.</summary>
+internal sealed class IdentityContextDesignTimeFactory : NpgsqlDesignTimeFactory<IdentityContext>;

@@ -1,6 +1,6 @@
+using BuildingBlocks.Data;
 using BuildingBlocks.Outbox;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Design;
 using Ordering.Api.Model;
 
 namespace Ordering.Api.Data;
@@ -41,9 +41,5 @@ public sealed class OrderingContext(DbContextOptions<OrderingContext> options) :
     }
 }
 
-/// <summary>Lets <c>dotnet ef migrations add</c> build the model without the running app or a database.</summary>
-internal sealed class OrderingContextDesignTimeFactory : IDesignTimeDbContextFactory<OrderingContext>
-{
-    public OrderingContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<OrderingContext>().UseNpgsql("Host=design-time-only").Options);
-}
+/// <summary>For <c>dotnet ef migrations add</c>.</summary>
+internal sealed class OrderingContextDesignTimeFactory : NpgsqlDesignTimeFactory<OrderingContext>;

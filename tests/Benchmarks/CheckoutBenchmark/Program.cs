@@ -20,7 +20,7 @@ try
     using var gateway = app.CreateHttpClient("gateway");
     using var admin = app.AdminClient();
     var created = await admin.PostAsJsonAsync("/api/catalog/items",
-        new { name = "Benchmark Lamp", price = 9.99m, categoryId = 1, brandId = 1, availableStock = 0 });
+        new { name = "Benchmark Lamp", price = 9.99m, categoryId = 1, brandId = 1 });
     var product = (await created.Content.ReadFromJsonAsync<CatalogItem>())!.Id;
     (await admin.PutAsJsonAsync($"/api/inventory/{product}", new { onHand = orders * 2 })).EnsureSuccessStatusCode();
 

@@ -1,8 +1,9 @@
+using BuildingBlocks.Data;
 using BuildingBlocks.Outbox;
+using Inventory.Stock;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Design;
 
-namespace Inventory.Stock;
+namespace Inventory.Data;
 
 public sealed class InventoryContext(DbContextOptions<InventoryContext> options) : DbContext(options)
 {
@@ -42,9 +43,5 @@ public sealed class InventoryContext(DbContextOptions<InventoryContext> options)
     }
 }
 
-/// <summary>Lets <c>dotnet ef migrations add</c> build the model without the running app or a database.</summary>
-internal sealed class InventoryContextDesignTimeFactory : IDesignTimeDbContextFactory<InventoryContext>
-{
-    public InventoryContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<InventoryContext>().UseNpgsql("Host=design-time-only").Options);
-}
+/// <summary>For <c>dotnet ef migrations add</c>.</summary>
+internal sealed class InventoryContextDesignTimeFactory : NpgsqlDesignTimeFactory<InventoryContext>;

@@ -1,14 +1,11 @@
 using BuildingBlocks.EventBus;
 using Catalog.Api.Data;
-using Microsoft.EntityFrameworkCore;
+using Catalog.Api.IntegrationEvents.Events;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Hybrid;
 
-namespace Catalog.Api.IntegrationEvents;
-
-/// <summary>Inventory's announcement of a product's availability (its contract, as the catalog reads it).</summary>
-[EventTopic("inventory.stock-changed")]
-public sealed record StockChanged(int ProductId, int Available) : IntegrationEvent;
+namespace Catalog.Api.IntegrationEvents.EventHandling;
 
 /// <summary>
 /// Shows Inventory's availability on the product: eventually consistent, in the order Inventory

@@ -4,10 +4,10 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Inventory.Stock.Migrations
+namespace Catalog.Api.Data.Migrations
 {
     /// <inheritdoc />
-    public partial class InitialInventory : Migration
+    public partial class CatalogOutbox : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -45,37 +45,6 @@ namespace Inventory.Stock.Migrations
                     table.PrimaryKey("PK_outbox_messages", x => x.sequence);
                 });
 
-            migrationBuilder.CreateTable(
-                name: "reservations",
-                columns: table => new
-                {
-                    order_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    product_id = table.Column<int>(type: "integer", nullable: false),
-                    quantity = table.Column<int>(type: "integer", nullable: false),
-                    status = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_reservations", x => new { x.order_id, x.product_id });
-                    table.CheckConstraint("ck_reservations_quantity_positive", "quantity > 0");
-                });
-
-            migrationBuilder.CreateTable(
-                name: "stock",
-                columns: table => new
-                {
-                    product_id = table.Column<int>(type: "integer", nullable: false),
-                    on_hand = table.Column<int>(type: "integer", nullable: false),
-                    reserved = table.Column<int>(type: "integer", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_stock", x => x.product_id);
-                    table.CheckConstraint("ck_stock_reserved_within_on_hand", "reserved >= 0 AND reserved <= on_hand");
-                });
-
             migrationBuilder.CreateIndex(
                 name: "IX_outbox_messages_event_id",
                 table: "outbox_messages",
@@ -92,12 +61,6 @@ namespace Inventory.Stock.Migrations
                 table: "outbox_messages",
                 column: "sequence",
                 filter: "published_at IS NULL");
-
-            migrationBuilder.CreateIndex(
-                name: "ix_reservations_open_by_expiry",
-                table: "reservations",
-                column: "expires_at",
-                filter: "status = 'Reserved'");
         }
 
         /// <inheritdoc />
@@ -108,12 +71,6 @@ namespace Inventory.Stock.Migrations
 
             migrationBuilder.DropTable(
                 name: "outbox_messages");
-
-            migrationBuilder.DropTable(
-                name: "reservations");
-
-            migrationBuilder.DropTable(
-                name: "stock");
         }
     }
 }
