@@ -26,7 +26,7 @@ var adminPassword = builder.AddParameter("admin-password",
     new GenerateParameterDefault { MinLength = 20, MinLower = 2, MinUpper = 2, MinNumeric = 2, MinSpecial = 2 },
     secret: true, persist: true);
 
-// Gateway rate limits (docs in API.md): load and acceptance tests raise them through Parameters__<name>.
+// Gateway rate limits (docs/api.md): load and acceptance tests raise them through Parameters__<name>.
 var userPerMinute = builder.AddParameterWithDefault("ratelimit-user-per-minute", "100");
 var userPerHour = builder.AddParameterWithDefault("ratelimit-user-per-hour", "1000");
 var anonymousPerMinute = builder.AddParameterWithDefault("ratelimit-anonymous-per-minute", "100");

@@ -14,7 +14,7 @@ public enum SagaStep
     Cancelled,
 }
 
-/// <summary>Why an order was cancelled (shared/API.md).</summary>
+/// <summary>Why an order was cancelled (docs/api.md).</summary>
 public enum CancelReason
 {
     OutOfStock,
@@ -70,6 +70,6 @@ public sealed record OrderCancelRequested(Guid OrderId) : IntegrationEvent;
 [EventTopic("inventory.reservation-expired")]
 public sealed record ReservationExpired(Guid OrderId) : IntegrationEvent;
 
-/// <summary>The order moved on: Ordering shows it (status names of shared/API.md).</summary>
+/// <summary>The order moved on: Ordering shows it (status names of docs/api.md).</summary>
 [EventTopic("workflow.order-status-changed")]
 public sealed record OrderStatusChanged(Guid OrderId, string Status, string? Reason, int Sequence) : IntegrationEvent;

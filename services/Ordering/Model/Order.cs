@@ -2,7 +2,7 @@ using BuildingBlocks.EventBus;
 
 namespace Ordering.Api.Model;
 
-/// <summary>Order statuses as clients see them (shared/API.md).</summary>
+/// <summary>Order statuses as clients see them (docs/api.md).</summary>
 public static class OrderStatus
 {
     public const string Submitted = "Submitted";
