@@ -35,7 +35,7 @@ public static class AuthenticationExtensions
                     ValidAudience = jwt.Audience,
                     // Valid by now: ValidateOnStart refused to start the service otherwise.
                     IssuerSigningKeys = jwt.ValidationKeys(),
-                    NameClaimType = "sub",
+                    NameClaimType = UserClaims.UserId,
                     RoleClaimType = "role",
                     ClockSkew = TimeSpan.FromSeconds(30),
                 };

@@ -37,12 +37,14 @@ public static class FunctionAppHost
         || !string.IsNullOrEmpty(configuration["Functions:Worker:HostEndpoint"]);
 
     /// <summary>
-    /// Builds and runs the app on the right path. The functions are those of the entry assembly.
+    /// Builds and runs the app on the right path.
     /// </summary>
     /// <param name="args">The process arguments.</param>
+    /// <param name="functionsAssembly">The function app's assembly (<c>typeof(Program).Assembly</c>): named, not taken
+    /// from the entry assembly, which is the test runner's when a test host runs the app's Program.</param>
     /// <param name="configure">Adds the app's services; it receives the host builder on either path.</param>
     /// <param name="map">Maps extra endpoints; called on the plain path only (the Functions host owns routing).</param>
-    public static async Task RunAsync(string[] args, Action<IHostApplicationBuilder> configure, Action<WebApplication>? map = null)
+    public static async Task RunAsync(string[] args, Assembly functionsAssembly, Action<IHostApplicationBuilder> configure, Action<WebApplication>? map = null)
     {
         // The decision is needed before either builder exists, so read the same sources they would.
         var probe = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
@@ -56,8 +58,6 @@ public static class FunctionAppHost
             return;
         }
 
-        var functionsAssembly = Assembly.GetEntryAssembly()
-            ?? throw new InvalidOperationException("No entry assembly: call BuildPlain with the functions assembly.");
         await BuildPlain(args, functionsAssembly, configure, map).RunAsync();
     }
 

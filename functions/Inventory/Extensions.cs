@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using BuildingBlocks;
 using BuildingBlocks.Data;
 using Inventory.Data;
@@ -7,7 +8,7 @@ using Inventory.IntegrationEvents.Events;
 using Inventory.Stock;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Microsoft.Extensions.Hosting;
+namespace Inventory;
 
 public static class InventoryServiceExtensions
 {

@@ -1,10 +1,14 @@
+using OrderWorkflow.IntegrationEvents.EventHandling;
+using OrderWorkflow.IntegrationEvents.Events;
+using OrderWorkflow.Data;
+using Microsoft.Extensions.Hosting;
 using BuildingBlocks;
 using BuildingBlocks.Data;
 using Microsoft.Extensions.DependencyInjection;
 using OrderWorkflow.Functions;
 using OrderWorkflow.Saga;
 
-namespace Microsoft.Extensions.Hosting;
+namespace OrderWorkflow;
 
 public static class OrderWorkflowServiceExtensions
 {

@@ -1,3 +1,4 @@
+using OrderWorkflow;
 using BuildingBlocks;
 using FunctionsHost;
 using Microsoft.Extensions.Hosting;
@@ -5,4 +6,4 @@ using Microsoft.Extensions.Hosting;
 // Under the Azure Functions host this is a Functions isolated-worker app; elsewhere (this machine,
 // the local AppHost) the same [Function] methods are served by a plain ASP.NET Core process, which
 // also receives the workflow's events (native bus, or Dapr's topic routes).
-await FunctionAppHost.RunAsync(args, builder => builder.AddOrderWorkflowServices(), app => app.MapEventBusEndpoints());
+await FunctionAppHost.RunAsync(args, typeof(Program).Assembly, builder => builder.AddOrderWorkflowServices(), app => app.MapEventBusEndpoints());

@@ -1,10 +1,12 @@
+using Payment.Data;
+using Microsoft.Extensions.Hosting;
 using BuildingBlocks;
 using BuildingBlocks.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Payment.Functions;
 using Payment.Payments;
 
-namespace Microsoft.Extensions.Hosting;
+namespace Payment;
 
 public static class PaymentServiceExtensions
 {

@@ -1,8 +1,9 @@
-using Basket.Api.Events;
+using Basket.Api.IntegrationEvents.EventHandling;
+using Basket.Api.IntegrationEvents.Events;
 using Basket.Api.Model;
 using BuildingBlocks;
 
-namespace Microsoft.Extensions.Hosting;
+namespace Basket.Api;
 
 public static class BasketServiceExtensions
 {

@@ -1,5 +1,18 @@
-var app = BasketApp.Build(args);
-app.Run();
+using Basket.Api;
+using Basket.Api.Apis;
+using Basket.Api.Grpc;
+using BuildingBlocks;
 
-/// <summary>Marks this assembly for tests: in .NET 10 every web project's <c>Program</c> is public.</summary>
-public sealed class BasketApiMarker;
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddBasketServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapEventBusEndpoints();
+app.MapBasketApi();
+app.MapGrpcService<BasketGrpcService>();
+
+app.Run();

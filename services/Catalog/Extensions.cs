@@ -7,7 +7,7 @@ using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
-namespace Microsoft.Extensions.Hosting;
+namespace Catalog.Api;
 
 public static class CatalogServiceExtensions
 {

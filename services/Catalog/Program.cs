@@ -1,4 +1,6 @@
 using BuildingBlocks;
+using Catalog.Api;
+using Catalog.Api.Apis;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -8,10 +10,7 @@ builder.AddCatalogServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-app.MapCatalogApi();
 app.MapEventBusEndpoints();
+app.MapCatalogApi();
 
 app.Run();
-
-/// <summary>Marks this assembly for tests: in .NET 10 every web project's <c>Program</c> is public.</summary>
-public sealed class CatalogApiMarker;

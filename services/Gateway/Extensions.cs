@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Transforms;
 
-namespace Microsoft.Extensions.Hosting;
+namespace Gateway;
 
 public static class GatewayServiceExtensions
 {

@@ -1,2 +1,15 @@
-var app = GatewayApp.Build(args);
+using Gateway;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddGatewayServices();
+
+var app = builder.Build();
+
+app.UseGatewayFrontDoor();
+app.MapDefaultEndpoints();
+app.UseGatewayGuards();
+app.MapReverseProxy(proxy => proxy.UseGatewayProxyPipeline());
+
 app.Run();

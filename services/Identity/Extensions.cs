@@ -5,7 +5,7 @@ using Identity.Api.Model;
 using Identity.Api.Tokens;
 using Microsoft.AspNetCore.Identity;
 
-namespace Microsoft.Extensions.Hosting;
+namespace Identity.Api;
 
 public static class IdentityServiceExtensions
 {

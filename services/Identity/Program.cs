@@ -1,5 +1,17 @@
-var app = IdentityApp.Build(args);
-app.Run();
+using BuildingBlocks;
+using Identity.Api;
+using Identity.Api.Apis;
 
-/// <summary>Marks this assembly for tests: in .NET 10 every web project's <c>Program</c> is public.</summary>
-public sealed class IdentityApiMarker;
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddIdentityServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapEventBusEndpoints();
+app.MapAccountApi();
+app.MapProfileApi();
+
+app.Run();

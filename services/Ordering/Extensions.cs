@@ -1,10 +1,12 @@
+using Ordering.Api.IntegrationEvents.EventHandling;
+using Ordering.Api.IntegrationEvents.Events;
 using BuildingBlocks;
 using BuildingBlocks.Data;
 using Basket.Grpc;
 using Ordering.Api.Data;
 using Ordering.Api.Model;
 
-namespace Microsoft.Extensions.Hosting;
+namespace Ordering.Api;
 
 public static class OrderingServiceExtensions
 {

@@ -1,4 +1,6 @@
 using BuildingBlocks;
+using Ordering.Api;
+using Ordering.Api.Apis;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -8,10 +10,7 @@ builder.AddOrderingServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-app.MapOrdersApi();
 app.MapEventBusEndpoints();
+app.MapOrdersApi();
 
 app.Run();
-
-/// <summary>Marks this assembly for tests: in .NET 10 every web project's <c>Program</c> is public.</summary>
-public sealed class OrderingApiMarker;

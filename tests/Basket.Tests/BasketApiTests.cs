@@ -5,7 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Basket.Grpc;
 using TestSupport;
-using OrderSubmitted = BasketApi::Basket.Api.Events.OrderSubmitted;
+using OrderSubmitted = BasketApi::Basket.Api.IntegrationEvents.Events.OrderSubmitted;
 
 namespace Basket.Tests;
 

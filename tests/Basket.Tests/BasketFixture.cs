@@ -15,7 +15,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using TestSupport;
-using BasketAppBuilder = BasketApi::Microsoft.AspNetCore.Builder.BasketApp;
+using BasketService = TestSupport.ServiceUnderTest<BasketApi::Basket.Api.Model.BasketStore>;
 
 namespace Basket.Tests;
 
@@ -44,7 +44,7 @@ public sealed class BasketFixture : IAsyncLifetime
     private readonly int _httpPort = LocalServers.FreePort();
     private readonly int _grpcPort = LocalServers.FreePort();
     private WebApplication? _catalog;
-    private WebApplication? _basket;
+    private BasketService? _basket;
     private ConnectionMultiplexer _redis = null!;
 
     public async Task InitializeAsync()
@@ -53,9 +53,8 @@ public sealed class BasketFixture : IAsyncLifetime
         _redis = await ConnectionMultiplexer.ConnectAsync(Servers.RedisConnectionString);
 
         var catalogUrl = await StartCatalogAsync();
-        _basket = BasketAppBuilder.Build([], builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        _basket = new BasketService(
+            new Dictionary<string, string?>
             {
                 ["ConnectionStrings:redis"] = Servers.RedisConnectionString,
                 ["Dapr:Enabled"] = "false",
@@ -65,14 +64,13 @@ public sealed class BasketFixture : IAsyncLifetime
                 ["Jwt:KeyId"] = KeyId,
                 ["services:catalog:http:0"] = catalogUrl,
                 ["Logging:LogLevel:Default"] = "Warning",
-            });
-            builder.WebHost.ConfigureKestrel(kestrel =>
+            },
+            kestrel =>
             {
                 kestrel.Listen(IPAddress.Loopback, _httpPort);
                 kestrel.Listen(IPAddress.Loopback, _grpcPort, listen => listen.Protocols = HttpProtocols.Http2);
             });
-        });
-        await _basket.StartAsync();
+        _basket.Start();
 
         Anonymous = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpPort}") };
         GrpcChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{_grpcPort}");
@@ -82,13 +80,15 @@ public sealed class BasketFixture : IAsyncLifetime
     {
         GrpcChannel?.Dispose();
         Anonymous?.Dispose();
-        foreach (var app in new[] { _basket, _catalog })
+        if (_basket is not null)
         {
-            if (app is not null)
-            {
-                await app.StopAsync();
-                await app.DisposeAsync();
-            }
+            await _basket.DisposeAsync();
+        }
+
+        if (_catalog is not null)
+        {
+            await _catalog.StopAsync();
+            await _catalog.DisposeAsync();
         }
 
         if (_redis is not null)

@@ -2,4 +2,4 @@ using FunctionsHost;
 using FunctionsHost.Tests.SampleApp;
 using Microsoft.Extensions.DependencyInjection;
 
-await FunctionAppHost.RunAsync(args, builder => builder.Services.AddSingleton<TickCounter>());
+await FunctionAppHost.RunAsync(args, typeof(Program).Assembly, builder => builder.Services.AddSingleton<TickCounter>());

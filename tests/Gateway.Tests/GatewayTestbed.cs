@@ -1,17 +1,11 @@
 using System.Net.Http.Headers;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TestSupport;
 
 namespace Gateway.Tests;
 
 /// <summary>
-/// The real gateway (GatewayApp, its appsettings.json routes and clusters) on Kestrel, with every
+/// The real gateway (its Program, appsettings.json routes and clusters) on Kestrel, with every
 /// destination of every cluster played by its own <see cref="Backend"/>, found through service
 /// discovery configuration as Aspire provides it (<c>services:{name}:http:0</c>). Tests pass settings
 /// to tighten limits, timeouts and health-check intervals.
@@ -26,9 +20,9 @@ public sealed class GatewayTestbed : IAsyncDisposable
     private static readonly string[] OtherServices = ["inventory", "basket", "ordering", "identity"];
     private static readonly string[] Clusters = ["catalog", "catalog-write", .. OtherServices];
 
-    private readonly WebApplication _gateway;
+    private readonly ServiceUnderTest<Gateway.RateLimiting.RateLimitingOptions> _gateway;
 
-    private GatewayTestbed(WebApplication gateway, Dictionary<string, Backend> backends, string signingKey, HttpClient client)
+    private GatewayTestbed(ServiceUnderTest<Gateway.RateLimiting.RateLimitingOptions> gateway, Dictionary<string, Backend> backends, string signingKey, HttpClient client)
     {
         _gateway = gateway;
         Backends = backends;
@@ -90,18 +84,12 @@ public sealed class GatewayTestbed : IAsyncDisposable
             configuration[key] = value;
         }
 
-        // Content root = the test's output folder, where the gateway's appsettings.json is copied.
-        var gateway = GatewayApp.Build(["--contentRoot", AppContext.BaseDirectory], builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(configuration);
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-        });
-        await gateway.StartAsync();
-        var address = gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        var gateway = new ServiceUnderTest<Gateway.RateLimiting.RateLimitingOptions>(configuration);
+        var address = await gateway.StartAsync();
 
         // Like a client outside: no trace headers of its own. (In this process the gateway's telemetry
         // listens, so HttpClient would otherwise start a trace per request and overwrite a given traceparent.)
-        var client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = new Uri(address) };
+        var client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = address };
         return new GatewayTestbed(gateway, backends, signingKey, client);
     }
 
@@ -130,7 +118,6 @@ public sealed class GatewayTestbed : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _gateway.StopAsync();
         await _gateway.DisposeAsync();
         foreach (var backend in Backends.Values)
         {

@@ -3,9 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Identity.Api.Data;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -37,7 +34,7 @@ public sealed class IdentityFixture : IAsyncLifetime
 
     public string DatabaseConnectionString { get; private set; } = "";
 
-    private WebApplication? _app;
+    private ServiceUnderTest<IdentityContext>? _app;
 
     public IServiceProvider Services => _app!.Services;
 
@@ -58,7 +55,6 @@ public sealed class IdentityFixture : IAsyncLifetime
         Anonymous?.Dispose();
         if (_app is not null)
         {
-            await _app.StopAsync();
             await _app.DisposeAsync();
         }
 
@@ -86,12 +82,8 @@ public sealed class IdentityFixture : IAsyncLifetime
     };
 
     /// <summary>Another instance of the real application (not started) with <paramref name="settings"/>.</summary>
-    public static WebApplication Build(Dictionary<string, string?> settings, int port) =>
-        IdentityApp.Build([], builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(settings);
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
-        });
+    public static ServiceUnderTest<IdentityContext> Build(Dictionary<string, string?> settings, int port) =>
+        new(settings, kestrel => kestrel.Listen(IPAddress.Loopback, port));
 
     public IdentityContext CreateContext(IServiceScope scope) => scope.ServiceProvider.GetRequiredService<IdentityContext>();
 

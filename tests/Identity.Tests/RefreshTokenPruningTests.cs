@@ -71,18 +71,12 @@ public sealed class RefreshTokenPruningTests(IdentityFixture fixture)
         settings["Jwt:ExpiredRefreshTokenRetention"] = "1.00:00:00";
         await using var app = IdentityFixture.Build(settings, LocalServers.FreePort());
         await app.StartAsync();
-        try
-        {
-            // Rows written after the replica started: only its periodic run, not the one at start, can delete them.
-            var (userId, _, longExpired, justExpired) = await UserWithExpiredTokensAsync(app.Services);
 
-            await Eventually.TrueAsync(async () => !(await TokenIdsAsync(app.Services, userId)).Contains(longExpired),
-                "the pruner to delete the long-expired token");
-            Assert.Contains(justExpired, await TokenIdsAsync(app.Services, userId));
-        }
-        finally
-        {
-            await app.StopAsync();
-        }
+        // Rows written after the replica started: only its periodic run, not the one at start, can delete them.
+        var (userId, _, longExpired, justExpired) = await UserWithExpiredTokensAsync(app.Services);
+
+        await Eventually.TrueAsync(async () => !(await TokenIdsAsync(app.Services, userId)).Contains(longExpired),
+            "the pruner to delete the long-expired token");
+        Assert.Contains(justExpired, await TokenIdsAsync(app.Services, userId));
     }
 }

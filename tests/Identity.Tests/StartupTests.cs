@@ -36,7 +36,6 @@ public sealed class StartupTests(IdentityFixture fixture)
             // And once more, as after a restart: nothing to do, nothing fails.
             var restarted = IdentityFixture.Build(settings, LocalServers.FreePort());
             await restarted.StartAsync();
-            await restarted.StopAsync();
             await restarted.DisposeAsync();
 
             await using var scope = replicas[0].Services.CreateAsyncScope();
@@ -49,7 +48,6 @@ public sealed class StartupTests(IdentityFixture fixture)
         {
             foreach (var app in replicas)
             {
-                await app.StopAsync();
                 await app.DisposeAsync();
             }
         }
@@ -64,19 +62,13 @@ public sealed class StartupTests(IdentityFixture fixture)
         var port = LocalServers.FreePort();
         await using var app = IdentityFixture.Build(settings, port);
         await app.StartAsync();
-        try
-        {
-            await using var scope = app.Services.CreateAsyncScope();
-            Assert.Empty(scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>().Users);
 
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            var login = await client.PostAsJsonAsync("/api/identity/login", new { email = IdentityFixture.AdminEmail, password = IdentityFixture.AdminPassword });
-            Assert.Equal(HttpStatusCode.Unauthorized, login.StatusCode);
-        }
-        finally
-        {
-            await app.StopAsync();
-        }
+        await using var scope = app.Services.CreateAsyncScope();
+        Assert.Empty(scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>().Users);
+
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var login = await client.PostAsJsonAsync("/api/identity/login", new { email = IdentityFixture.AdminEmail, password = IdentityFixture.AdminPassword });
+        Assert.Equal(HttpStatusCode.Unauthorized, login.StatusCode);
     }
 
     [Theory]

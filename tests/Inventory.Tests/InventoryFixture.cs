@@ -1,10 +1,8 @@
-using BuildingBlocks.Data;
 using BuildingBlocks.Outbox;
 using Inventory.Data;
 using Inventory.Stock;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using TestSupport;
 
 namespace Inventory.Tests;
@@ -14,36 +12,44 @@ public sealed class InventoryFixture : IAsyncLifetime
 {
     public LocalServers Servers { get; } = new();
 
-    public IHost Host { get; private set; } = null!;
-
     public string Database { get; private set; } = "";
+
+    private ServiceUnderTest<StockReservations>? _inventory;
+
+    /// <summary>The running Inventory app's services (its real registration, Program.cs and all).</summary>
+    public IServiceProvider Services => _inventory!.Services;
 
     public async Task InitializeAsync()
     {
         await Servers.InitializeAsync();
         Database = await Servers.CreateDatabaseAsync();
-        Host = await BusHost.StartAsync(Servers, "inventory",
-            bus => bus.AddOutbox<InventoryContext>(),
-            services =>
-            {
-                services.AddDbContext<InventoryContext>(options => options.UseNpgsql(Database));
-                services.AddOptions<InventoryOptions>().Configure(o => o.ReservationTtl = TimeSpan.FromMinutes(15));
-                services.AddScoped<StockReservations>();
-            });
-        await new DatabaseMigrator<InventoryContext>(Host.Services).StartAsync(default);
+        _inventory = new ServiceUnderTest<StockReservations>(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:inventorydb"] = Database,
+            ["ConnectionStrings:redis"] = Servers.RedisConnectionString,
+            ["Dapr:Enabled"] = "false",
+            ["EventBus:ServiceName"] = "inventory",
+            ["Jwt:SigningKey"] = Convert.ToHexString(Guid.NewGuid().ToByteArray()) + Guid.NewGuid().ToString("N"),
+            ["Inventory:ReservationTtl"] = "00:15:00",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        await _inventory.StartAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await Host.StopAsync();
-        Host.Dispose();
+        if (_inventory is not null)
+        {
+            await _inventory.DisposeAsync();
+        }
+
         await Servers.DisposeAsync();
     }
 
     /// <summary>Runs <paramref name="work"/> with a fresh scope's reservations, as one request would.</summary>
     public async Task<T> WithReservationsAsync<T>(Func<StockReservations, Task<T>> work, TimeSpan? ttl = null)
     {
-        await using var scope = Host.Services.CreateAsyncScope();
+        await using var scope = Services.CreateAsyncScope();
         var reservations = ttl is null
             ? scope.ServiceProvider.GetRequiredService<StockReservations>()
             : ActivatorUtilities.CreateInstance<StockReservations>(scope.ServiceProvider,

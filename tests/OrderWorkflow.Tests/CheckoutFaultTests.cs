@@ -1,3 +1,4 @@
+using OrderWorkflow.IntegrationEvents.Events;
 using Microsoft.EntityFrameworkCore;
 using OrderWorkflow.Saga;
 using Payment.Payments;

@@ -2,14 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using BuildingBlocks.EventBus;
-using FunctionsHost;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using OrderWorkflow.Data;
 using OrderWorkflow.Saga;
 using StackExchange.Redis;
 using TestSupport;
@@ -33,9 +30,9 @@ public class CheckoutFixture : IAsyncLifetime
     private readonly int _inventoryPort = LocalServers.FreePort();
     private readonly int _workflowPort = LocalServers.FreePort();
     private readonly int _paymentPort = LocalServers.FreePort();
-    private WebApplication? _inventory;
-    private WebApplication? _payment;
-    private WebApplication? _workflow;
+    private IAsyncDisposable? _inventory;
+    private IAsyncDisposable? _payment;
+    private IAsyncDisposable? _workflow;
     private ConnectionMultiplexer _redis = null!;
 
     public async Task InitializeAsync()
@@ -62,7 +59,6 @@ public class CheckoutFixture : IAsyncLifetime
         {
             if (app is not null)
             {
-                await app.StopAsync();
                 await app.DisposeAsync();
             }
         }
@@ -83,52 +79,49 @@ public class CheckoutFixture : IAsyncLifetime
         ["Jwt:SigningKey"] = _jwt.SigningKey,
     };
 
-    private async Task<WebApplication> StartAsync(string service, System.Reflection.Assembly functions, int port,
-        Action<IHostApplicationBuilder> configure, Dictionary<string, string?> settings, Action<WebApplication>? map = null)
+    /// <summary>Starts the app of <typeparamref name="TApp"/>'s assembly (its own Program.cs) on <paramref name="port"/>.</summary>
+    private async Task<IAsyncDisposable> StartAsync<TApp>(string service, int port, Dictionary<string, string?> settings) where TApp : class
     {
-        var app = FunctionAppHost.BuildPlain([], functions, builder =>
+        var configuration = Common(service);
+        foreach (var (key, value) in settings)
         {
-            builder.Configuration.AddInMemoryCollection(Common(service));
-            builder.Configuration.AddInMemoryCollection(settings);
-            configure(builder);
-        }, map);
-        app.Urls.Add($"http://127.0.0.1:{port}");
+            configuration[key] = value;
+        }
+
+        var app = new ServiceUnderTest<TApp>(configuration, kestrel => kestrel.Listen(IPAddress.Loopback, port));
         await app.StartAsync();
         return app;
     }
 
     public async Task StartInventoryAsync() =>
-        _inventory = await StartAsync("inventory", typeof(Inventory.Stock.StockReservations).Assembly, _inventoryPort,
-            builder => builder.AddInventoryServices(), new()
-            {
-                ["ConnectionStrings:inventorydb"] = _databases["inventorydb"],
-                ["InventorySweepSchedule"] = "*/1 * * * * *",
-                ["Inventory:ReservationTtl"] = ReservationTtl.ToString(),
-            });
+        _inventory = await StartAsync<Inventory.Stock.StockReservations>("inventory", _inventoryPort, new()
+        {
+            ["ConnectionStrings:inventorydb"] = _databases["inventorydb"],
+            ["InventorySweepSchedule"] = "*/1 * * * * *",
+            ["Inventory:ReservationTtl"] = ReservationTtl.ToString(),
+        });
 
     public async Task StartPaymentAsync() =>
-        _payment = await StartAsync("payment", typeof(Payment.Payments.PaymentService).Assembly, _paymentPort,
-            builder => builder.AddPaymentServices(), new()
-            {
-                ["ConnectionStrings:paymentdb"] = _databases["paymentdb"],
-                ["PaymentProvider:Latency"] = "00:00:00.002",
-                ["PaymentProvider:AttemptTimeout"] = "00:00:00.300",
-                ["PaymentProvider:MaxAttempts"] = "6",
-            });
+        _payment = await StartAsync<Payment.Payments.PaymentService>("payment", _paymentPort, new()
+        {
+            ["ConnectionStrings:paymentdb"] = _databases["paymentdb"],
+            ["PaymentProvider:Latency"] = "00:00:00.002",
+            ["PaymentProvider:AttemptTimeout"] = "00:00:00.300",
+            ["PaymentProvider:MaxAttempts"] = "6",
+        });
 
     public async Task StartWorkflowAsync() =>
-        _workflow = await StartAsync("orderworkflow", typeof(SagaRunner).Assembly, _workflowPort,
-            builder => builder.AddOrderWorkflowServices(), new()
-            {
-                ["ConnectionStrings:workflowdb"] = _databases["workflowdb"],
-                ["services:inventory:http:0"] = $"http://127.0.0.1:{_inventoryPort}",
-                ["services:payment:http:0"] = $"http://127.0.0.1:{_paymentPort}",
-                ["WorkflowSchedule"] = "*/1 * * * * *",
-                ["OrderWorkflow:StepTimeout"] = StepTimeout.ToString(),
-                ["OrderWorkflow:Lease"] = "00:00:02",
-                ["OrderWorkflow:RetryBaseDelay"] = "00:00:00.050",
-                ["OrderWorkflow:RetryMaxDelay"] = "00:00:00.500",
-            }, app => BuildingBlocks.BuildingBlocksExtensions.MapEventBusEndpoints(app));
+        _workflow = await StartAsync<SagaRunner>("orderworkflow", _workflowPort, new()
+        {
+            ["ConnectionStrings:workflowdb"] = _databases["workflowdb"],
+            ["services:inventory:http:0"] = $"http://127.0.0.1:{_inventoryPort}",
+            ["services:payment:http:0"] = $"http://127.0.0.1:{_paymentPort}",
+            ["WorkflowSchedule"] = "*/1 * * * * *",
+            ["OrderWorkflow:StepTimeout"] = StepTimeout.ToString(),
+            ["OrderWorkflow:Lease"] = "00:00:02",
+            ["OrderWorkflow:RetryBaseDelay"] = "00:00:00.050",
+            ["OrderWorkflow:RetryMaxDelay"] = "00:00:00.500",
+        });
 
     /// <summary>Reservations of the fixture's inventory expire after this (the sweeper runs every second).</summary>
     protected virtual TimeSpan ReservationTtl => TimeSpan.FromMinutes(10);
@@ -138,15 +131,13 @@ public class CheckoutFixture : IAsyncLifetime
 
     public async Task StopWorkflowAsync()
     {
-        await _workflow!.StopAsync();
-        await _workflow.DisposeAsync();
+        await _workflow!.DisposeAsync();
         _workflow = null;
     }
 
     public async Task StopPaymentAsync()
     {
-        await _payment!.StopAsync();
-        await _payment.DisposeAsync();
+        await _payment!.DisposeAsync();
         _payment = null;
     }
 
@@ -174,8 +165,8 @@ public class CheckoutFixture : IAsyncLifetime
 
     public WorkflowContext Workflow() => new(new DbContextOptionsBuilder<WorkflowContext>().UseNpgsql(_databases["workflowdb"]).Options);
 
-    public Payment.Payments.PaymentContext Payments() =>
-        new(new DbContextOptionsBuilder<Payment.Payments.PaymentContext>().UseNpgsql(_databases["paymentdb"]).Options);
+    public Payment.Data.PaymentContext Payments() =>
+        new(new DbContextOptionsBuilder<Payment.Data.PaymentContext>().UseNpgsql(_databases["paymentdb"]).Options);
 
     /// <summary>Waits until every given order's saga has finished, and returns them.</summary>
     public async Task<List<OrderSaga>> FinishedAsync(IReadOnlyCollection<Guid> orders, TimeSpan timeout)

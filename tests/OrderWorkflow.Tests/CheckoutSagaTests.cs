@@ -1,3 +1,4 @@
+using OrderWorkflow.IntegrationEvents.Events;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;

@@ -1,7 +1,6 @@
-using BuildingBlocks.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using Payment.Data;
 using Payment.Payments;
 using TestSupport;
 
@@ -12,46 +11,51 @@ public sealed class PaymentFixture : IAsyncLifetime
 {
     public LocalServers Servers { get; } = new();
 
-    public IHost Host { get; private set; } = null!;
+    private ServiceUnderTest<PaymentService>? _payment;
 
     private string _database = "";
+
+    /// <summary>The running Payment app's services (its real registration, Program.cs and all).</summary>
+    public IServiceProvider Services => _payment!.Services;
 
     public async Task InitializeAsync()
     {
         await Servers.InitializeAsync();
         _database = await Servers.CreateDatabaseAsync();
-        Host = await BusHost.StartAsync(Servers, "payment", bus => bus.AddOutbox<PaymentContext>(), services =>
+        _payment = new ServiceUnderTest<PaymentService>(new Dictionary<string, string?>
         {
-            services.AddDbContext<PaymentContext>(options => options.UseNpgsql(_database));
-            services.AddOptions<PaymentProviderOptions>().Configure(o =>
-            {
-                o.Latency = TimeSpan.FromMilliseconds(1);
-                o.AttemptTimeout = TimeSpan.FromMilliseconds(300);
-                o.MaxAttempts = 8;
-            });
-            services.AddSingleton<SimulatedPaymentProvider>();
-            services.AddScoped<PaymentService>();
+            ["ConnectionStrings:paymentdb"] = _database,
+            ["ConnectionStrings:redis"] = Servers.RedisConnectionString,
+            ["Dapr:Enabled"] = "false",
+            ["EventBus:ServiceName"] = "payment",
+            ["PaymentProvider:Latency"] = "00:00:00.001",
+            ["PaymentProvider:AttemptTimeout"] = "00:00:00.300",
+            ["PaymentProvider:MaxAttempts"] = "8",
+            ["Logging:LogLevel:Default"] = "Warning",
         });
-        await new DatabaseMigrator<PaymentContext>(Host.Services).StartAsync(default);
+        await _payment.StartAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await Host.StopAsync();
-        Host.Dispose();
+        if (_payment is not null)
+        {
+            await _payment.DisposeAsync();
+        }
+
         await Servers.DisposeAsync();
     }
 
     public async Task<T> WithPaymentsAsync<T>(Func<PaymentService, Task<T>> work)
     {
-        await using var scope = Host.Services.CreateAsyncScope();
+        await using var scope = Services.CreateAsyncScope();
         return await work(scope.ServiceProvider.GetRequiredService<PaymentService>());
     }
 
     /// <summary>What the provider itself recorded for an order, by kind.</summary>
     public async Task<List<ProviderRecord>> ProviderRecordsAsync(Guid orderId)
     {
-        await using var scope = Host.Services.CreateAsyncScope();
+        await using var scope = Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PaymentContext>();
         var suffix = ":" + orderId;
         return await db.ProviderRecords.AsNoTracking().Where(r => r.IdempotencyKey.EndsWith(suffix)).ToListAsync();

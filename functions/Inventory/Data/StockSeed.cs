@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BuildingBlocks.Data;
 using BuildingBlocks.Outbox;
 using Inventory.IntegrationEvents.Events;
 using Microsoft.EntityFrameworkCore;
@@ -33,10 +34,8 @@ internal static class StockSeed
 
         var db = services.GetRequiredService<InventoryContext>();
         var outbox = services.GetRequiredService<IntegrationEventOutbox<InventoryContext>>();
-        var added = await db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
+        var added = await db.InTransactionAsync(async token =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(token);
             var rows = await db.Database.SqlQuery<Added>($"""
                 INSERT INTO stock (product_id, on_hand, reserved)
                 SELECT id, quantity, 0 FROM unnest({ids}, {quantities}) AS seed(id, quantity)
@@ -49,7 +48,6 @@ internal static class StockSeed
             }
 
             await db.SaveChangesAsync(token);
-            await transaction.CommitAsync(token);
             return rows.Count;
         }, cancellationToken);
 

@@ -1,9 +1,9 @@
+using BuildingBlocks.Data;
 using BuildingBlocks.Outbox;
 using Inventory.Data;
 using Inventory.IntegrationEvents.Events;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Inventory.Stock;
 
@@ -54,7 +54,7 @@ public sealed class StockReservations(
 
     /// <summary>Sets the units on hand; null when fewer than are already reserved (they would be oversold).</summary>
     public Task<StockLevel?> SetOnHandAsync(int productId, int onHand, CancellationToken cancellationToken) =>
-        InTransactionAsync(async token =>
+        db.InTransactionAsync(async token =>
         {
             var updated = await db.Database.SqlQuery<StockLevel>($"""
                 INSERT INTO stock (product_id, on_hand, reserved) VALUES ({productId}, {onHand}, 0)
@@ -91,7 +91,7 @@ public sealed class StockReservations(
 
         try
         {
-            return await InTransactionAsync(async token =>
+            return await db.InTransactionAsync(async token =>
             {
                 if (await ExistingOutcomeAsync(orderId, token) is { } existing)
                 {
@@ -133,7 +133,7 @@ public sealed class StockReservations(
                 return new ReserveOutcome(ReserveResult.Reserved);
             }, cancellationToken);
         }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
             // The same order reserved concurrently and won: this attempt rolled back, report the winner's outcome.
             db.ChangeTracker.Clear();
@@ -188,7 +188,7 @@ public sealed class StockReservations(
     }
 
     private Task<int> CloseAsync(Guid orderId, ReservationStatus to, bool expired, CancellationToken cancellationToken) =>
-        InTransactionAsync(async token =>
+        db.InTransactionAsync(async token =>
         {
             var status = to.ToString();
             // Only lines in the one state this move starts from change, so repeating it changes nothing.
@@ -245,19 +245,4 @@ public sealed class StockReservations(
             : statuses.All(s => s == ReservationStatus.Reserved) ? new ReserveOutcome(ReserveResult.Reserved)
             : new ReserveOutcome(ReserveResult.Closed);
     }
-
-    /// <summary>Runs in one transaction, retried as a whole on transient failures (the execution strategy's rule).</summary>
-    private Task<T> InTransactionAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
-        db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
-        {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(token);
-            var result = await work(token);
-            if (db.Database.CurrentTransaction is not null) // the work may have rolled back on purpose
-            {
-                await transaction.CommitAsync(token);
-            }
-
-            return result;
-        }, cancellationToken);
 }

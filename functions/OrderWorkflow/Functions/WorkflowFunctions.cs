@@ -17,26 +17,6 @@ public sealed class AdvanceSagasFunction(SagaRunner runner)
         runner.RunDueAsync(max: 200, cancellationToken);
 }
 
-/// <summary>An order was placed: start its saga.</summary>
-public sealed class OrderSubmittedHandler(SagaRunner runner) : IIntegrationEventHandler<OrderSubmitted>
-{
-    public Task HandleAsync(OrderSubmitted @event, CancellationToken cancellationToken) => runner.StartAsync(@event, cancellationToken);
-}
-
-/// <summary>The shopper cancelled: compensate whatever the saga has done.</summary>
-public sealed class OrderCancelRequestedHandler(SagaRunner runner) : IIntegrationEventHandler<OrderCancelRequested>
-{
-    public Task HandleAsync(OrderCancelRequested @event, CancellationToken cancellationToken) =>
-        runner.RequestCancelAsync(@event.OrderId, CancelReason.CancelledByUser, cancellationToken);
-}
-
-/// <summary>Inventory released an abandoned order's stock: the order cannot complete any more.</summary>
-public sealed class ReservationExpiredHandler(SagaRunner runner) : IIntegrationEventHandler<ReservationExpired>
-{
-    public Task HandleAsync(ReservationExpired @event, CancellationToken cancellationToken) =>
-        runner.RequestCancelAsync(@event.OrderId, CancelReason.ReservationExpired, cancellationToken);
-}
-
 /// <summary>
 /// Events delivered over HTTP, as Dapr pub/sub calls an app under the Functions host (a declarative
 /// subscription routes each topic here). Locally the native bus delivers them instead.

@@ -1,4 +1,3 @@
-using BuildingBlocks.EventBus;
 
 namespace OrderWorkflow.Saga;
 
@@ -56,20 +55,3 @@ public sealed class OrderSaga
 
     public bool IsFinished => Step is SagaStep.Confirmed or SagaStep.Cancelled;
 }
-
-// Integration events the workflow consumes (published by Ordering and Inventory) and publishes.
-
-public sealed record OrderLineContract(int ProductId, int Quantity, decimal UnitPrice);
-
-[EventTopic("ordering.order-submitted")]
-public sealed record OrderSubmitted(Guid OrderId, string UserId, OrderLineContract[] Lines, decimal Total, string PaymentToken) : IntegrationEvent;
-
-[EventTopic("ordering.order-cancel-requested")]
-public sealed record OrderCancelRequested(Guid OrderId) : IntegrationEvent;
-
-[EventTopic("inventory.reservation-expired")]
-public sealed record ReservationExpired(Guid OrderId) : IntegrationEvent;
-
-/// <summary>The order moved on: Ordering shows it (status names of docs/api.md).</summary>
-[EventTopic("workflow.order-status-changed")]
-public sealed record OrderStatusChanged(Guid OrderId, string Status, string? Reason, int Sequence) : IntegrationEvent;

@@ -1,3 +1,5 @@
+using OrderWorkflow.IntegrationEvents.Events;
+using OrderWorkflow.Data;
 using BuildingBlocks.Outbox;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,7 @@
+using Payment.Data;
+using BuildingBlocks.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
@@ -71,7 +72,7 @@ public sealed class PaymentService(
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
             db.ChangeTracker.Clear(); // a concurrent authorize of the same order recorded the same answer
         }

@@ -1,7 +1,8 @@
+using Payment.Data;
+using BuildingBlocks.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Payment.Payments;
 
@@ -101,7 +102,7 @@ public sealed class SimulatedPaymentProvider(IServiceScopeFactory scopes, IOptio
             await db.SaveChangesAsync(cancellationToken);
             return AnswerOf(record);
         }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
             // The same request raced us: its answer is the answer.
             db.ChangeTracker.Clear();

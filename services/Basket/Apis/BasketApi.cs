@@ -3,7 +3,7 @@ using Basket.Api.Model;
 using BuildingBlocks.StateStore;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Microsoft.AspNetCore.Builder;
+namespace Basket.Api.Apis;
 
 public static class BasketApi
 {
@@ -33,7 +33,7 @@ public static class BasketApi
     }
 
     public static async Task<Ok<BasketDto>> GetBasket(ClaimsPrincipal user, BasketStore baskets, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await baskets.GetAsync(UserId(user), cancellationToken));
+        TypedResults.Ok(await baskets.GetAsync(user.GetUserId(), cancellationToken));
 
     public static async Task<Results<Ok<BasketDto>, ValidationProblem, ProblemHttpResult>> SetQuantity(
         int productId, SetQuantityRequest request, ClaimsPrincipal user, BasketStore baskets, CancellationToken cancellationToken)
@@ -46,7 +46,7 @@ public static class BasketApi
             });
         }
 
-        var userId = UserId(user);
+        var userId = user.GetUserId();
         try
         {
             if (!await baskets.SetQuantityAsync(userId, productId, request.Quantity, cancellationToken))
@@ -68,7 +68,7 @@ public static class BasketApi
     public static async Task<Results<Ok<BasketDto>, ProblemHttpResult>> RemoveItem(
         int productId, ClaimsPrincipal user, BasketStore baskets, CancellationToken cancellationToken)
     {
-        var userId = UserId(user);
+        var userId = user.GetUserId();
         try
         {
             await baskets.RemoveAsync(userId, productId, cancellationToken);
@@ -83,13 +83,10 @@ public static class BasketApi
 
     public static async Task<NoContent> ClearBasket(ClaimsPrincipal user, BasketStore baskets, CancellationToken cancellationToken)
     {
-        await baskets.ClearAsync(UserId(user), cancellationToken);
+        await baskets.ClearAsync(user.GetUserId(), cancellationToken);
         return TypedResults.NoContent();
     }
 
-    // The authorization requirement guarantees an authenticated principal; Identity always sets sub.
-    private static string UserId(ClaimsPrincipal user) =>
-        user.FindFirstValue("sub") ?? throw new InvalidOperationException("The token has no 'sub' claim.");
 
     /// <summary>Every retry lost to other writers: rare, and safe for the client to repeat.</summary>
     private static ProblemHttpResult Busy() =>

@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Hosting;
 
-namespace Microsoft.AspNetCore.Builder;
+namespace Catalog.Api.Apis;
 
 public static class CatalogApi
 {

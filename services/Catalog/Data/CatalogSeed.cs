@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BuildingBlocks.Data;
 using Catalog.Api.Model;
 using Microsoft.EntityFrameworkCore;
 
@@ -30,28 +31,25 @@ internal static class CatalogSeed
 
         var categories = seed.Categories.ToDictionary(name => name, name => new CatalogCategory { Name = name });
         var brands = seed.Brands.ToDictionary(name => name, name => new CatalogBrand { Name = name });
-        db.Categories.AddRange(categories.Values);
-        db.Brands.AddRange(brands.Values);
-        db.Items.AddRange(seed.Items.Select((item, index) => new CatalogItem
+        await db.InTransactionAsync(async token =>
         {
-            Id = index + 1,
-            Name = item.Name,
-            Description = item.Description,
-            Price = item.Price,
-            Category = categories[item.Category],
-            Brand = brands[item.Brand],
-            // The mirror of Inventory's figure (seeded from the same file); only Inventory's events change it.
-            AvailableStock = item.AvailableStock,
-        }));
-
-        await db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
-        {
-            await using var transaction = await db.Database.BeginTransactionAsync(token);
+            db.Categories.AddRange(categories.Values);
+            db.Brands.AddRange(brands.Values);
+            db.Items.AddRange(seed.Items.Select((item, index) => new CatalogItem
+            {
+                Id = index + 1,
+                Name = item.Name,
+                Description = item.Description,
+                Price = item.Price,
+                Category = categories[item.Category],
+                Brand = brands[item.Brand],
+                // The mirror of Inventory's figure (seeded from the same file); only Inventory's events change it.
+                AvailableStock = item.AvailableStock,
+            }));
             await db.SaveChangesAsync(token);
             // Explicit ids leave the identity behind: the next product an administrator creates must get 121.
             await db.Database.ExecuteSqlRawAsync(
                 """SELECT setval(pg_get_serial_sequence('items', 'Id'), (SELECT max("Id") FROM items))""", token);
-            await transaction.CommitAsync(token);
         }, cancellationToken);
 
         services.GetRequiredService<ILogger<CatalogContext>>().LogInformation(

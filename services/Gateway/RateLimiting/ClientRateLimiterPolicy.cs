@@ -26,7 +26,7 @@ public sealed class ClientRateLimiterPolicy(IOptions<RateLimitingOptions> option
 
     public RateLimitPartition<string> GetPartition(HttpContext httpContext)
     {
-        if (httpContext.User.Identity?.IsAuthenticated == true && httpContext.User.FindFirst("sub")?.Value is { Length: > 0 } userId)
+        if (httpContext.User.Identity?.IsAuthenticated == true && httpContext.User.FindUserId() is { } userId)
         {
             return RateLimitPartition.Get("user:" + userId, key => RateLimiter.CreateChained(
                 new SharedFixedWindowLimiter(counter, key, _limits.UserPerMinute, Minute),

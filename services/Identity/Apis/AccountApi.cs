@@ -1,3 +1,4 @@
+using BuildingBlocks.Data;
 using System.Net.Mail;
 using System.Security.Claims;
 using Identity.Api.Data;
@@ -6,9 +7,8 @@ using Identity.Api.Tokens;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
-namespace Microsoft.AspNetCore.Builder;
+namespace Identity.Api.Apis;
 
 public static class AccountApi
 {
@@ -57,7 +57,7 @@ public static class AccountApi
         {
             result = await registration.RegisterAsync(user, request.Password!, cancellationToken);
         }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
             // The same email was registered concurrently and won the unique index.
             return DuplicateEmail();
@@ -130,12 +130,10 @@ public static class AccountApi
     public static async Task<NoContent> Logout(
         LogoutRequest? request, ClaimsPrincipal user, RefreshTokenStore refreshTokens, CancellationToken cancellationToken)
     {
-        await refreshTokens.RevokeAsync(UserId(user), request?.RefreshToken, cancellationToken);
+        await refreshTokens.RevokeAsync(user.GetUserId(), request?.RefreshToken, cancellationToken);
         return TypedResults.NoContent();
     }
 
-    internal static string UserId(ClaimsPrincipal user) =>
-        user.FindFirstValue("sub") ?? throw new InvalidOperationException("An authenticated user always has a sub claim.");
 
     private static async Task<TokenResponse> TokensAsync(
         ApplicationUser user, string refreshToken, UserManager<ApplicationUser> users, AccessTokenIssuer accessTokens) =>

@@ -3,7 +3,7 @@ using Identity.Api.Model;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 
-namespace Microsoft.AspNetCore.Builder;
+namespace Identity.Api.Apis;
 
 public static class ProfileApi
 {
@@ -27,7 +27,7 @@ public static class ProfileApi
     }
 
     public static async Task<Results<Ok<ProfileDto>, NotFound>> GetProfile(ClaimsPrincipal user, UserManager<ApplicationUser> users) =>
-        await users.FindByIdAsync(AccountApi.UserId(user)) is { } account
+        await users.FindByIdAsync(user.GetUserId()) is { } account
             ? TypedResults.Ok(ProfileDto.From(account))
             : TypedResults.NotFound();
 
@@ -39,7 +39,7 @@ public static class ProfileApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        if (await users.FindByIdAsync(AccountApi.UserId(user)) is not { } account)
+        if (await users.FindByIdAsync(user.GetUserId()) is not { } account)
         {
             return TypedResults.NotFound();
         }

@@ -1,3 +1,5 @@
+using Identity.Api.IntegrationEvents.Events;
+using BuildingBlocks.Data;
 using BuildingBlocks.Outbox;
 using Identity.Api.Model;
 using Microsoft.AspNetCore.Identity;
@@ -17,12 +19,8 @@ public sealed class UserRegistration(
     public async Task<IdentityResult> RegisterAsync(ApplicationUser user, string password, CancellationToken cancellationToken)
     {
         user.RegisteredAt = clock.GetUtcNow();
-        // The retrying execution strategy replays the whole unit, so a transaction must live inside it.
-        var strategy = db.Database.CreateExecutionStrategy();
-        return await strategy.ExecuteAsync(async () =>
+        return await db.InTransactionAsync(async token =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             // UserManager saves through the same scoped context, so inside this transaction.
             var result = await users.CreateAsync(user, password);
             if (!result.Succeeded)
@@ -31,9 +29,8 @@ public sealed class UserRegistration(
             }
 
             outbox.Add(new UserRegistered(user.Id, user.Email!, user.Name, user.RegisteredAt), user.Id);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await db.SaveChangesAsync(token);
             return result;
-        });
+        }, cancellationToken);
     }
 }

@@ -1,3 +1,4 @@
+using BuildingBlocks.Data;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
@@ -46,26 +47,22 @@ public sealed class RefreshTokenStore(IdentityContext db, IOptions<TokenLifetime
         }
 
         var (token, next) = Create(current.UserId, current.FamilyId, now);
-        var strategy = db.Database.CreateExecutionStrategy();
-        var won = await strategy.ExecuteAsync(async () =>
+        var won = await db.InTransactionAsync(async token =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             // The claim is conditional: of two concurrent exchanges of one token, the second waits for the
             // first's row lock, then finds used_at set and updates nothing.
             var claimed = await db.RefreshTokens
                 .Where(t => t.Id == current.Id && t.UsedAt == null && t.RevokedAt == null)
-                .ExecuteUpdateAsync(set => set.SetProperty(t => t.UsedAt, now).SetProperty(t => t.ReplacedById, next.Id), cancellationToken);
+                .ExecuteUpdateAsync(set => set.SetProperty(t => t.UsedAt, now).SetProperty(t => t.ReplacedById, next.Id), token);
             if (claimed == 0)
             {
                 return false;
             }
 
             db.RefreshTokens.Add(next);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await db.SaveChangesAsync(token);
             return true;
-        });
+        }, cancellationToken);
 
         if (!won)
         {

@@ -1,3 +1,5 @@
+using Ordering.Api.IntegrationEvents.Events;
+using BuildingBlocks.Data;
 using System.Globalization;
 using System.Security.Claims;
 using BuildingBlocks.Outbox;
@@ -5,11 +7,10 @@ using Basket.Grpc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using Ordering.Api.Data;
 using Ordering.Api.Model;
 
-namespace Microsoft.AspNetCore.Builder;
+namespace Ordering.Api.Apis;
 
 public static class OrdersApi
 {
@@ -47,7 +48,7 @@ public static class OrdersApi
             });
         }
 
-        var userId = UserId(user);
+        var userId = user.GetUserId();
         if (await ExistingAsync(db, userId, idempotencyKey, cancellationToken) is { } existing)
         {
             return Accepted(existing);
@@ -88,7 +89,7 @@ public static class OrdersApi
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
             // The same key arrived concurrently and won: its order is the answer, nothing of ours was saved.
             db.ChangeTracker.Clear();
@@ -100,7 +101,7 @@ public static class OrdersApi
 
     public static async Task<Results<Ok<OrderDto>, NotFound>> GetOrder(Guid orderId, ClaimsPrincipal user, OrderingContext db, CancellationToken cancellationToken)
     {
-        var userId = UserId(user);
+        var userId = user.GetUserId();
         // Someone else's order is "not found", not "forbidden": its existence is not the caller's business.
         var order = await db.Orders.AsNoTracking().SingleOrDefaultAsync(o => o.Id == orderId && o.UserId == userId, cancellationToken);
         return order is null ? TypedResults.NotFound() : TypedResults.Ok(OrderDto.From(order));
@@ -117,7 +118,7 @@ public static class OrdersApi
             });
         }
 
-        var userId = UserId(user);
+        var userId = user.GetUserId();
         var mine = db.Orders.AsNoTracking().Where(o => o.UserId == userId);
         var orders = await mine.OrderByDescending(o => o.CreatedAt).Skip(pageIndex * pageSize).Take(pageSize).ToListAsync(cancellationToken);
         return TypedResults.Ok(new OrderPage(pageIndex, pageSize, await mine.LongCountAsync(cancellationToken), [.. orders.Select(OrderDto.From)]));
@@ -126,7 +127,7 @@ public static class OrdersApi
     public static async Task<Results<Accepted, NotFound, ProblemHttpResult>> CancelOrder(
         Guid orderId, ClaimsPrincipal user, OrderingContext db, IntegrationEventOutbox<OrderingContext> outbox, CancellationToken cancellationToken)
     {
-        var userId = UserId(user);
+        var userId = user.GetUserId();
         var order = await db.Orders.AsNoTracking().SingleOrDefaultAsync(o => o.Id == orderId && o.UserId == userId, cancellationToken);
         if (order is null)
         {
@@ -151,6 +152,4 @@ public static class OrdersApi
             .Join(db.Orders, r => r.OrderId, o => o.Id, (_, o) => o)
             .SingleOrDefaultAsync(cancellationToken);
 
-    private static string UserId(ClaimsPrincipal user) =>
-        user.FindFirstValue("sub") ?? throw new InvalidOperationException("An authenticated user always has a sub claim.");
 }

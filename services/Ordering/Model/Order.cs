@@ -48,14 +48,3 @@ public sealed class IdempotencyRecord
     public required string Key { get; set; }
     public Guid OrderId { get; set; }
 }
-
-public sealed record OrderLineContract(int ProductId, int Quantity, decimal UnitPrice);
-
-[EventTopic("ordering.order-submitted")]
-public sealed record OrderSubmitted(Guid OrderId, string UserId, OrderLineContract[] Lines, decimal Total, string PaymentToken) : IntegrationEvent;
-
-[EventTopic("ordering.order-cancel-requested")]
-public sealed record OrderCancelRequested(Guid OrderId) : IntegrationEvent;
-
-[EventTopic("workflow.order-status-changed")]
-public sealed record OrderStatusChanged(Guid OrderId, string Status, string? Reason, int Sequence) : IntegrationEvent;

@@ -1,7 +1,7 @@
 using BuildingBlocks.EventBus;
 using Catalog.Api.Data;
 using Catalog.Api.IntegrationEvents.Events;
-using Microsoft.AspNetCore.Builder;
+using Catalog.Api.Apis;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Hybrid;
 

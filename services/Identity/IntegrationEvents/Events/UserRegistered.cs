@@ -1,6 +1,6 @@
 using BuildingBlocks.EventBus;
 
-namespace Identity.Api.Model;
+namespace Identity.Api.IntegrationEvents.Events;
 
 /// <summary>A new account exists. Published through the outbox, in the same transaction as the user.</summary>
 [EventTopic("identity.user-registered")]

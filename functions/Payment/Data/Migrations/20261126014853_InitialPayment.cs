@@ -4,7 +4,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Payment.Payments.Migrations
+namespace Payment.Data.Migrations
 {
     /// <inheritdoc />
     public partial class InitialPayment : Migration

@@ -1,20 +1,19 @@
+using BuildingBlocks.Data;
 using BuildingBlocks.EventBus;
 using BuildingBlocks.Inbox;
 using Microsoft.EntityFrameworkCore;
-using Ordering.Api.Model;
+using Ordering.Api.Data;
+using Ordering.Api.IntegrationEvents.Events;
 
-namespace Ordering.Api.Data;
+namespace Ordering.Api.IntegrationEvents.EventHandling;
 
 /// <summary>Shows the checkout saga's progress on the order. Statuses only move forward, and a redelivery changes nothing.</summary>
 public sealed class OrderStatusChangedHandler(OrderingContext db, TimeProvider clock) : IIntegrationEventHandler<OrderStatusChanged>
 {
     public async Task HandleAsync(OrderStatusChanged @event, CancellationToken cancellationToken)
     {
-        var strategy = db.Database.CreateExecutionStrategy();
-        await strategy.ExecuteAsync(async token =>
+        await db.InTransactionAsync(async token =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(token);
             if (!await db.TryMarkProcessedAsync("ordering", @event.Id, token))
             {
                 return;
@@ -26,7 +25,6 @@ public sealed class OrderStatusChangedHandler(OrderingContext db, TimeProvider c
                     .SetProperty(o => o.Reason, @event.Reason)
                     .SetProperty(o => o.StatusSequence, @event.Sequence)
                     .SetProperty(o => o.UpdatedAt, clock.GetUtcNow()), token);
-            await transaction.CommitAsync(token);
         }, cancellationToken);
     }
 }

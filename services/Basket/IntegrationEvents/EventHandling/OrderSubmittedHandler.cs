@@ -1,14 +1,8 @@
+using Basket.Api.IntegrationEvents.Events;
 using Basket.Api.Model;
 using BuildingBlocks.EventBus;
 
-namespace Basket.Api.Events;
-
-/// <summary>
-/// Basket's own copy of Ordering's event (consumers keep their own contract; fields it does not
-/// need are ignored when read).
-/// </summary>
-[EventTopic("ordering.order-submitted")]
-public sealed record OrderSubmitted(Guid OrderId, string UserId) : IntegrationEvent;
+namespace Basket.Api.IntegrationEvents.EventHandling;
 
 /// <summary>An order was placed from the basket: empty it. Deleting twice is harmless, so redelivery is too.</summary>
 public sealed class OrderSubmittedHandler(BasketStore baskets, ILogger<OrderSubmittedHandler> logger) : IIntegrationEventHandler<OrderSubmitted>

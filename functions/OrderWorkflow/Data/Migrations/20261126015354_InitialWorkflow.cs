@@ -4,7 +4,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace OrderWorkflow.Saga.Migrations
+namespace OrderWorkflow.Data.Migrations
 {
     /// <inheritdoc />
     public partial class InitialWorkflow : Migration

@@ -2,21 +2,18 @@
 using System;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
-using Payment.Payments;
+using Payment.Data;
 
 #nullable disable
 
-namespace Payment.Payments.Migrations
+namespace Payment.Data.Migrations
 {
     [DbContext(typeof(PaymentContext))]
-    [Migration("20261126014853_InitialPayment")]
-    partial class InitialPayment
+    partial class PaymentContextModelSnapshot : ModelSnapshot
     {
-        /// <inheritdoc />
-        protected override void BuildTargetModel(ModelBuilder modelBuilder)
+        protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder

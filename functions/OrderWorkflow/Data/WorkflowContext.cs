@@ -3,8 +3,9 @@ using System.Text.Json;
 using BuildingBlocks.Outbox;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore;
+using OrderWorkflow.Saga;
 
-namespace OrderWorkflow.Saga;
+namespace OrderWorkflow.Data;
 
 public sealed class WorkflowContext(DbContextOptions<WorkflowContext> options) : DbContext(options)
 {

@@ -2,21 +2,18 @@
 using System;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
-using OrderWorkflow.Saga;
+using OrderWorkflow.Data;
 
 #nullable disable
 
-namespace OrderWorkflow.Saga.Migrations
+namespace OrderWorkflow.Data.Migrations
 {
     [DbContext(typeof(WorkflowContext))]
-    [Migration("20261126015354_InitialWorkflow")]
-    partial class InitialWorkflow
+    partial class WorkflowContextModelSnapshot : ModelSnapshot
     {
-        /// <inheritdoc />
-        protected override void BuildTargetModel(ModelBuilder modelBuilder)
+        protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder
