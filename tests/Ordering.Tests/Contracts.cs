@@ -1,0 +1,31 @@
+using BuildingBlocks.EventBus;
+
+namespace Ordering.Tests;
+
+// Ordering's answers as a client reads them (shared/API.md), and the workflow event it consumes, as the
+// order workflow publishes it: a test that spells the contract out fails when either side drifts.
+
+public sealed record OrderLineView(int ProductId, string Name, int Quantity, decimal UnitPrice);
+
+public sealed record OrderView(Guid OrderId, string Status, string? Reason, OrderLineView[] Lines, decimal Total, DateTimeOffset CreatedAt);
+
+public sealed record OrderPageView(int PageIndex, int PageSize, long Count, OrderView[] Data);
+
+/// <summary>The order workflow's status event (functions/OrderWorkflow/Saga/SagaModel.cs); Sequence is the saga step.</summary>
+[EventTopic("workflow.order-status-changed")]
+public sealed record OrderStatusChanged(Guid OrderId, string Status, string? Reason, int Sequence) : IntegrationEvent;
+
+/// <summary>The saga steps that are order statuses, with the numbers the workflow sends as Sequence.</summary>
+public static class SagaSequence
+{
+    public const int StockReserved = 1;
+    public const int Paid = 3;
+    public const int Confirmed = 4;
+    public const int Cancelled = 6;
+}
+
+public static class Topics
+{
+    public const string OrderSubmitted = "ordering.order-submitted";
+    public const string OrderCancelRequested = "ordering.order-cancel-requested";
+}
