@@ -4,8 +4,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using BuildingBlocks.EventBus;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TestSupport;
@@ -15,7 +13,7 @@ namespace Ordering.Tests;
 
 /// <summary>
 /// Ordering's real Program (AddServiceDefaults, AddOrderingServices, its endpoints) under
-/// <see cref="WebApplicationFactory{TEntryPoint}"/>, set up only through configuration, as the AppHost
+/// WebApplicationFactory on Kestrel (<see cref="ServiceUnderTest{TEntryPoint}"/>), set up only through configuration, as the AppHost
 /// sets it up: a database of its own on a real PostgreSQL, a real redis-server for the event bus and the
 /// outbox relay, a JWT signing key, and the basket's gRPC address for service discovery, which points at
 /// <see cref="BasketServiceTestDouble"/>.
@@ -34,7 +32,7 @@ public sealed class OrderingFixture : IAsyncLifetime
     public HttpClient Anonymous { get; private set; } = null!;
 
     private WebApplication? _basketServer;
-    private OrderingApplication? _ordering;
+    private ServiceUnderTest<OrderingContext>? _ordering;
 
     /// <summary>The running Ordering application's services.</summary>
     public IServiceProvider Services => _ordering!.Services;
@@ -45,7 +43,7 @@ public sealed class OrderingFixture : IAsyncLifetime
         var database = await Servers.CreateDatabaseAsync();
         (Basket, _basketServer, var basketAddress) = await BasketServiceTestDouble.StartAsync();
 
-        _ordering = new OrderingApplication(new Dictionary<string, string>
+        _ordering = new ServiceUnderTest<OrderingContext>(new Dictionary<string, string?>
         {
             ["ConnectionStrings:orderingdb"] = database,
             ["ConnectionStrings:redis"] = Servers.RedisConnectionString,
@@ -55,7 +53,8 @@ public sealed class OrderingFixture : IAsyncLifetime
             ["services:basket:grpc:0"] = basketAddress,
             ["Logging:LogLevel:Default"] = "Warning",
         });
-        // Starts the host: migrations run before the first request, as in production.
+        // Migrations run before the first request, as in production.
+        await _ordering.StartAsync();
         Anonymous = _ordering.CreateClient();
     }
 
@@ -132,20 +131,6 @@ public sealed class OrderingFixture : IAsyncLifetime
     public Task PublishAsync(IntegrationEvent @event, string partitionKey) =>
         Services.GetRequiredService<IEventPublisher>()
             .PublishAsync(CloudEvent.Create(@event, "orderworkflow", partitionKey), CancellationToken.None);
-
-    /// <summary>The real application, configured by settings only (no service is replaced).</summary>
-    private sealed class OrderingApplication(Dictionary<string, string> settings) : WebApplicationFactory<OrderingContext>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            // UseSetting, not ConfigureAppConfiguration: Program reads its configuration while it registers
-            // services (connection strings, the bus mode), before later configuration sources would apply.
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-        }
-    }
 }
 
 public sealed record Accepted(Guid OrderId, string Status);
