@@ -44,7 +44,8 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
         {
             var path = json.Path is { Length: > 0 } p ? p.TrimStart('$').TrimStart('.') : "";
             return (path.Length == 0 ? "body" : path,
-                path.Length == 0 ? "The request body is not valid JSON." : $"The value at '{path}' is not valid for its type.");
+                json is UnstorableTextException ? json.Message
+                : path.Length == 0 ? "The request body is not valid JSON." : $"The value at '{path}' is not valid for its type.");
         }
 
         var match = ParameterPattern().Match(exception.Message);

@@ -51,7 +51,11 @@ public static class Extensions
         builder.Services.AddOpenApi();
         // Validation errors name fields as clients send them (camelCase), not as C# spells them.
         builder.Services.ConfigureHttpJsonOptions(options =>
-            options.SerializerOptions.DictionaryKeyPolicy = JsonNamingPolicy.CamelCase);
+        {
+            options.SerializerOptions.DictionaryKeyPolicy = new FieldPathNamingPolicy();
+            // Text the database cannot hold is a 400 naming the field, not a 500 from the store.
+            options.SerializerOptions.Converters.Add(new StorableTextJsonConverter());
+        });
 
         return builder;
     }

@@ -31,9 +31,10 @@ public sealed class PaymentFunctions(PaymentService payments)
             return FunctionRequests.Invalid("amount", "amount must be positive.");
         }
 
-        if (string.IsNullOrWhiteSpace(body.PaymentToken))
+        if (string.IsNullOrWhiteSpace(body.PaymentToken) || body.PaymentToken.Length > 200)
         {
-            return FunctionRequests.Invalid("paymentToken", "paymentToken is required.");
+            // 200 as at checkout (Ordering's CreateOrderRequest), so a token never arrives longer than that.
+            return FunctionRequests.Invalid("paymentToken", "paymentToken is required, at most 200 characters.");
         }
 
         return Answer(await payments.AuthorizeAsync(body.OrderId, body.Amount, body.PaymentToken, request.HttpContext.RequestAborted));

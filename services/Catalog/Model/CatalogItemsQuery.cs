@@ -59,6 +59,11 @@ public sealed record CatalogItemsQuery(
         {
             errors["q"] = [$"q must be at most {MaxTextLength} characters."];
         }
+        else if (text is not null && !StorableText.IsStorable(text))
+        {
+            // The search reaches PostgreSQL, which would refuse it with a 500.
+            errors["q"] = [StorableText.Rule];
+        }
 
         var order = CatalogSort.Name;
         if (!string.IsNullOrEmpty(sort) && !SortNames.TryGetValue(sort, out order))

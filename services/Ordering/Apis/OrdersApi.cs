@@ -40,11 +40,12 @@ public static class OrdersApi
         TimeProvider clock,
         CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > 100)
+        // The key is stored (100 characters); printable ASCII only, so nothing in it can fail the database.
+        if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > 100 || !idempotencyKey.All(c => c is >= ' ' and <= '~'))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
-                [IdempotencyHeader] = ["An Idempotency-Key header of 1 to 100 characters is required."],
+                [IdempotencyHeader] = ["An Idempotency-Key header of 1 to 100 printable ASCII characters is required."],
             });
         }
 
