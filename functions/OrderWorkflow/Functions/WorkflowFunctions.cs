@@ -44,6 +44,9 @@ public sealed class ReservationExpiredHandler(SagaRunner runner) : IIntegrationE
 /// </summary>
 public sealed class ReceiveEventFunction
 {
+    [EndpointSummary("Deliver a CloudEvent of a topic (Dapr pub/sub)")]
+    [ProducesResponseType(StatusCodes.Status200OK)]
+    [ProducesResponseType(StatusCodes.Status500InternalServerError)]
     [Function("ReceiveEvent")]
     public async Task<IActionResult> Run(
         // Anonymous: the caller is the Dapr sidecar on the pod's loopback; the gateway never routes here.
