@@ -18,11 +18,13 @@ public static class GatewayApp
 
         builder.AddServiceDefaults();
         builder.AddGatewayServices();
+        builder.AddPublicApiDocument();
 
         var app = builder.Build();
 
         app.UseGatewayFrontDoor();
         app.MapDefaultEndpoints();
+        app.MapPublicApiDocument();
         app.UseGatewayGuards();
         app.MapReverseProxy(proxy => proxy.UseGatewayProxyPipeline());
 
