@@ -6,7 +6,7 @@ namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// The document-level parts the framework leaves empty: title and description, the license (from
-/// <c>OpenApi:License</c>), the bearer security scheme, and a description for every tag.
+/// <c>OpenApi:License</c>), the bearer security scheme (where an operation uses it), relative servers, a description for every tag, and paths without a trailing slash.
 /// </summary>
 internal sealed class DocumentInfoTransformer(IHostEnvironment environment, IConfiguration configuration) : IOpenApiDocumentTransformer
 {
@@ -25,15 +25,31 @@ internal sealed class DocumentInfoTransformer(IHostEnvironment environment, ICon
             Identifier = license["Identifier"] ?? OpenApiLicenseDefaults.Identifier,
         };
 
-        document.Components ??= new OpenApiComponents();
-        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-        document.Components.SecuritySchemes[OpenApiDefaults.BearerScheme] = new OpenApiSecurityScheme
+        // Relative: the document is read from the service itself (the framework would write the address the
+        // request came in on, which differs per replica and port); clients use the gateway's document.
+        document.Servers = [new OpenApiServer { Url = "/", Description = $"This {service} service. Clients call the gateway instead." }];
+
+        // Declared where an operation uses it: an unused scheme (a service without secured endpoints) is noise.
+        if (document.Paths.Values.SelectMany(p => (IEnumerable<OpenApiOperation>?)p.Operations?.Values ?? []).Any(o => o.Security is { Count: > 0 }))
         {
-            Type = SecuritySchemeType.Http,
-            Scheme = "bearer",
-            BearerFormat = "JWT",
-            Description = "An access token from POST /api/identity/login or /api/identity/refresh, sent as `Authorization: Bearer <token>`.",
-        };
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[OpenApiDefaults.BearerScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "JWT",
+                Description = "An access token from POST /api/identity/login or /api/identity/refresh, sent as `Authorization: Bearer <token>`.",
+            };
+        }
+
+        // A group's "/" endpoint ("/api/orders" + "/") is described as "/api/orders/", which clients do not
+        // call and linters reject; routing treats both alike, so the document names it without the slash.
+        foreach (var (path, item) in document.Paths.Where(p => p.Key.Length > 1 && p.Key.EndsWith('/')).ToList())
+        {
+            document.Paths.Remove(path);
+            document.Paths[path.TrimEnd('/')] = item;
+        }
 
         foreach (var tag in document.Tags ?? new HashSet<OpenApiTag>())
         {

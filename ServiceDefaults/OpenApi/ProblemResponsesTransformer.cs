@@ -9,7 +9,7 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>
 /// Declares the error answers every service gives as RFC 9457 ProblemDetails (ServiceDefaults' exception
 /// handler, status-code pages and bearer events write them): 400 naming the field for any operation that
-/// reads input, 401/403 for secured operations, and a problem body for every other 4xx/5xx an endpoint
+/// reads input, 404 where the path has parameters, 401/403 for secured operations, and a problem body for every other 4xx/5xx an endpoint
 /// declares without one (a bare <c>TypedResults.NotFound()</c> still answers with ProblemDetails).
 /// </summary>
 internal sealed class ProblemResponsesTransformer : IOpenApiOperationTransformer
@@ -18,10 +18,24 @@ internal sealed class ProblemResponsesTransformer : IOpenApiOperationTransformer
     {
         operation.Responses ??= [];
         var problem = await SchemaAsync(context, typeof(ProblemDetails), nameof(ProblemDetails), cancellationToken);
-        if (operation.Parameters is { Count: > 0 } || operation.RequestBody is not null)
+        // Route constraints ({id:int}) turn a malformed path value into 404 (no route matches), not 400.
+        var constrainedPath = context.Description.ParameterDescriptions
+            .Where(p => p.Source == Microsoft.AspNetCore.Mvc.ModelBinding.BindingSource.Path && p.RouteInfo?.Constraints?.Any() == true)
+            .Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var pathParameters = operation.Parameters?.Where(p => p.In == ParameterLocation.Path).ToList() ?? [];
+        var readsInput = operation.RequestBody is not null
+            || operation.Parameters?.Any(p => p.In != ParameterLocation.Path) == true
+            || context.Description.ParameterDescriptions.Any(p => p.Source == Microsoft.AspNetCore.Mvc.ModelBinding.BindingSource.Path && !constrainedPath.Contains(p.Name));
+        if (pathParameters.Count > 0)
+        {
+            Add(operation, "404", "Nothing is found at this path: no such resource, or an identifier of the wrong form.", problem,
+                Example(404, "Not Found"));
+        }
+
+        if (readsInput)
         {
             var validation = await SchemaAsync(context, typeof(HttpValidationProblemDetails), nameof(HttpValidationProblemDetails), cancellationToken);
-            var field = operation.Parameters?.FirstOrDefault()?.Name ?? "body";
+            var field = operation.Parameters?.FirstOrDefault(p => p.In != ParameterLocation.Path)?.Name ?? "body";
             Add(operation, "400", "The input is not valid: `errors` names each field and what is wrong with it.", validation, new JsonObject
             {
                 ["type"] = "https://tools.ietf.org/html/rfc9110#section-15.5.1",

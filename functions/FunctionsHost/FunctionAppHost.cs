@@ -74,8 +74,8 @@ public static class FunctionAppHost
     {
         var functions = Discover(functionsAssembly, ReadRoutePrefix());
         var builder = WebApplication.CreateBuilder(args);
-        // Before ServiceDefaults' transformers, so that the error answers they add see the body.
-        builder.Services.Configure<OpenApiOptions>(OpenApiDefaults.DocumentName, options => options.AddOperationTransformer<FunctionBodyTransformer>());
+        // Before ServiceDefaults' transformers, so that the error answers they add see the parameters and body.
+        builder.Services.Configure<OpenApiOptions>(OpenApiDefaults.DocumentName, options => options.AddOperationTransformer<FunctionOperationTransformer>());
         builder.AddServiceDefaults();
         configure(builder);
         builder.Services.AddMvcCore(); // executes the IActionResult values the functions return

@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.OpenApi;
-using Microsoft.OpenApi;
-
 namespace FunctionsHost;
 
 /// <summary>
@@ -14,23 +11,3 @@ public sealed class FunctionBodyAttribute(Type type) : Attribute
     public Type Type { get; } = type;
 }
 
-/// <summary>Turns <see cref="FunctionBodyAttribute"/> into the operation's required JSON request body.</summary>
-internal sealed class FunctionBodyTransformer : IOpenApiOperationTransformer
-{
-    public async Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
-    {
-        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<FunctionBodyAttribute>().LastOrDefault() is not { } body)
-        {
-            return;
-        }
-
-        operation.RequestBody = new OpenApiRequestBody
-        {
-            Required = true,
-            Content = new Dictionary<string, OpenApiMediaType>
-            {
-                ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(body.Type, null, cancellationToken) },
-            },
-        };
-    }
-}
