@@ -29,7 +29,9 @@ internal sealed class OperationSummaryTransformer : IOpenApiOperationTransformer
             var c = identifier[i];
             if (i > 0 && char.IsUpper(c) && !char.IsUpper(identifier[i - 1]))
             {
-                text.Append(' ').Append(char.ToLowerInvariant(c));
+                // A word in lower case, an acronym (HTTP) as it is.
+                var word = i + 1 < identifier.Length && char.IsLower(identifier[i + 1]);
+                text.Append(' ').Append(word ? char.ToLowerInvariant(c) : c);
             }
             else
             {
