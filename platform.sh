@@ -3,7 +3,8 @@
 #   ./platform.sh up     start the whole platform (AppHost + dashboard) and print its URLs
 #   ./platform.sh test   run every test project and print "N passed, N failed, N skipped"
 # Set-up: Debian's postgresql and redis-server when no container runtime answers (apt-get, as
-# root), and the repository's local dotnet tools (Aspire CLI, dotnet-ef).
+# root), the repository's local dotnet tools (Aspire CLI, dotnet-ef, Kiota), and for `test` Node.js
+# and npm (the OpenAPI documents are linted with the pinned @redocly/cli, run through npx).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -43,6 +44,20 @@ install_local_servers() {
   return 0
 }
 
+install_node() {
+  if command -v npx >/dev/null 2>&1; then
+    return
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    log "Node.js and npm are needed to lint the OpenAPI documents. Install them as root:"
+    log "  sudo apt-get update && sudo apt-get install -y nodejs npm"
+    exit 1
+  fi
+  log "Installing Node.js and npm (Debian packages)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+}
+
 setup() {
   command -v dotnet >/dev/null || { log "The .NET SDK is required: https://dot.net"; exit 1; }
   if [ "${Infrastructure__Mode:-auto}" = "local" ] || ! container_runtime_answers; then
@@ -78,6 +93,7 @@ case "${1:-}" in
     ;;
   test)
     setup
+    install_node
     results="$root/TestResults"
     rm -rf "$results"
     log "Building"

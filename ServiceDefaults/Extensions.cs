@@ -48,7 +48,7 @@ public static class Extensions
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Binding failures throw so that BadRequestExceptionHandler can name the field in a ProblemDetails.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.AddOpenApi();
+        builder.AddDefaultOpenApi();
         // Validation errors name fields as clients send them (camelCase), not as C# spells them.
         builder.Services.ConfigureHttpJsonOptions(options =>
         {

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Azure.Functions.Worker;
@@ -73,6 +74,8 @@ public static class FunctionAppHost
     {
         var functions = Discover(functionsAssembly, ReadRoutePrefix());
         var builder = WebApplication.CreateBuilder(args);
+        // Before ServiceDefaults' transformers, so that the error answers they add see the parameters and body.
+        builder.Services.Configure<OpenApiOptions>(OpenApiDefaults.DocumentName, options => options.AddOperationTransformer<FunctionOperationTransformer>());
         builder.AddServiceDefaults();
         configure(builder);
         builder.Services.AddMvcCore(); // executes the IActionResult values the functions return
@@ -100,7 +103,7 @@ public static class FunctionAppHost
             var endpoint = function.Info.Methods.Count == 0
                 ? app.Map(pattern, handler)
                 : app.MapMethods(pattern, function.Info.Methods, handler);
-            endpoint.WithName(function.Info.Name);
+            FunctionEndpointMetadata.Describe(endpoint, function.Method, function.Info.Name, functionsAssembly.GetName().Name!);
         }
 
         map?.Invoke(app);

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using FunctionsHost;
 using Inventory.Stock;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -19,6 +20,10 @@ public sealed class InventoryFunctions(StockReservations reservations)
 
     public sealed record ReserveRequest(Guid OrderId, ReservationLine[] Lines);
 
+    [Authorize(Policy = AuthenticationExtensions.AdminPolicy)]
+    [EndpointSummary("Get the stock of a product")]
+    [ProducesResponseType(typeof(StockLevel), StatusCodes.Status200OK, "application/json")]
+    [ProducesResponseType(StatusCodes.Status404NotFound)]
     [Function("GetStock")]
     public async Task<IActionResult> GetStock(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "inventory/{productId:int}")] HttpRequest request, int productId)
@@ -32,6 +37,11 @@ public sealed class InventoryFunctions(StockReservations reservations)
         return level is null ? FunctionRequests.Problem(StatusCodes.Status404NotFound, $"No stock is recorded for product {productId}.") : new OkObjectResult(level);
     }
 
+    [Authorize(Policy = AuthenticationExtensions.AdminPolicy)]
+    [EndpointSummary("Set the units on hand of a product")]
+    [FunctionBody(typeof(SetOnHandRequest))]
+    [ProducesResponseType(typeof(StockLevel), StatusCodes.Status200OK, "application/json")]
+    [ProducesResponseType(StatusCodes.Status409Conflict)]
     [Function("SetStock")]
     public async Task<IActionResult> SetStock(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "inventory/{productId:int}")] HttpRequest request, int productId)
@@ -58,6 +68,10 @@ public sealed class InventoryFunctions(StockReservations reservations)
             : new OkObjectResult(level);
     }
 
+    [EndpointSummary("Reserve every line of an order, or none")]
+    [FunctionBody(typeof(ReserveRequest))]
+    [ProducesResponseType(typeof(ReserveOutcome), StatusCodes.Status200OK, "application/json")]
+    [ProducesResponseType(typeof(ReserveOutcome), StatusCodes.Status409Conflict, "application/json")]
     [Function("ReserveStock")]
     public async Task<IActionResult> Reserve(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "inventory/reservations")] HttpRequest request)
@@ -90,16 +104,22 @@ public sealed class InventoryFunctions(StockReservations reservations)
     /// <summary>The answer of commit, release and return: where the order's reservation stands afterwards.</summary>
     public sealed record ReservationState(Guid OrderId, string Status, int ChangedLines);
 
+    [EndpointSummary("Commit an order's reservation: the units leave the stock")]
+    [ProducesResponseType(typeof(ReservationState), StatusCodes.Status200OK, "application/json")]
     [Function("CommitReservation")]
     public async Task<IActionResult> Commit(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "inventory/reservations/{orderId:guid}/commit")] HttpRequest request, Guid orderId) =>
         await StateAfterAsync(orderId, reservations.CommitAsync(orderId, request.HttpContext.RequestAborted), request);
 
+    [EndpointSummary("Release an order's reservation: the units are available again")]
+    [ProducesResponseType(typeof(ReservationState), StatusCodes.Status200OK, "application/json")]
     [Function("ReleaseReservation")]
     public async Task<IActionResult> Release(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "inventory/reservations/{orderId:guid}/release")] HttpRequest request, Guid orderId) =>
         await StateAfterAsync(orderId, reservations.ReleaseAsync(orderId, request.HttpContext.RequestAborted), request);
 
+    [EndpointSummary("Return the units of a committed reservation to the stock")]
+    [ProducesResponseType(typeof(ReservationState), StatusCodes.Status200OK, "application/json")]
     [Function("ReturnReservation")]
     public async Task<IActionResult> Return(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "inventory/reservations/{orderId:guid}/return")] HttpRequest request, Guid orderId) =>

@@ -11,6 +11,11 @@ public sealed class PaymentFunctions(PaymentService payments)
 {
     public sealed record AuthorizeRequest(Guid OrderId, decimal Amount, string? PaymentToken);
 
+    [EndpointSummary("Authorize the amount of an order with its payment token")]
+    [FunctionBody(typeof(AuthorizeRequest))]
+    [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status200OK, "application/json")]
+    [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status409Conflict, "application/json")]
+    [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status503ServiceUnavailable, "application/json")]
     [Function("AuthorizePayment")]
     public async Task<IActionResult> Authorize(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "payments/authorize")] HttpRequest request)
@@ -40,21 +45,36 @@ public sealed class PaymentFunctions(PaymentService payments)
         return Answer(await payments.AuthorizeAsync(body.OrderId, body.Amount, body.PaymentToken, request.HttpContext.RequestAborted));
     }
 
+    [EndpointSummary("Capture an authorized payment")]
+    [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status200OK, "application/json")]
+    [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status409Conflict, "application/json")]
+    [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status503ServiceUnavailable, "application/json")]
     [Function("CapturePayment")]
     public async Task<IActionResult> Capture(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "payments/{orderId:guid}/capture")] HttpRequest request, Guid orderId) =>
         Answer(await payments.CaptureAsync(orderId, request.HttpContext.RequestAborted));
 
+    [EndpointSummary("Void an authorization")]
+    [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status200OK, "application/json")]
+    [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status409Conflict, "application/json")]
+    [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status503ServiceUnavailable, "application/json")]
     [Function("VoidPayment")]
     public async Task<IActionResult> Void(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "payments/{orderId:guid}/void")] HttpRequest request, Guid orderId) =>
         Answer(await payments.VoidAsync(orderId, request.HttpContext.RequestAborted));
 
+    [EndpointSummary("Refund a captured payment")]
+    [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status200OK, "application/json")]
+    [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status409Conflict, "application/json")]
+    [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status503ServiceUnavailable, "application/json")]
     [Function("RefundPayment")]
     public async Task<IActionResult> Refund(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "payments/{orderId:guid}/refund")] HttpRequest request, Guid orderId) =>
         Answer(await payments.RefundAsync(orderId, request.HttpContext.RequestAborted));
 
+    [EndpointSummary("Get an order's payment and its ledger")]
+    [ProducesResponseType(StatusCodes.Status200OK)]
+    [ProducesResponseType(StatusCodes.Status404NotFound)]
     [Function("GetPayment")]
     public async Task<IActionResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "payments/{orderId:guid}")] HttpRequest request, Guid orderId)

@@ -1,21 +1,9 @@
 using BuildingBlocks.Dapr;
-using BuildingBlocks.EventBus;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using OrderWorkflow.Saga;
 
 namespace OrderWorkflow.Functions;
-
-/// <summary>
-/// Resumes sagas that are due: retries after a transient failure, and sagas whose runner died (its
-/// lease ran out). Fires on every replica; runners claim sagas with a lease, so none runs twice.
-/// </summary>
-public sealed class AdvanceSagasFunction(SagaRunner runner)
-{
-    [Function("AdvanceSagas")]
-    public Task Run([TimerTrigger("%WorkflowSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
-        runner.RunDueAsync(max: 200, cancellationToken);
-}
 
 /// <summary>
 /// Events delivered over HTTP, as Dapr pub/sub calls an app under the Functions host (a declarative
@@ -23,6 +11,9 @@ public sealed class AdvanceSagasFunction(SagaRunner runner)
 /// </summary>
 public sealed class ReceiveEventFunction
 {
+    [EndpointSummary("Deliver a CloudEvent of a topic (Dapr pub/sub)")]
+    [ProducesResponseType(StatusCodes.Status200OK)]
+    [ProducesResponseType(StatusCodes.Status500InternalServerError)]
     [Function("ReceiveEvent")]
     public Task<IResult> Run(
         // Anonymous: the caller is the Dapr sidecar on the pod's loopback; the gateway never routes here.
