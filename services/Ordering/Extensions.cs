@@ -22,7 +22,8 @@ public static class OrderingServiceExtensions
         builder.AddRedisClient(RedisName);
         builder.AddBuildingBlocks()
             .AddOutbox<OrderingContext>()
-            .Subscribe<OrderStatusChanged, OrderStatusChangedHandler>();
+            .Subscribe<OrderStatusChanged, OrderStatusChangedHandler>()
+            .Subscribe<UserRegistered, UserRegisteredHandler>();
 
         // The basket over gRPC: "_grpc.basket" is the basket's endpoint named grpc (HTTP/2), found by service discovery.
         builder.Services.AddGrpcClient<BasketService.BasketServiceClient>(options => options.Address = new Uri("http://_grpc.basket"))

@@ -1,3 +1,4 @@
+using TestSupport;
 using System.Net;
 using System.Net.Http.Json;
 
@@ -251,16 +252,16 @@ public class CatalogApiTests(PlatformFixture platform)
         var expected = new CatalogItem(item.Id, $"{marker} Lantern XL", "Bigger", 30m, categories[1].Id, brands[1].Id, 0);
         // Catalog runs as several replicas: the writer drops the shared (Redis) copy at once, the other
         // replicas' in-process copies expire within seconds. Reads converge; poll, with a deadline.
-        await Poll.UntilAsync(() => _gateway.GetFromJsonAsync<CatalogItem>($"/api/catalog/items/{item.Id}"),
+        await Eventually.UntilAsync(() => _gateway.GetFromJsonAsync<CatalogItem>($"/api/catalog/items/{item.Id}"),
             read => read == expected, ReplicaConvergence, "every replica to serve the update");
-        await Poll.UntilAsync(() => ListAsync($"?q={marker}&categoryId={categories[1].Id}"),
+        await Eventually.UntilAsync(() => ListAsync($"?q={marker}&categoryId={categories[1].Id}"),
             page => page.Data.SequenceEqual([expected]), ReplicaConvergence, "the list to show the update");
 
         // Delete
         Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/api/catalog/items/{item.Id}")).StatusCode);
-        await Poll.UntilAsync(() => _gateway.GetAsync($"/api/catalog/items/{item.Id}"),
+        await Eventually.UntilAsync(() => _gateway.GetAsync($"/api/catalog/items/{item.Id}"),
             response => response.StatusCode == HttpStatusCode.NotFound, ReplicaConvergence, "the item to be gone");
-        await Poll.UntilAsync(() => ListAsync($"?q={marker}"), page => page.Data.Length == 0, ReplicaConvergence, "the list to drop it");
+        await Eventually.UntilAsync(() => ListAsync($"?q={marker}"), page => page.Data.Length == 0, ReplicaConvergence, "the list to drop it");
         Assert.Equal(HttpStatusCode.NotFound, (await _admin.DeleteAsync($"/api/catalog/items/{item.Id}")).StatusCode);
     }
 

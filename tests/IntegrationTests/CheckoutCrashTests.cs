@@ -1,3 +1,4 @@
+using TestSupport;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -46,7 +47,7 @@ public class CheckoutCrashTests(PlatformFixture platform, Xunit.Abstractions.ITe
         }).ToList();
 
         // Kill while the batch is still arriving: some orders are mid-saga, others not yet submitted.
-        await Poll.UntilAsync(() => Task.FromResult(submissions.Count(t => t.IsCompleted)), n => n >= 5, TimeSpan.FromSeconds(60), "five accepted orders");
+        await Eventually.UntilAsync(() => Task.FromResult(submissions.Count(t => t.IsCompleted)), n => n >= 5, TimeSpan.FromSeconds(60), "five accepted orders");
         await KillAsync(victim);
         var orders = await Task.WhenAll(submissions);
         var unfinishedAtKill = 0;
@@ -59,7 +60,7 @@ public class CheckoutCrashTests(PlatformFixture platform, Xunit.Abstractions.ITe
         output.WriteLine($"{victim} killed; {unfinishedAtKill} of {orders.Length} orders were unfinished just after the kill");
         await platform.App.StartAgainAsync(victim, TimeSpan.FromMinutes(2));
 
-        var finished = await Task.WhenAll(orders.Select(o => Poll.UntilAsync(
+        var finished = await Task.WhenAll(orders.Select(o => Eventually.UntilAsync(
             async () => (await (await SendAsync(HttpMethod.Get, $"/api/orders/{o.OrderId}", o.User)).Content.ReadFromJsonAsync<OrderView>())!,
             order => order.Status is "Confirmed" or "Cancelled",
             TimeSpan.FromMinutes(3),

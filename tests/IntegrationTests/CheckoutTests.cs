@@ -1,3 +1,4 @@
+using TestSupport;
 using System.Net;
 using System.Net.Http.Json;
 using Aspire.Hosting.Testing;
@@ -51,7 +52,7 @@ public class CheckoutTests(PlatformFixture platform)
     };
 
     private Task<OrderView> FinishedAsync(string token, Guid orderId) =>
-        Poll.UntilAsync(
+        Eventually.UntilAsync(
             async () => (await (await SendAsync(HttpMethod.Get, $"/api/orders/{orderId}", token)).Content.ReadFromJsonAsync<OrderView>())!,
             order => order.Status is "Confirmed" or "Cancelled",
             SagaDeadline,
@@ -69,7 +70,7 @@ public class CheckoutTests(PlatformFixture platform)
         Assert.Equal([new OrderLine(product, 3, 12.50m)], order.Lines);
         Assert.Equal(37.50m, order.Total);
         Assert.Equal(new StockLevel(product, 7, 0, 7), await _admin.GetFromJsonAsync<StockLevel>($"/api/inventory/{product}"));
-        var basket = await Poll.UntilAsync(
+        var basket = await Eventually.UntilAsync(
             async () => (await (await SendAsync(HttpMethod.Get, "/api/basket", user)).Content.ReadFromJsonAsync<BasketView>())!,
             b => b.Items.Length == 0, TimeSpan.FromSeconds(30), "the basket to be cleared");
         Assert.Equal(0m, basket.Total);
@@ -149,7 +150,7 @@ public class CheckoutTests(PlatformFixture platform)
         var cancel = await SendAsync(HttpMethod.Post, $"/api/orders/{order.OrderId}/cancel", user);
 
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
-        var cancelled = await Poll.UntilAsync(
+        var cancelled = await Eventually.UntilAsync(
             async () => (await (await SendAsync(HttpMethod.Get, $"/api/orders/{order.OrderId}", user)).Content.ReadFromJsonAsync<OrderView>())!,
             o => o.Status == "Cancelled", SagaDeadline, "the cancellation");
         Assert.Equal("CancelledByUser", cancelled.Reason);
@@ -198,7 +199,7 @@ public class OversellTests(PlatformFixture platform)
         await using var ordering = new Npgsql.NpgsqlConnection(await platform.App.GetConnectionStringAsync("orderingdb"));
         await ordering.OpenAsync();
         var ids = orderIds.ToArray();
-        var outcome = await Poll.UntilAsync(async () =>
+        var outcome = await Eventually.UntilAsync(async () =>
         {
             var counts = new Dictionary<string, int>();
             await using var query = new Npgsql.NpgsqlCommand(

@@ -1,3 +1,4 @@
+using TestSupport;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -54,7 +55,7 @@ public class DataDirectoryTests : IAsyncLifetime
 
         await app.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StopCommand);
 
-        var status = await Poll.UntilAsync(
+        var status = await Eventually.UntilAsync(
             async () =>
             {
                 var response = await catalog.GetAsync("/health/ready");

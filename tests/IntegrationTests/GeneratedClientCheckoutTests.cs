@@ -1,3 +1,4 @@
+using TestSupport;
 using Aspire.Hosting.Testing;
 using IntegrationTests.PublicApi;
 using IntegrationTests.PublicApi.Models;
@@ -81,7 +82,7 @@ public class GeneratedClientCheckoutTests(PlatformFixture platform)
             request => request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString()));
         var orderId = accepted!.OrderId!.Value;
 
-        var order = await Poll.UntilAsync(
+        var order = await Eventually.UntilAsync(
             async () => (await shopper.Api.Orders[orderId].GetAsync())!,
             o => o.Status is "Confirmed" or "Cancelled",
             SagaDeadline,

@@ -1,3 +1,4 @@
+using TestSupport;
 using System.Net;
 using System.Net.Http.Json;
 
@@ -67,7 +68,7 @@ public class CatalogAvailabilityTests(PlatformFixture platform)
         foreach (var item in seeded)
         {
             // Other tests may be buying seeded products right now: compare until both sides agree.
-            await Poll.UntilAsync(
+            await Eventually.UntilAsync(
                 async () => (
                     Catalog: (await platform.Gateway.GetFromJsonAsync<CatalogItem>($"/api/catalog/items/{item.Id}"))!.AvailableStock,
                     Inventory: (await _admin.GetFromJsonAsync<StockLevel>($"/api/inventory/{item.Id}"))!),
@@ -97,7 +98,7 @@ public class CatalogAvailabilityTests(PlatformFixture platform)
         Assert.Equal(0, item.AvailableStock);
 
         // Inventory learns of it from the catalog's ProductCreated event.
-        var level = await Poll.UntilAsync(
+        var level = await Eventually.UntilAsync(
             () => _admin.GetAsync($"/api/inventory/{item.Id}"),
             response => response.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "Inventory to record the new product");
         Assert.Equal(new StockLevel(item.Id, 0, 0, 0), await level.Content.ReadFromJsonAsync<StockLevel>());
@@ -112,7 +113,7 @@ public class CatalogAvailabilityTests(PlatformFixture platform)
 
         (await _admin.PutAsJsonAsync($"/api/inventory/{item.Id}", new { onHand = 17 })).EnsureSuccessStatusCode();
 
-        var shown = await Poll.UntilAsync(
+        var shown = await Eventually.UntilAsync(
             async () => (await platform.Gateway.GetFromJsonAsync<CatalogItem>($"/api/catalog/items/{item.Id}"))!,
             i => i.AvailableStock == 17, TimeSpan.FromSeconds(30), "the catalog to show the new availability");
         Assert.Equal(17, shown.AvailableStock);

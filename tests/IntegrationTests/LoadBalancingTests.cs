@@ -1,3 +1,4 @@
+using TestSupport;
 using System.Collections.Concurrent;
 using System.Net;
 using Aspire.Hosting;
@@ -49,7 +50,7 @@ public class LoadBalancingTests(PlatformFixture platform, ITestOutputHelper outp
 
         // Readmitted by the gateway's active health checks.
         var seen = new HashSet<string>();
-        await Poll.UntilAsync(async () => { seen.Add((await GetAsync()).Upstream ?? ""); return seen; },
+        await Eventually.UntilAsync(async () => { seen.Add((await GetAsync()).Upstream ?? ""); return seen; },
             s => replicas.All(s.Contains), Recovery, $"the gateway to route to {string.Join(", ", replicas)} again");
     }
 
@@ -142,7 +143,7 @@ public class LoadBalancingTests(PlatformFixture platform, ITestOutputHelper outp
             }
 
             // Once the primaries are ejected, reads come from the backup alone.
-            await Poll.UntilAsync(GetAsync, r => r.Status == HttpStatusCode.OK && r.Upstream == Backup, Recovery, "the backup to serve");
+            await Eventually.UntilAsync(GetAsync, r => r.Status == HttpStatusCode.OK && r.Upstream == Backup, Recovery, "the backup to serve");
             var counts = await SplitAsync(30);
             Assert.Equal(30, counts.GetValueOrDefault(Backup));
         }

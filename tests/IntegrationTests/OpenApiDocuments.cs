@@ -1,3 +1,4 @@
+using TestSupport;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Aspire.Hosting.Testing;
@@ -19,7 +20,7 @@ public static class OpenApiDocuments
     public static async Task<JsonObject> FetchAsync(Aspire.Hosting.DistributedApplication app, string name)
     {
         using var client = app.CreateHttpClient(name);
-        return await Poll.UntilAsync(
+        return await Eventually.UntilAsync(
             async () => JsonNode.Parse(await client.GetStringAsync("/openapi/v1.json"))!.AsObject(),
             document => document["info"]?["x-unavailable-backends"] is null,
             TimeSpan.FromMinutes(2),

@@ -38,7 +38,7 @@ public partial class QuickStartTests(PlatformFixture platform)
         var token = Regex.Match(output, @"QUICKSTART_TOKEN=(\S+)").Groups[1].Value;
         Assert.False(string.IsNullOrEmpty(token), $"the README's sign-in kept a token in $TOKEN; output:\n{output}");
 
-        var order = await Poll.UntilAsync(
+        var order = await Eventually.UntilAsync(
             async () =>
             {
                 using var response = (await platform.Gateway.SendAsUserAsync(HttpMethod.Get, "/api/orders", token)).EnsureSuccessStatusCode();
@@ -47,7 +47,7 @@ public partial class QuickStartTests(PlatformFixture platform)
             o => o.Status is "Confirmed" or "Cancelled", TimeSpan.FromSeconds(90), "the quick start's order to finish");
         Assert.True(order.Status == "Confirmed", $"the quick start's order ended {order.Status} ({order.Reason})");
 
-        await Poll.UntilAsync(
+        await Eventually.UntilAsync(
             async () => (await platform.Gateway.GetFromJsonAsync<CatalogItem>($"/api/catalog/items/{productId}"))!.AvailableStock,
             after => after == before - quantity, TimeSpan.FromSeconds(30), $"the catalog to show {before - quantity} of product {productId}");
     }

@@ -1,3 +1,4 @@
+using TestSupport;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -17,7 +18,7 @@ public static class ResourceLifecycle
     {
         using var client = app.CreateHttpClient(resource);
         client.Timeout = TimeSpan.FromSeconds(2);
-        await Poll.UntilAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             if (!await AnswersAsync(client, "/health/live"))
             {
@@ -42,7 +43,7 @@ public static class ResourceLifecycle
         client.Timeout = TimeSpan.FromSeconds(5);
         // A start refused because the resource was still between states is sent again; one that took
         // while reporting failure shows up as an endpoint that answers.
-        await Poll.UntilAsync(async () =>
+        await Eventually.UntilAsync(async () =>
             {
                 var result = await app.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand);
                 return (Started: result.Success || await AnswersAsync(client, "/health/live"), result.Message);
@@ -53,7 +54,7 @@ public static class ResourceLifecycle
 
         try
         {
-            await Poll.UntilAsync(() => AnswersAsync(client, "/health/ready"), ready => ready, Remaining(deadline), $"{resource} to answer /health/ready after its start command");
+            await Eventually.UntilAsync(() => AnswersAsync(client, "/health/ready"), ready => ready, Remaining(deadline), $"{resource} to answer /health/ready after its start command");
         }
         catch (TimeoutException ex)
         {

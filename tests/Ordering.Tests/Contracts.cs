@@ -7,13 +7,17 @@ namespace Ordering.Tests;
 
 public sealed record OrderLineView(int ProductId, string Name, int Quantity, decimal UnitPrice);
 
-public sealed record OrderView(Guid OrderId, string Status, string? Reason, OrderLineView[] Lines, decimal Total, DateTimeOffset CreatedAt);
+public sealed record OrderView(Guid OrderId, string Status, string? Reason, OrderLineView[] Lines, decimal Total, DateTimeOffset CreatedAt, string? BuyerName = null);
 
 public sealed record OrderPageView(int PageIndex, int PageSize, long Count, OrderView[] Data);
 
-/// <summary>The order workflow's status event (functions/OrderWorkflow/Saga/SagaModel.cs); Sequence is the saga step.</summary>
+/// <summary>The order workflow's status event (functions/OrderWorkflow/IntegrationEvents/Events/OrderStatusChanged.cs); Sequence is the saga step.</summary>
 [EventTopic("workflow.order-status-changed")]
 public sealed record OrderStatusChanged(Guid OrderId, string Status, string? Reason, int Sequence) : IntegrationEvent;
+
+/// <summary>Identity's event for a new account (services/Identity/IntegrationEvents/Events/UserRegistered.cs).</summary>
+[EventTopic("identity.user-registered")]
+public sealed record UserRegistered(string UserId, string Email, string Name, DateTimeOffset RegisteredAt) : IntegrationEvent;
 
 /// <summary>The saga steps that are order statuses, with the numbers the workflow sends as Sequence.</summary>
 public static class SagaSequence

@@ -31,6 +31,22 @@ public sealed class OrderStatusTests(OrderingFixture fixture)
     }
 
     [Fact]
+    public async Task An_order_names_its_buyer_once_Identity_has_announced_the_account()
+    {
+        var user = OrderingFixture.NewUser();
+        using var client = fixture.ClientFor(user);
+        var orderId = await fixture.PlaceOrderAsync(client, user);
+        Assert.Null((await GetAsync(client, orderId)).BuyerName);
+
+        var registered = new UserRegistered(user, $"{user}@example.com", "Grace Hopper", DateTimeOffset.UtcNow);
+        await fixture.PublishAsync(registered, user);
+
+        var order = await Eventually.UntilAsync(() => GetAsync(client, orderId), o => o.BuyerName is not null,
+            Deadline, "the order to name its buyer");
+        Assert.Equal("Grace Hopper", order.BuyerName);
+    }
+
+    [Fact]
     public async Task Cancelling_an_order_answers_202_and_records_OrderCancelRequested()
     {
         var user = OrderingFixture.NewUser();

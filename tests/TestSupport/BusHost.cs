@@ -43,24 +43,3 @@ public static class BusHost
         return host;
     }
 }
-
-/// <summary>Polls a condition until a deadline instead of sleeping a guessed time.</summary>
-public static class Eventually
-{
-    public static async Task TrueAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}.");
-            }
-
-            await Task.Delay(20);
-        }
-    }
-
-    public static Task TrueAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
-        TrueAsync(() => Task.FromResult(condition()), what, timeout);
-}

@@ -105,7 +105,13 @@ public static class OrdersApi
         var userId = user.GetUserId();
         // Someone else's order is "not found", not "forbidden": its existence is not the caller's business.
         var order = await db.Orders.AsNoTracking().SingleOrDefaultAsync(o => o.Id == orderId && o.UserId == userId, cancellationToken);
-        return order is null ? TypedResults.NotFound() : TypedResults.Ok(OrderDto.From(order));
+        if (order is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var buyerName = await db.Buyers.AsNoTracking().Where(b => b.UserId == userId).Select(b => b.Name).SingleOrDefaultAsync(cancellationToken);
+        return TypedResults.Ok(OrderDto.From(order, buyerName));
     }
 
     public static async Task<Results<Ok<OrderPage>, ValidationProblem>> ListOrders(
@@ -122,7 +128,7 @@ public static class OrdersApi
         var userId = user.GetUserId();
         var mine = db.Orders.AsNoTracking().Where(o => o.UserId == userId);
         var orders = await mine.OrderByDescending(o => o.CreatedAt).Skip(pageIndex * pageSize).Take(pageSize).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new OrderPage(pageIndex, pageSize, await mine.LongCountAsync(cancellationToken), [.. orders.Select(OrderDto.From)]));
+        return TypedResults.Ok(new OrderPage(pageIndex, pageSize, await mine.LongCountAsync(cancellationToken), [.. orders.Select(order => OrderDto.From(order))]));
     }
 
     public static async Task<Results<Accepted, NotFound, ProblemHttpResult>> CancelOrder(

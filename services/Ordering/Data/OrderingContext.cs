@@ -9,6 +9,7 @@ public sealed class OrderingContext(DbContextOptions<OrderingContext> options) :
 {
     public DbSet<Order> Orders => Set<Order>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<Buyer> Buyers => Set<Buyer>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -35,6 +36,15 @@ public sealed class OrderingContext(DbContextOptions<OrderingContext> options) :
             record.HasKey(r => new { r.UserId, r.Key });
             record.Property(r => r.UserId).HasMaxLength(200);
             record.Property(r => r.Key).HasMaxLength(100);
+        });
+
+        modelBuilder.Entity<Buyer>(buyer =>
+        {
+            buyer.ToTable("buyers");
+            buyer.HasKey(b => b.UserId);
+            buyer.Property(b => b.UserId).HasColumnName("user_id").HasMaxLength(200);
+            buyer.Property(b => b.Email).HasColumnName("email").HasMaxLength(256);
+            buyer.Property(b => b.Name).HasColumnName("name").HasMaxLength(100);
         });
 
         modelBuilder.AddOutboxAndInbox();

@@ -23,10 +23,12 @@ public sealed record OrderAccepted(Guid OrderId, string Status);
 
 public sealed record OrderLineDto(int ProductId, string Name, int Quantity, decimal UnitPrice);
 
-public sealed record OrderDto(Guid OrderId, string Status, string? Reason, IReadOnlyList<OrderLineDto> Lines, decimal Total, DateTimeOffset CreatedAt)
+/// <summary>An order as its buyer sees it; <c>BuyerName</c> once Identity's UserRegistered has reached Ordering, null before.</summary>
+public sealed record OrderDto(
+    Guid OrderId, string Status, string? Reason, IReadOnlyList<OrderLineDto> Lines, decimal Total, DateTimeOffset CreatedAt, string? BuyerName = null)
 {
-    public static OrderDto From(Order order) => new(order.Id, order.Status, order.Reason,
-        [.. order.Lines.Select(l => new OrderLineDto(l.ProductId, l.Name, l.Quantity, l.UnitPrice))], order.Total, order.CreatedAt);
+    public static OrderDto From(Order order, string? buyerName = null) => new(order.Id, order.Status, order.Reason,
+        [.. order.Lines.Select(l => new OrderLineDto(l.ProductId, l.Name, l.Quantity, l.UnitPrice))], order.Total, order.CreatedAt, buyerName);
 }
 
 public sealed record OrderPage(int PageIndex, int PageSize, long Count, IReadOnlyList<OrderDto> Data);

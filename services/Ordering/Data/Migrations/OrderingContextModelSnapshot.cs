@@ -103,6 +103,30 @@ namespace Ordering.Api.Data.Migrations
                     b.ToTable("outbox_messages", (string)null);
                 });
 
+            modelBuilder.Entity("Ordering.Api.Model.Buyer", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("user_id");
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("email");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("buyers", (string)null);
+                });
+
             modelBuilder.Entity("Ordering.Api.Model.IdempotencyRecord", b =>
                 {
                     b.Property<string>("UserId")
