@@ -1,5 +1,4 @@
 using AppHost.Infrastructure;
-using Microsoft.Extensions.Hosting;
 
 var builder = DistributedApplication.CreateBuilder(args);
 

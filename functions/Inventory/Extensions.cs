@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using BuildingBlocks;
 using BuildingBlocks.Data;
 using Inventory.Data;
@@ -7,6 +6,7 @@ using Inventory.IntegrationEvents.EventHandling;
 using Inventory.IntegrationEvents.Events;
 using Inventory.Stock;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Inventory;
 

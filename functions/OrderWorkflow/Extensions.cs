@@ -1,11 +1,11 @@
-using OrderWorkflow.IntegrationEvents.EventHandling;
-using OrderWorkflow.IntegrationEvents.Events;
-using OrderWorkflow.Data;
-using Microsoft.Extensions.Hosting;
 using BuildingBlocks;
 using BuildingBlocks.Data;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OrderWorkflow.Data;
 using OrderWorkflow.Functions;
+using OrderWorkflow.IntegrationEvents.EventHandling;
+using OrderWorkflow.IntegrationEvents.Events;
 using OrderWorkflow.Saga;
 
 namespace OrderWorkflow;

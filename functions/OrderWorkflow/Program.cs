@@ -1,7 +1,6 @@
-using OrderWorkflow;
 using BuildingBlocks;
 using FunctionsHost;
-using Microsoft.Extensions.Hosting;
+using OrderWorkflow;
 
 // Under the Azure Functions host this is a Functions isolated-worker app; elsewhere (this machine,
 // the local AppHost) the same [Function] methods are served by a plain ASP.NET Core process, which

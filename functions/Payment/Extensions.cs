@@ -1,8 +1,8 @@
-using Payment.Data;
-using Microsoft.Extensions.Hosting;
 using BuildingBlocks;
 using BuildingBlocks.Data;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Payment.Data;
 using Payment.Functions;
 using Payment.Payments;
 

@@ -1,8 +1,8 @@
 using BuildingBlocks;
 using BuildingBlocks.Data;
+using Catalog.Api.Data;
 using Catalog.Api.IntegrationEvents.EventHandling;
 using Catalog.Api.IntegrationEvents.Events;
-using Catalog.Api.Data;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;

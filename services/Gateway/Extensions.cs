@@ -5,8 +5,6 @@ using Gateway.Failover;
 using Gateway.LoadBalancing;
 using Gateway.RateLimiting;
 using Gateway.Timeouts;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.LoadBalancing;

@@ -1,10 +1,9 @@
-using Ordering.Api.IntegrationEvents.EventHandling;
-using Ordering.Api.IntegrationEvents.Events;
+using Basket.Grpc;
 using BuildingBlocks;
 using BuildingBlocks.Data;
-using Basket.Grpc;
 using Ordering.Api.Data;
-using Ordering.Api.Model;
+using Ordering.Api.IntegrationEvents.EventHandling;
+using Ordering.Api.IntegrationEvents.Events;
 
 namespace Ordering.Api;
 

@@ -2,8 +2,8 @@ using BuildingBlocks.Locking;
 using BuildingBlocks.Redis;
 using BuildingBlocks.StateStore;
 using BuildingBlocks.Tests.Infrastructure;
-using TestSupport;
 using StackExchange.Redis;
+using TestSupport;
 
 namespace BuildingBlocks.Tests;
 

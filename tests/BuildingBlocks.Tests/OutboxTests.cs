@@ -3,11 +3,11 @@ using BuildingBlocks.Inbox;
 using BuildingBlocks.Outbox;
 using BuildingBlocks.Redis;
 using BuildingBlocks.Tests.Infrastructure;
-using TestSupport;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
+using TestSupport;
 
 namespace BuildingBlocks.Tests;
 

@@ -2,11 +2,11 @@ using System.Diagnostics;
 using BuildingBlocks.EventBus;
 using BuildingBlocks.Redis;
 using BuildingBlocks.Tests.Infrastructure;
-using TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
+using TestSupport;
 
 namespace BuildingBlocks.Tests;
 

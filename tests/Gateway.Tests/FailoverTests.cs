@@ -34,12 +34,18 @@ public sealed class FailoverTests
                     using var response = await bed.GetAsync(Items);
                     if (response.StatusCode != HttpStatusCode.OK)
                     {
-                        lock (failures) failures.Add($"{(int)response.StatusCode} from {GatewayTestbed.Upstream(response)}");
+                        lock (failures)
+                        {
+                            failures.Add($"{(int)response.StatusCode} from {GatewayTestbed.Upstream(response)}");
+                        }
                     }
                 }
                 catch (HttpRequestException e)
                 {
-                    lock (failures) failures.Add(e.Message);
+                    lock (failures)
+                    {
+                        failures.Add(e.Message);
+                    }
                 }
             }
         }

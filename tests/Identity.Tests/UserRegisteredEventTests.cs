@@ -5,7 +5,6 @@ using BuildingBlocks.EventBus;
 using BuildingBlocks.Outbox;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using StackExchange.Redis;
 using TestSupport;
 
 namespace Identity.Tests;

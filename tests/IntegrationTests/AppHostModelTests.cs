@@ -1,7 +1,6 @@
-using Aspire.Hosting;
+using AppHost.Infrastructure;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using AppHost.Infrastructure;
 
 namespace IntegrationTests;
 

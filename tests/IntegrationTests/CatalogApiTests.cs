@@ -1,6 +1,6 @@
-using TestSupport;
 using System.Net;
 using System.Net.Http.Json;
+using TestSupport;
 
 namespace IntegrationTests;
 

@@ -1,10 +1,8 @@
-using TestSupport;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using TestSupport;
 
 namespace IntegrationTests;
 

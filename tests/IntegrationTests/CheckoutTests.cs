@@ -1,7 +1,7 @@
-using TestSupport;
 using System.Net;
 using System.Net.Http.Json;
 using Aspire.Hosting.Testing;
+using TestSupport;
 
 namespace IntegrationTests;
 

@@ -1,10 +1,9 @@
-using TestSupport;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using TestSupport;
 
 namespace IntegrationTests;
 

@@ -1,9 +1,9 @@
-using TestSupport;
 using Aspire.Hosting.Testing;
 using IntegrationTests.PublicApi;
 using IntegrationTests.PublicApi.Models;
 using Microsoft.Kiota.Abstractions.Authentication;
 using Microsoft.Kiota.Http.HttpClientLibrary;
+using TestSupport;
 
 namespace IntegrationTests;
 

@@ -1,8 +1,6 @@
-using TestSupport;
 using System.Collections.Concurrent;
 using System.Net;
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
+using TestSupport;
 using Xunit.Abstractions;
 
 namespace IntegrationTests;

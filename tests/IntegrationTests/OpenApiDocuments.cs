@@ -1,7 +1,7 @@
-using TestSupport;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Aspire.Hosting.Testing;
+using TestSupport;
 
 namespace IntegrationTests;
 

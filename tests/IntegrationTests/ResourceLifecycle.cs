@@ -1,8 +1,8 @@
-using TestSupport;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using TestSupport;
 
 namespace IntegrationTests;
 

@@ -1,5 +1,5 @@
-using OrderWorkflow.IntegrationEvents.Events;
 using Microsoft.EntityFrameworkCore;
+using OrderWorkflow.IntegrationEvents.Events;
 using OrderWorkflow.Saga;
 using Payment.Payments;
 using TestSupport;

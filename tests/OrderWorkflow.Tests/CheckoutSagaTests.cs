@@ -1,9 +1,9 @@
-using OrderWorkflow.IntegrationEvents.Events;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using BuildingBlocks.EventBus;
 using Microsoft.EntityFrameworkCore;
+using OrderWorkflow.IntegrationEvents.Events;
 using OrderWorkflow.Saga;
 using Payment.Payments;
 using TestSupport;

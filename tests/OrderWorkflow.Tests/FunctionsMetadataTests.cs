@@ -1,5 +1,5 @@
-using TestSupport;
 using FunctionsHost;
+using TestSupport;
 
 namespace OrderWorkflow.Tests;
 

@@ -1,5 +1,4 @@
 using BuildingBlocks;
-using BuildingBlocks.EventBus;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using Xunit;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 using StackExchange.Redis;
+using Xunit;
 
 namespace TestSupport;
 
@@ -133,7 +133,7 @@ public sealed class LocalServers : IAsyncLifetime
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {command}");
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{command}] {e.Data}"); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"[{command}] {e.Data}"); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;

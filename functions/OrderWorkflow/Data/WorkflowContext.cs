@@ -1,8 +1,8 @@
-using BuildingBlocks.Data;
 using System.Text.Json;
+using BuildingBlocks.Data;
 using BuildingBlocks.Outbox;
-using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using OrderWorkflow.Saga;
 
 namespace OrderWorkflow.Data;

@@ -1,9 +1,9 @@
-using OrderWorkflow.IntegrationEvents.Events;
-using OrderWorkflow.Data;
 using BuildingBlocks.Outbox;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrderWorkflow.Data;
+using OrderWorkflow.IntegrationEvents.Events;
 
 namespace OrderWorkflow.Saga;
 

@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Http;
 using FunctionsHost;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Payment.Payments;

@@ -1,7 +1,3 @@
-using BuildingBlocks.Data;
-using BuildingBlocks.Outbox;
-using Microsoft.EntityFrameworkCore;
-
 namespace Payment.Payments;
 
 [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<PaymentStatus>))]

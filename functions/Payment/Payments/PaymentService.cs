@@ -1,7 +1,7 @@
-using Payment.Data;
 using BuildingBlocks.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Payment.Data;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;

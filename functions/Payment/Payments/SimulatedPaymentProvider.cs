@@ -1,8 +1,8 @@
-using Payment.Data;
 using BuildingBlocks.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Payment.Data;
 
 namespace Payment.Payments;
 

@@ -1,4 +1,3 @@
-using BuildingBlocks.EventBus;
 using Microsoft.EntityFrameworkCore;
 
 namespace BuildingBlocks.Outbox;

@@ -1,8 +1,4 @@
 using System.Text.Json;
-using Gateway.OpenApi;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gateway.OpenApi;

@@ -1,6 +1,6 @@
-using BuildingBlocks.Data;
 using System.Net.Mail;
 using System.Security.Claims;
+using BuildingBlocks.Data;
 using Identity.Api.Data;
 using Identity.Api.Model;
 using Identity.Api.Tokens;

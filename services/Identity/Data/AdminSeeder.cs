@@ -1,7 +1,6 @@
 using BuildingBlocks.Data;
 using Identity.Api.Model;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 
 namespace Identity.Api.Data;
 

@@ -1,6 +1,6 @@
-using Identity.Api.IntegrationEvents.Events;
 using BuildingBlocks.Data;
 using BuildingBlocks.Outbox;
+using Identity.Api.IntegrationEvents.Events;
 using Identity.Api.Model;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;

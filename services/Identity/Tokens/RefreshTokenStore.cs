@@ -1,7 +1,7 @@
-using BuildingBlocks.Data;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using BuildingBlocks.Data;
 using Identity.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Hosting;
 
 namespace Identity.Api.Tokens;
 

@@ -1,13 +1,13 @@
-using Ordering.Api.IntegrationEvents.Events;
-using BuildingBlocks.Data;
 using System.Globalization;
 using System.Security.Claims;
-using BuildingBlocks.Outbox;
 using Basket.Grpc;
+using BuildingBlocks.Data;
+using BuildingBlocks.Outbox;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Ordering.Api.Data;
+using Ordering.Api.IntegrationEvents.Events;
 using Ordering.Api.Model;
 
 namespace Ordering.Api.Apis;

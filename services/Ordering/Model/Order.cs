@@ -1,5 +1,3 @@
-using BuildingBlocks.EventBus;
-
 namespace Ordering.Api.Model;
 
 /// <summary>Order statuses as clients see them (docs/api.md).</summary>

@@ -9,10 +9,9 @@ using BuildingBlocks.EventBus;
 using BuildingBlocks.Outbox;
 using BuildingBlocks.Tests;
 using BuildingBlocks.Tests.Infrastructure;
-using TestSupport;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using TestSupport;
 
 var events = args.Length > 0 ? int.Parse(args[0]) : 5000;
 var writers = args.Length > 1 ? int.Parse(args[1]) : 4;

@@ -18,7 +18,7 @@ public class StorableTextJsonConverterTests
 
     private sealed record Body(string? Name, List<Address>? Addresses, Dictionary<string, string>? Tags);
 
-    /// <summary>The field a service's 400 would name for <paramref name="json"/>.</summary>
+    /// <summary>The field a service's 400 would name for the body that threw <paramref name="exception"/>.</summary>
     private static string FieldOf(JsonException exception) =>
         BadRequestExceptionHandler.Describe(new BadHttpRequestException("""Failed to read parameter "Body body" from the request body as JSON.""", exception)).Field;
 

@@ -1,7 +1,7 @@
 using BuildingBlocks.EventBus;
+using Catalog.Api.Apis;
 using Catalog.Api.Data;
 using Catalog.Api.IntegrationEvents.Events;
-using Catalog.Api.Apis;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Hybrid;
 
