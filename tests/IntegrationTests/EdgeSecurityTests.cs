@@ -143,6 +143,22 @@ public class EdgeSecurityTests(PlatformFixture platform)
         Assert.Equal(3, (await admin.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/inventory/{productId}")).GetProperty("onHand").GetInt32());
     }
 
+    [Theory]
+    [InlineData("POST", "/api/inventory/reservations")]
+    [InlineData("POST", "/api/inventory/reservations/3f2504e0-4f89-11d3-9a0c-0305e82c3301/release")]
+    [InlineData("POST", "/api/inventory/1")]
+    public async Task Inventory_reservations_are_not_reachable_through_the_gateway_even_for_an_administrator(string method, string path)
+    {
+        using var admin = platform.AdminClient();
+        using var response = await admin.SendAsync(new HttpRequestMessage(new HttpMethod(method), path)
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { orderId = Guid.NewGuid(), lines = new[] { new { productId = 1, quantity = 1 } } }),
+        });
+
+        // Answered by the gateway's routing (no route, or not this method), never forwarded to Inventory.
+        Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed, $"{method} {path} answered {response.StatusCode}");
+    }
+
     [Fact]
     public async Task A_catalog_write_by_a_shopper_is_refused_by_the_catalog_itself()
     {

@@ -17,34 +17,34 @@ namespace IntegrationTests.PublicApi.Models
         /// <summary>The city property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public string? City { get; set; }
+        public UntypedNode? City { get; set; }
 #nullable restore
 #else
-        public string City { get; set; }
+        public UntypedNode City { get; set; }
 #endif
         /// <summary>The country property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public string? Country { get; set; }
+        public UntypedNode? Country { get; set; }
 #nullable restore
 #else
-        public string Country { get; set; }
+        public UntypedNode Country { get; set; }
 #endif
         /// <summary>The postalCode property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public string? PostalCode { get; set; }
+        public UntypedNode? PostalCode { get; set; }
 #nullable restore
 #else
-        public string PostalCode { get; set; }
+        public UntypedNode PostalCode { get; set; }
 #endif
         /// <summary>The street property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public string? Street { get; set; }
+        public UntypedNode? Street { get; set; }
 #nullable restore
 #else
-        public string Street { get; set; }
+        public UntypedNode Street { get; set; }
 #endif
         /// <summary>
         /// Instantiates a new <see cref="global::IntegrationTests.PublicApi.Models.AddressDto"/> and sets the default values.
@@ -71,10 +71,10 @@ namespace IntegrationTests.PublicApi.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
-                { "city", n => { City = n.GetStringValue(); } },
-                { "country", n => { Country = n.GetStringValue(); } },
-                { "postalCode", n => { PostalCode = n.GetStringValue(); } },
-                { "street", n => { Street = n.GetStringValue(); } },
+                { "city", n => { City = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
+                { "country", n => { Country = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
+                { "postalCode", n => { PostalCode = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
+                { "street", n => { Street = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
             };
         }
         /// <summary>
@@ -84,10 +84,10 @@ namespace IntegrationTests.PublicApi.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteStringValue("city", City);
-            writer.WriteStringValue("country", Country);
-            writer.WriteStringValue("postalCode", PostalCode);
-            writer.WriteStringValue("street", Street);
+            writer.WriteObjectValue<UntypedNode>("city", City);
+            writer.WriteObjectValue<UntypedNode>("country", Country);
+            writer.WriteObjectValue<UntypedNode>("postalCode", PostalCode);
+            writer.WriteObjectValue<UntypedNode>("street", Street);
             writer.WriteAdditionalData(AdditionalData);
         }
     }

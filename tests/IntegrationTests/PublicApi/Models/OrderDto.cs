@@ -14,6 +14,14 @@ namespace IntegrationTests.PublicApi.Models
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
+        /// <summary>The buyerName property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public UntypedNode? BuyerName { get; set; }
+#nullable restore
+#else
+        public UntypedNode BuyerName { get; set; }
+#endif
         /// <summary>The createdAt property</summary>
         public DateTimeOffset? CreatedAt { get; set; }
         /// <summary>The lines property</summary>
@@ -29,18 +37,18 @@ namespace IntegrationTests.PublicApi.Models
         /// <summary>The reason property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public string? Reason { get; set; }
+        public UntypedNode? Reason { get; set; }
 #nullable restore
 #else
-        public string Reason { get; set; }
+        public UntypedNode Reason { get; set; }
 #endif
         /// <summary>The status property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public string? Status { get; set; }
+        public UntypedNode? Status { get; set; }
 #nullable restore
 #else
-        public string Status { get; set; }
+        public UntypedNode Status { get; set; }
 #endif
         /// <summary>The total property</summary>
         public double? Total { get; set; }
@@ -69,11 +77,12 @@ namespace IntegrationTests.PublicApi.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "buyerName", n => { BuyerName = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
                 { "createdAt", n => { CreatedAt = n.GetDateTimeOffsetValue(); } },
                 { "lines", n => { Lines = n.GetCollectionOfObjectValues<global::IntegrationTests.PublicApi.Models.OrderLineDto>(global::IntegrationTests.PublicApi.Models.OrderLineDto.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "orderId", n => { OrderId = n.GetGuidValue(); } },
-                { "reason", n => { Reason = n.GetStringValue(); } },
-                { "status", n => { Status = n.GetStringValue(); } },
+                { "reason", n => { Reason = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
+                { "status", n => { Status = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
                 { "total", n => { Total = n.GetDoubleValue(); } },
             };
         }
@@ -84,11 +93,12 @@ namespace IntegrationTests.PublicApi.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteObjectValue<UntypedNode>("buyerName", BuyerName);
             writer.WriteDateTimeOffsetValue("createdAt", CreatedAt);
             writer.WriteCollectionOfObjectValues<global::IntegrationTests.PublicApi.Models.OrderLineDto>("lines", Lines);
             writer.WriteGuidValue("orderId", OrderId);
-            writer.WriteStringValue("reason", Reason);
-            writer.WriteStringValue("status", Status);
+            writer.WriteObjectValue<UntypedNode>("reason", Reason);
+            writer.WriteObjectValue<UntypedNode>("status", Status);
             writer.WriteDoubleValue("total", Total);
             writer.WriteAdditionalData(AdditionalData);
         }

@@ -15,10 +15,10 @@ namespace IntegrationTests.PublicApi.Models
         /// <summary>The accessToken property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public string? AccessToken { get; set; }
+        public UntypedNode? AccessToken { get; set; }
 #nullable restore
 #else
-        public string AccessToken { get; set; }
+        public UntypedNode AccessToken { get; set; }
 #endif
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
@@ -27,10 +27,10 @@ namespace IntegrationTests.PublicApi.Models
         /// <summary>The refreshToken property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public string? RefreshToken { get; set; }
+        public UntypedNode? RefreshToken { get; set; }
 #nullable restore
 #else
-        public string RefreshToken { get; set; }
+        public UntypedNode RefreshToken { get; set; }
 #endif
         /// <summary>
         /// Instantiates a new <see cref="global::IntegrationTests.PublicApi.Models.TokenResponse"/> and sets the default values.
@@ -57,9 +57,9 @@ namespace IntegrationTests.PublicApi.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
-                { "accessToken", n => { AccessToken = n.GetStringValue(); } },
+                { "accessToken", n => { AccessToken = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
                 { "expiresIn", n => { ExpiresIn = n.GetIntValue(); } },
-                { "refreshToken", n => { RefreshToken = n.GetStringValue(); } },
+                { "refreshToken", n => { RefreshToken = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
             };
         }
         /// <summary>
@@ -69,9 +69,9 @@ namespace IntegrationTests.PublicApi.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteStringValue("accessToken", AccessToken);
+            writer.WriteObjectValue<UntypedNode>("accessToken", AccessToken);
             writer.WriteIntValue("expiresIn", ExpiresIn);
-            writer.WriteStringValue("refreshToken", RefreshToken);
+            writer.WriteObjectValue<UntypedNode>("refreshToken", RefreshToken);
             writer.WriteAdditionalData(AdditionalData);
         }
     }
