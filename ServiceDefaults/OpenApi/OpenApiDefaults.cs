@@ -26,6 +26,7 @@ public static class OpenApiDefaults
             options.AddOperationTransformer<SecurityRequirementTransformer>();
             options.AddOperationTransformer<ProblemResponsesTransformer>();
             options.AddDocumentTransformer<DocumentInfoTransformer>();
+            options.AddSchemaTransformer<StringSchemaTransformer>();
         });
         return builder;
     }

@@ -23,20 +23,20 @@ namespace IntegrationTests.PublicApi.Models
         /// <summary>The description property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public UntypedNode? Description { get; set; }
+        public string? Description { get; set; }
 #nullable restore
 #else
-        public UntypedNode Description { get; set; }
+        public string Description { get; set; }
 #endif
         /// <summary>The id property</summary>
         public int? Id { get; set; }
         /// <summary>The name property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public UntypedNode? Name { get; set; }
+        public string? Name { get; set; }
 #nullable restore
 #else
-        public UntypedNode Name { get; set; }
+        public string Name { get; set; }
 #endif
         /// <summary>The price property</summary>
         public double? Price { get; set; }
@@ -68,9 +68,9 @@ namespace IntegrationTests.PublicApi.Models
                 { "availableStock", n => { AvailableStock = n.GetIntValue(); } },
                 { "brandId", n => { BrandId = n.GetIntValue(); } },
                 { "categoryId", n => { CategoryId = n.GetIntValue(); } },
-                { "description", n => { Description = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
+                { "description", n => { Description = n.GetStringValue(); } },
                 { "id", n => { Id = n.GetIntValue(); } },
-                { "name", n => { Name = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
+                { "name", n => { Name = n.GetStringValue(); } },
                 { "price", n => { Price = n.GetDoubleValue(); } },
             };
         }
@@ -84,9 +84,9 @@ namespace IntegrationTests.PublicApi.Models
             writer.WriteIntValue("availableStock", AvailableStock);
             writer.WriteIntValue("brandId", BrandId);
             writer.WriteIntValue("categoryId", CategoryId);
-            writer.WriteObjectValue<UntypedNode>("description", Description);
+            writer.WriteStringValue("description", Description);
             writer.WriteIntValue("id", Id);
-            writer.WriteObjectValue<UntypedNode>("name", Name);
+            writer.WriteStringValue("name", Name);
             writer.WriteDoubleValue("price", Price);
             writer.WriteAdditionalData(AdditionalData);
         }

@@ -23,18 +23,18 @@ namespace IntegrationTests.PublicApi.Models
         /// <summary>The description property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public UntypedNode? Description { get; set; }
+        public string? Description { get; set; }
 #nullable restore
 #else
-        public UntypedNode Description { get; set; }
+        public string Description { get; set; }
 #endif
         /// <summary>The name property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public UntypedNode? Name { get; set; }
+        public string? Name { get; set; }
 #nullable restore
 #else
-        public UntypedNode Name { get; set; }
+        public string Name { get; set; }
 #endif
         /// <summary>The price property</summary>
         public double? Price { get; set; }
@@ -66,8 +66,8 @@ namespace IntegrationTests.PublicApi.Models
                 { "availableStock", n => { AvailableStock = n.GetIntValue(); } },
                 { "brandId", n => { BrandId = n.GetIntValue(); } },
                 { "categoryId", n => { CategoryId = n.GetIntValue(); } },
-                { "description", n => { Description = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
-                { "name", n => { Name = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
+                { "description", n => { Description = n.GetStringValue(); } },
+                { "name", n => { Name = n.GetStringValue(); } },
                 { "price", n => { Price = n.GetDoubleValue(); } },
             };
         }
@@ -81,8 +81,8 @@ namespace IntegrationTests.PublicApi.Models
             writer.WriteIntValue("availableStock", AvailableStock);
             writer.WriteIntValue("brandId", BrandId);
             writer.WriteIntValue("categoryId", CategoryId);
-            writer.WriteObjectValue<UntypedNode>("description", Description);
-            writer.WriteObjectValue<UntypedNode>("name", Name);
+            writer.WriteStringValue("description", Description);
+            writer.WriteStringValue("name", Name);
             writer.WriteDoubleValue("price", Price);
             writer.WriteAdditionalData(AdditionalData);
         }

@@ -17,10 +17,10 @@ namespace IntegrationTests.PublicApi.Models
         /// <summary>The paymentToken property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public UntypedNode? PaymentToken { get; set; }
+        public string? PaymentToken { get; set; }
 #nullable restore
 #else
-        public UntypedNode PaymentToken { get; set; }
+        public string PaymentToken { get; set; }
 #endif
         /// <summary>The shippingAddress property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -55,7 +55,7 @@ namespace IntegrationTests.PublicApi.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
-                { "paymentToken", n => { PaymentToken = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
+                { "paymentToken", n => { PaymentToken = n.GetStringValue(); } },
                 { "shippingAddress", n => { ShippingAddress = n.GetObjectValue<global::IntegrationTests.PublicApi.Models.AddressRequest>(global::IntegrationTests.PublicApi.Models.AddressRequest.CreateFromDiscriminatorValue); } },
             };
         }
@@ -66,7 +66,7 @@ namespace IntegrationTests.PublicApi.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteObjectValue<UntypedNode>("paymentToken", PaymentToken);
+            writer.WriteStringValue("paymentToken", PaymentToken);
             writer.WriteObjectValue<global::IntegrationTests.PublicApi.Models.AddressRequest>("shippingAddress", ShippingAddress);
             writer.WriteAdditionalData(AdditionalData);
         }

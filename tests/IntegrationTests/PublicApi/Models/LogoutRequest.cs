@@ -17,10 +17,10 @@ namespace IntegrationTests.PublicApi.Models
         /// <summary>The refreshToken property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public UntypedNode? RefreshToken { get; set; }
+        public string? RefreshToken { get; set; }
 #nullable restore
 #else
-        public UntypedNode RefreshToken { get; set; }
+        public string RefreshToken { get; set; }
 #endif
         /// <summary>
         /// Instantiates a new <see cref="global::IntegrationTests.PublicApi.Models.LogoutRequest"/> and sets the default values.
@@ -47,7 +47,7 @@ namespace IntegrationTests.PublicApi.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
-                { "refreshToken", n => { RefreshToken = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
+                { "refreshToken", n => { RefreshToken = n.GetStringValue(); } },
             };
         }
         /// <summary>
@@ -57,7 +57,7 @@ namespace IntegrationTests.PublicApi.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteObjectValue<UntypedNode>("refreshToken", RefreshToken);
+            writer.WriteStringValue("refreshToken", RefreshToken);
             writer.WriteAdditionalData(AdditionalData);
         }
     }

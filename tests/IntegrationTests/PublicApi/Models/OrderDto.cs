@@ -17,10 +17,10 @@ namespace IntegrationTests.PublicApi.Models
         /// <summary>The buyerName property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public UntypedNode? BuyerName { get; set; }
+        public string? BuyerName { get; set; }
 #nullable restore
 #else
-        public UntypedNode BuyerName { get; set; }
+        public string BuyerName { get; set; }
 #endif
         /// <summary>The createdAt property</summary>
         public DateTimeOffset? CreatedAt { get; set; }
@@ -37,18 +37,18 @@ namespace IntegrationTests.PublicApi.Models
         /// <summary>The reason property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public UntypedNode? Reason { get; set; }
+        public string? Reason { get; set; }
 #nullable restore
 #else
-        public UntypedNode Reason { get; set; }
+        public string Reason { get; set; }
 #endif
         /// <summary>The status property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public UntypedNode? Status { get; set; }
+        public string? Status { get; set; }
 #nullable restore
 #else
-        public UntypedNode Status { get; set; }
+        public string Status { get; set; }
 #endif
         /// <summary>The total property</summary>
         public double? Total { get; set; }
@@ -77,12 +77,12 @@ namespace IntegrationTests.PublicApi.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
-                { "buyerName", n => { BuyerName = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
+                { "buyerName", n => { BuyerName = n.GetStringValue(); } },
                 { "createdAt", n => { CreatedAt = n.GetDateTimeOffsetValue(); } },
                 { "lines", n => { Lines = n.GetCollectionOfObjectValues<global::IntegrationTests.PublicApi.Models.OrderLineDto>(global::IntegrationTests.PublicApi.Models.OrderLineDto.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "orderId", n => { OrderId = n.GetGuidValue(); } },
-                { "reason", n => { Reason = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
-                { "status", n => { Status = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
+                { "reason", n => { Reason = n.GetStringValue(); } },
+                { "status", n => { Status = n.GetStringValue(); } },
                 { "total", n => { Total = n.GetDoubleValue(); } },
             };
         }
@@ -93,12 +93,12 @@ namespace IntegrationTests.PublicApi.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteObjectValue<UntypedNode>("buyerName", BuyerName);
+            writer.WriteStringValue("buyerName", BuyerName);
             writer.WriteDateTimeOffsetValue("createdAt", CreatedAt);
             writer.WriteCollectionOfObjectValues<global::IntegrationTests.PublicApi.Models.OrderLineDto>("lines", Lines);
             writer.WriteGuidValue("orderId", OrderId);
-            writer.WriteObjectValue<UntypedNode>("reason", Reason);
-            writer.WriteObjectValue<UntypedNode>("status", Status);
+            writer.WriteStringValue("reason", Reason);
+            writer.WriteStringValue("status", Status);
             writer.WriteDoubleValue("total", Total);
             writer.WriteAdditionalData(AdditionalData);
         }

@@ -17,10 +17,10 @@ namespace IntegrationTests.PublicApi.Models
         /// <summary>The name property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public UntypedNode? Name { get; set; }
+        public string? Name { get; set; }
 #nullable restore
 #else
-        public UntypedNode Name { get; set; }
+        public string Name { get; set; }
 #endif
         /// <summary>The productId property</summary>
         public int? ProductId { get; set; }
@@ -53,7 +53,7 @@ namespace IntegrationTests.PublicApi.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
-                { "name", n => { Name = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
+                { "name", n => { Name = n.GetStringValue(); } },
                 { "productId", n => { ProductId = n.GetIntValue(); } },
                 { "quantity", n => { Quantity = n.GetIntValue(); } },
                 { "unitPrice", n => { UnitPrice = n.GetDoubleValue(); } },
@@ -66,7 +66,7 @@ namespace IntegrationTests.PublicApi.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteObjectValue<UntypedNode>("name", Name);
+            writer.WriteStringValue("name", Name);
             writer.WriteIntValue("productId", ProductId);
             writer.WriteIntValue("quantity", Quantity);
             writer.WriteDoubleValue("unitPrice", UnitPrice);

@@ -15,10 +15,10 @@ namespace IntegrationTests.PublicApi.Models
         /// <summary>The accessToken property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public UntypedNode? AccessToken { get; set; }
+        public string? AccessToken { get; set; }
 #nullable restore
 #else
-        public UntypedNode AccessToken { get; set; }
+        public string AccessToken { get; set; }
 #endif
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
@@ -27,10 +27,10 @@ namespace IntegrationTests.PublicApi.Models
         /// <summary>The refreshToken property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public UntypedNode? RefreshToken { get; set; }
+        public string? RefreshToken { get; set; }
 #nullable restore
 #else
-        public UntypedNode RefreshToken { get; set; }
+        public string RefreshToken { get; set; }
 #endif
         /// <summary>
         /// Instantiates a new <see cref="global::IntegrationTests.PublicApi.Models.TokenResponse"/> and sets the default values.
@@ -57,9 +57,9 @@ namespace IntegrationTests.PublicApi.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
-                { "accessToken", n => { AccessToken = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
+                { "accessToken", n => { AccessToken = n.GetStringValue(); } },
                 { "expiresIn", n => { ExpiresIn = n.GetIntValue(); } },
-                { "refreshToken", n => { RefreshToken = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
+                { "refreshToken", n => { RefreshToken = n.GetStringValue(); } },
             };
         }
         /// <summary>
@@ -69,9 +69,9 @@ namespace IntegrationTests.PublicApi.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteObjectValue<UntypedNode>("accessToken", AccessToken);
+            writer.WriteStringValue("accessToken", AccessToken);
             writer.WriteIntValue("expiresIn", ExpiresIn);
-            writer.WriteObjectValue<UntypedNode>("refreshToken", RefreshToken);
+            writer.WriteStringValue("refreshToken", RefreshToken);
             writer.WriteAdditionalData(AdditionalData);
         }
     }
