@@ -40,27 +40,10 @@ public class GeneratedClientCheckoutTests(PlatformFixture platform)
     [Fact]
     public async Task A_shopper_registers_signs_in_fills_a_basket_and_checks_out_with_the_generated_client()
     {
-        // The administrator puts a product of our own in the catalog and sets its stock in Inventory. A fresh
-        // platform's Inventory may not hold stock for the seeded products yet (being fixed separately), so
-        // the test sets it itself rather than depend on that.
-        var adminSession = new SignedIn();
-        var admin = Client(adminSession);
-        adminSession.Token = (await admin.Api.Identity.Login.PostAsync(new LoginRequest
-        {
-            Email = PlatformHost.AdminEmail,
-            Password = PlatformHost.AdminPassword,
-        }))!.AccessToken!;
-        var product = await admin.Api.Catalog.Items.PostAsync(new CatalogItemRequest
-        {
-            Name = $"Generated {Guid.NewGuid():N}"[..24],
-            Description = "Bought through the generated client",
-            Price = 9.5,
-            CategoryId = 1,
-            BrandId = 1,
-            AvailableStock = 5,
-        });
-        var productId = product!.Id!.Value;
-        await admin.Api.Inventory[productId].PutAsync(new SetOnHandRequest { OnHand = 5 });
+        // A seeded product, stocked in Inventory from the first start: no administrator step is needed.
+        const int productId = 2;
+        var anonymous = Client(new SignedIn());
+        var item = (await anonymous.Api.Catalog.Items[productId].GetAsync())!;
 
         var session = new SignedIn();
         var shopper = Client(session);
@@ -88,7 +71,18 @@ public class GeneratedClientCheckoutTests(PlatformFixture platform)
             SagaDeadline,
             $"order {orderId} to finish");
         Assert.Equal(("Confirmed", (string?)null), (order.Status, order.Reason));
-        Assert.Equal(19.0, order.Total);
-        Assert.Equal(3, (await admin.Api.Inventory[productId].GetAsync())!.OnHand);
+        Assert.Equal(2 * item.Price, order.Total);
+
+        // Inventory committed the two units (read as the administrator: stock levels are theirs).
+        var adminSession = new SignedIn();
+        var admin = Client(adminSession);
+        adminSession.Token = (await admin.Api.Identity.Login.PostAsync(new LoginRequest
+        {
+            Email = PlatformHost.AdminEmail,
+            Password = PlatformHost.AdminPassword,
+        }))!.AccessToken!;
+        var stock = (await admin.Api.Inventory[productId].GetAsync())!;
+        Assert.Equal((0, stock.OnHand), (stock.Reserved, stock.Available));
+        Assert.Equal(item.AvailableStock - 2, stock.OnHand);
     }
 }

@@ -15,7 +15,7 @@ namespace IntegrationTests;
 [Collection(PlatformCollection.Name)]
 public class UnstorableTextTests(PlatformFixture platform)
 {
-    private const string CatalogBody = """{"name":@name@,"description":@description@,"price":24.5,"categoryId":1,"brandId":1,"availableStock":0}""";
+    private const string CatalogBody = """{"name":@name@,"description":@description@,"price":24.5,"categoryId":1,"brandId":1}""";
 
     private const string OrderBody = """
         {"shippingAddress":{"street":@shippingAddress.street@,"city":@shippingAddress.city@,"postalCode":@shippingAddress.postalCode@,"country":@shippingAddress.country@},"paymentToken":@paymentToken@}
