@@ -18,7 +18,7 @@ public partial class QuickStartTests(PlatformFixture platform)
 {
     private const string ReadmeGateway = "http://localhost:5080";
 
-    private sealed record OrderView(Guid OrderId, string Status, string? Reason);
+    private sealed record OrderView(Guid OrderId, string Status, string? Reason, string? BuyerName);
 
     private sealed record OrderPage(OrderView[] Data);
 
@@ -46,6 +46,17 @@ public partial class QuickStartTests(PlatformFixture platform)
             },
             o => o.Status is "Confirmed" or "Cancelled", TimeSpan.FromSeconds(90), "the quick start's order to finish");
         Assert.True(order.Status == "Confirmed", $"the quick start's order ended {order.Status} ({order.Reason})");
+
+        // Identity's UserRegistered reached Ordering through the outbox and the bus: the order names its buyer.
+        var registeredName = RegisteredName().Match(script).Groups["name"].Value;
+        var named = await Eventually.UntilAsync(
+            async () =>
+            {
+                using var response = (await platform.Gateway.SendAsUserAsync(HttpMethod.Get, "/api/orders", token)).EnsureSuccessStatusCode();
+                return (await response.Content.ReadFromJsonAsync<OrderPage>())!.Data.Single();
+            },
+            o => o.BuyerName is not null, TimeSpan.FromSeconds(30), "the order to name its buyer");
+        Assert.Equal(registeredName, named.BuyerName);
 
         await Eventually.UntilAsync(
             async () => (await platform.Gateway.GetFromJsonAsync<CatalogItem>($"/api/catalog/items/{productId}"))!.AvailableStock,
@@ -100,4 +111,7 @@ public partial class QuickStartTests(PlatformFixture platform)
 
     [GeneratedRegex(@"/api/basket/items/(?<product>\d+)\b.*?""quantity"":(?<quantity>\d+)", RegexOptions.Singleline)]
     private static partial Regex BasketPut();
+
+    [GeneratedRegex(@"/api/identity/register.*?""name"":""(?<name>[^""]+)""", RegexOptions.Singleline)]
+    private static partial Regex RegisteredName();
 }

@@ -110,8 +110,7 @@ public static class OrdersApi
             return TypedResults.NotFound();
         }
 
-        var buyerName = await db.Buyers.AsNoTracking().Where(b => b.UserId == userId).Select(b => b.Name).SingleOrDefaultAsync(cancellationToken);
-        return TypedResults.Ok(OrderDto.From(order, buyerName));
+        return TypedResults.Ok(OrderDto.From(order, await BuyerNameAsync(db, userId, cancellationToken)));
     }
 
     public static async Task<Results<Ok<OrderPage>, ValidationProblem>> ListOrders(
@@ -128,7 +127,9 @@ public static class OrdersApi
         var userId = user.GetUserId();
         var mine = db.Orders.AsNoTracking().Where(o => o.UserId == userId);
         var orders = await mine.OrderByDescending(o => o.CreatedAt).Skip(pageIndex * pageSize).Take(pageSize).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new OrderPage(pageIndex, pageSize, await mine.LongCountAsync(cancellationToken), [.. orders.Select(order => OrderDto.From(order))]));
+        var buyerName = await BuyerNameAsync(db, userId, cancellationToken);
+        return TypedResults.Ok(new OrderPage(pageIndex, pageSize, await mine.LongCountAsync(cancellationToken),
+            [.. orders.Select(order => OrderDto.From(order, buyerName))]));
     }
 
     public static async Task<Results<Accepted, NotFound, ProblemHttpResult>> CancelOrder(
@@ -159,4 +160,8 @@ public static class OrdersApi
             .Join(db.Orders, r => r.OrderId, o => o.Id, (_, o) => o)
             .SingleOrDefaultAsync(cancellationToken);
 
+
+    /// <summary>The caller's name as Identity announced it; null until its UserRegistered has arrived.</summary>
+    private static Task<string?> BuyerNameAsync(OrderingContext db, string userId, CancellationToken cancellationToken) =>
+        db.Buyers.AsNoTracking().Where(b => b.UserId == userId).Select(b => (string?)b.Name).SingleOrDefaultAsync(cancellationToken);
 }
