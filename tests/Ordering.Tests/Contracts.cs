@@ -2,7 +2,7 @@ using BuildingBlocks.EventBus;
 
 namespace Ordering.Tests;
 
-// Ordering's answers as a client reads them (shared/API.md), and the workflow event it consumes, as the
+// Ordering's answers as a client reads them (docs/api.md), and the workflow event it consumes, as the
 // order workflow publishes it: a test that spells the contract out fails when either side drifts.
 
 public sealed record OrderLineView(int ProductId, string Name, int Quantity, decimal UnitPrice);
