@@ -226,3 +226,61 @@ public sealed class RedisStreamsEventBusTests(LocalServers servers) : IAsyncLife
         Assert.Equal(producerTrace, _probe.Handled.Single().TraceId);
     }
 }
+
+/// <summary>A Redis that freezes for longer than every client timeout (SIGSTOP, then SIGCONT) ends no host.</summary>
+public sealed class FrozenRedisTests : IAsyncLifetime
+{
+    private readonly LocalServers _servers = LocalServers.RedisOnly();
+
+    public Task InitializeAsync() => _servers.InitializeAsync();
+
+    public async Task DisposeAsync()
+    {
+        _servers.ThawRedis(); // never leave a stopped process behind, whatever failed
+        await _servers.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_consumer_and_trimmer_outlive_a_freeze_longer_than_the_client_timeouts_and_deliver_afterwards()
+    {
+        var probe = new HandlerProbe();
+        var host = await BusHost.StartAsync(_servers, $"g{Guid.NewGuid():N}"[..12],
+            bus => bus.Subscribe<PublishedEvent, ProbeHandler<PublishedEvent>>(),
+            services => services.AddSingleton(probe),
+            new() { ["EventBus:TrimInterval"] = "00:00:00.500" });
+        try
+        {
+            var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+            // A client of our own with a 1 s timeout: when two of its commands have timed out in turn, the
+            // freeze has outlasted the consumer's and trimmer's own (default, longer) timeouts as well.
+            await using var watcher = await ConnectionMultiplexer.ConnectAsync(_servers.RedisConnectionString + ",syncTimeout=1000,asyncTimeout=1000");
+            _servers.FreezeRedis();
+            var timeouts = 0;
+            await Eventually.TrueAsync(async () =>
+            {
+                try
+                {
+                    await watcher.GetDatabase().PingAsync();
+                }
+                catch (Exception ex) when (ex is RedisTimeoutException or TaskCanceledException)
+                {
+                    timeouts++; // each after the watcher's 1 s timeout
+                }
+
+                return timeouts >= 7;
+            }, "Redis to stay frozen past the clients' timeouts", TimeSpan.FromMinutes(1));
+            _servers.ThawRedis();
+
+            Assert.False(lifetime.ApplicationStopping.IsCancellationRequested, "the host began to stop during the freeze");
+            var sent = new PublishedEvent("after-freeze", 1);
+            await host.Services.GetRequiredService<IEventPublisher>().PublishAsync(CloudEvent.Create(sent, "tests", "after-freeze"), CancellationToken.None);
+            await Eventually.TrueAsync(() => probe.Handled.Any(h => h.Event == sent), "the event published after the freeze to be handled");
+            Assert.False(lifetime.ApplicationStopping.IsCancellationRequested, "the host began to stop after the freeze");
+        }
+        finally
+        {
+            await host.StopAsync();
+            host.Dispose();
+        }
+    }
+}

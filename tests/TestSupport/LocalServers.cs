@@ -38,6 +38,14 @@ public sealed class LocalServers : IAsyncLifetime
 
     public int RedisPort { get; private set; }
 
+    /// <summary>Freezes redis-server (SIGSTOP): to its clients, a long pause or a partition. <see cref="ThawRedis"/> resumes it.</summary>
+    public void FreezeRedis() => Signal("STOP");
+
+    /// <summary>Resumes a frozen redis-server (SIGCONT).</summary>
+    public void ThawRedis() => Signal("CONT");
+
+    private void Signal(string signal) => Process.Start("kill", [$"-{signal}", _redis!.Id.ToString()])!.WaitForExit();
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_root);

@@ -32,8 +32,9 @@ internal sealed class RedisStreamTrimmer(
                     {
                         await TrimAsync(redis.GetDatabase(), subscription.Topic);
                     }
-                    catch (RedisException ex)
+                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                     {
+                        // Any failure, a stall's timeout included: trimming waits for the next tick, the host lives on.
                         logger.LogWarning(ex, "Could not trim the stream of {Topic}", subscription.Topic);
                     }
                 }

@@ -98,10 +98,11 @@ internal sealed class RedisStreamsConsumer(
             {
                 return;
             }
-            catch (RedisException ex)
+            catch (Exception ex)
             {
-                // Broker outage: keep the entries (they are pending or unread) and try again shortly.
-                logger.LogWarning(ex, "Redis unavailable while consuming {Topic}; retrying", topic);
+                // Broker outage or stall (a RedisTimeoutException is a TimeoutException, not a RedisException),
+                // or anything else: the loop must outlive it. The entries stay pending or unread; try again shortly.
+                logger.LogWarning(ex, "Could not consume {Topic}; retrying", topic);
                 await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
