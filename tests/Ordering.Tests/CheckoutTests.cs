@@ -35,9 +35,8 @@ public sealed class CheckoutTests(OrderingFixture fixture)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        // Header names are case-insensitive; the error's key is "idempotency-Key" (see the report).
-        Assert.Contains(problem.GetProperty("errors").EnumerateObject(),
-            error => string.Equals(error.Name, "Idempotency-Key", StringComparison.OrdinalIgnoreCase));
+        // Named exactly as the client sends the header.
+        Assert.Contains(problem.GetProperty("errors").EnumerateObject(), error => error.Name == "Idempotency-Key");
         Assert.Equal(0, await OrdersOfAsync(user));
     }
 

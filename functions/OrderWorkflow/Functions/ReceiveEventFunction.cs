@@ -15,8 +15,8 @@ public sealed class ReceiveEventFunction
     [ProducesResponseType(StatusCodes.Status200OK)]
     [ProducesResponseType(StatusCodes.Status500InternalServerError)]
     [Function("ReceiveEvent")]
-    public Task<IResult> Run(
+    public Task<IActionResult> Run(
         // Anonymous: the caller is the Dapr sidecar on the pod's loopback; the gateway never routes here.
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "events/{topic}")] HttpRequest request, string topic) =>
-        DaprSubscriptionEndpoints.ReceiveAsync(request, topic);
+        DaprSubscriptionEndpoints.ReceiveInFunctionAsync(request, topic);
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using BuildingBlocks.EventBus;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -48,15 +49,25 @@ public static class DaprSubscriptionEndpoints
     }
 
     /// <summary>
-    /// Delivers one event and answers Dapr: SUCCESS or DROP with 200, RETRY with a 500. The topic routes
-    /// of services and the HTTP-triggered receivers of function apps (under the Functions host, where a
-    /// declarative subscription names the route) both answer with this.
+    /// Delivers one event and answers Dapr: SUCCESS or DROP with 200, RETRY with a 500 (the topic routes
+    /// of services; function apps' receivers use <see cref="ReceiveInFunctionAsync"/>).
     /// </summary>
     public static async Task<IResult> ReceiveAsync(HttpRequest request, string topic) => await DeliverAsync(request, topic) switch
     {
         DaprDeliveryStatus.Success => Results.Ok(Success),
         DaprDeliveryStatus.Drop => Results.Ok(Drop),
         _ => Results.Json(Retry, statusCode: StatusCodes.Status500InternalServerError),
+    };
+
+    /// <summary>
+    /// <see cref="ReceiveAsync"/> for a function app's HTTP trigger: the same answers as
+    /// <see cref="IActionResult"/>, the result type the Functions host's ASP.NET Core integration executes.
+    /// </summary>
+    public static async Task<IActionResult> ReceiveInFunctionAsync(HttpRequest request, string topic) => await DeliverAsync(request, topic) switch
+    {
+        DaprDeliveryStatus.Success => new OkObjectResult(Success),
+        DaprDeliveryStatus.Drop => new OkObjectResult(Drop),
+        _ => new ObjectResult(Retry) { StatusCode = StatusCodes.Status500InternalServerError },
     };
 
     /// <summary>
