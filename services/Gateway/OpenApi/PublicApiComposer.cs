@@ -12,7 +12,6 @@ namespace Gateway.OpenApi;
 /// </summary>
 public static class PublicApiComposer
 {
-    public const string BearerScheme = "Bearer";
     private const string SchemaRefPrefix = "#/components/schemas/";
     private static readonly string[] HttpMethods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
@@ -138,7 +137,7 @@ public static class PublicApiComposer
                 ["schemas"] = schemasNode,
                 ["securitySchemes"] = new JsonObject
                 {
-                    [BearerScheme] = new JsonObject
+                    [OpenApiDefaults.BearerScheme] = new JsonObject
                     {
                         ["type"] = "http",
                         ["description"] = "An access token from POST /api/identity/login or /api/identity/refresh, sent as `Authorization: Bearer <token>`.",
@@ -182,7 +181,7 @@ public static class PublicApiComposer
         var backendSecured = false;
         foreach (var requirement in (operation["security"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            if (requirement[BearerScheme] is JsonArray roles)
+            if (requirement[OpenApiDefaults.BearerScheme] is JsonArray roles)
             {
                 backendSecured = true;
                 backendRoles.UnionWith(roles.Select(r => r?.GetValue<string>()).OfType<string>());
@@ -191,7 +190,7 @@ public static class PublicApiComposer
 
         backendRoles.UnionWith(route.Roles);
         operation["security"] = route.Secured || backendSecured
-            ? new JsonArray(new JsonObject { [BearerScheme] = new JsonArray([.. backendRoles.Select(r => (JsonNode)r)]) })
+            ? new JsonArray(new JsonObject { [OpenApiDefaults.BearerScheme] = new JsonArray([.. backendRoles.Select(r => (JsonNode)r)]) })
             : new JsonArray();
     }
 
@@ -203,7 +202,7 @@ public static class PublicApiComposer
         if (security.Count > 0)
         {
             Add(responses, "401", "A bearer token is missing, expired or not valid.", "A bearer token is required.");
-            if (security.Any(s => s[BearerScheme] is JsonArray { Count: > 0 }))
+            if (security.Any(s => s[OpenApiDefaults.BearerScheme] is JsonArray { Count: > 0 }))
             {
                 Add(responses, "403", "The token is valid but lacks the role this operation requires.", "The token is valid but does not grant this operation.");
             }
@@ -250,7 +249,7 @@ public static class PublicApiComposer
             ["description"] = description,
             ["content"] = new JsonObject
             {
-                ["application/problem+json"] = new JsonObject
+                [OpenApiDefaults.ProblemJson] = new JsonObject
                 {
                     ["schema"] = new JsonObject { ["$ref"] = SchemaRefPrefix + "ProblemDetails" },
                     ["example"] = new JsonObject
