@@ -71,7 +71,7 @@ var payment = builder.AddProject<Projects.Payment>("payment")
     .WithReference(redis).WaitFor(redis)
     .WithHttpHealthCheck("/health/ready");
 
-builder.AddProject<Projects.OrderWorkflow>("orderworkflow")
+var orderWorkflow = builder.AddProject<Projects.OrderWorkflow>("orderworkflow")
     .WithHttpEndpoint()
     .WithReference(workflowDb).WaitFor(workflowDb)
     .WithReference(redis).WaitFor(redis)
@@ -92,6 +92,9 @@ var ordering = builder.AddProject<Projects.Ordering_Api>("ordering")
     .WithReference(basket).WaitFor(basket)
     .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
     .WithHttpHealthCheck("/health/ready");
+
+// The saga fetches an order's payment token from Ordering when it authorizes (never from an event).
+orderWorkflow.WithReference(ordering);
 
 var gateway = builder.AddProject<Projects.Gateway>("gateway")
     // Rate-limit counters, shared by every gateway replica. Not waited for: without Redis each replica

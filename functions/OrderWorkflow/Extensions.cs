@@ -33,7 +33,9 @@ public static class OrderWorkflowServiceExtensions
         // standard resilience handler from ServiceDefaults retries and breaks on every call.
         builder.Services.AddHttpClient<InventoryClient>(http => http.BaseAddress = new Uri("http://inventory"));
         builder.Services.AddHttpClient<PaymentClient>(http => http.BaseAddress = new Uri("http://payment"));
+        builder.Services.AddHttpClient<OrderingClient>(http => http.BaseAddress = new Uri("http://ordering"));
         builder.Services.AddScoped<SagaRunner>();
+        builder.Services.AddSingleton<SagaMetrics>();
         builder.Services.AddSingleton<SagaDispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SagaDispatcher>());
         builder.Services.AddScoped<AdvanceSagasFunction>();

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using OrderWorkflow.IntegrationEvents.Events;
 using OrderWorkflow.Saga;
+using Ordering.Contracts;
 using Payment.Payments;
 using TestSupport;
 
@@ -19,7 +20,7 @@ public sealed class CheckoutFaultTests(CheckoutFixture checkout) : IClassFixture
         await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
         {
             var orderId = Guid.CreateVersion7();
-            await checkout.PublishAsync(new OrderSubmitted(orderId, "user-2", [new OrderLineContract(productId, 1, 5m)], 5m, token), orderId.ToString());
+            await checkout.SubmitAsync(new OrderSubmitted(orderId, "user-2", [new OrderLineContract(productId, 1, 5m)], 5m), token);
             return orderId;
         }));
 
@@ -118,7 +119,7 @@ public sealed class ReservationExpiryTests(ShortReservationFixture checkout) : I
         try
         {
             order = Guid.CreateVersion7();
-            await checkout.PublishAsync(new OrderSubmitted(order, "user-3", [new OrderLineContract(product, 2, 7m)], 14m, SimulatedPaymentProvider.Approve), order.ToString());
+            await checkout.SubmitAsync(new OrderSubmitted(order, "user-3", [new OrderLineContract(product, 2, 7m)], 14m), SimulatedPaymentProvider.Approve);
 
             await Eventually.TrueAsync(async () =>
             {

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using OrderWorkflow.Data;
+using OrderWorkflow.IntegrationEvents.Events;
 using OrderWorkflow.Saga;
 using StackExchange.Redis;
 using TestSupport;
@@ -28,6 +29,8 @@ public class CheckoutFixture : IAsyncLifetime
     private readonly int _inventoryPort = LocalServers.FreePort();
     private readonly int _workflowPort = LocalServers.FreePort();
     private readonly int _paymentPort = LocalServers.FreePort();
+    private readonly int _orderingPort = LocalServers.FreePort();
+    private OrderingTestDouble _ordering = null!;
     private IAsyncDisposable? _inventory;
     private IAsyncDisposable? _payment;
     private IAsyncDisposable? _workflow;
@@ -42,6 +45,7 @@ public class CheckoutFixture : IAsyncLifetime
         }
 
         _redis = await ConnectionMultiplexer.ConnectAsync(Servers.RedisConnectionString);
+        _ordering = await OrderingTestDouble.StartAsync(_orderingPort);
         await StartInventoryAsync();
         await StartPaymentAsync();
         await StartWorkflowAsync();
@@ -61,6 +65,7 @@ public class CheckoutFixture : IAsyncLifetime
             }
         }
 
+        await _ordering.DisposeAsync();
         await _redis.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
         await Servers.DisposeAsync();
@@ -114,6 +119,7 @@ public class CheckoutFixture : IAsyncLifetime
             ["ConnectionStrings:workflowdb"] = _databases["workflowdb"],
             ["services:inventory:http:0"] = $"http://127.0.0.1:{_inventoryPort}",
             ["services:payment:http:0"] = $"http://127.0.0.1:{_paymentPort}",
+            ["services:ordering:http:0"] = $"http://127.0.0.1:{_orderingPort}",
             ["WorkflowSchedule"] = "*/1 * * * * *",
             ["OrderWorkflow:StepTimeout"] = StepTimeout.ToString(),
             ["OrderWorkflow:Lease"] = "00:00:02",
@@ -138,6 +144,16 @@ public class CheckoutFixture : IAsyncLifetime
         await _payment!.DisposeAsync();
         _payment = null;
     }
+
+    /// <summary>Places an order as Ordering does: its payment token where the saga fetches it, its OrderSubmitted on the bus.</summary>
+    public async Task SubmitAsync(OrderSubmitted submitted, string paymentToken)
+    {
+        _ordering.PaymentTokens[submitted.OrderId] = paymentToken;
+        await PublishAsync(submitted, submitted.OrderId.ToString());
+    }
+
+    /// <summary>Keeps an order's payment token where the saga fetches it (Ordering's internal route).</summary>
+    public void RecordPaymentToken(Guid orderId, string paymentToken) => _ordering.PaymentTokens[orderId] = paymentToken;
 
     /// <summary>Publishes an event on the bus, as Ordering's outbox relay would.</summary>
     public async Task PublishAsync(IntegrationEvent @event, string partitionKey)
@@ -176,12 +192,12 @@ public class CheckoutFixture : IAsyncLifetime
             {
                 await using var db = Workflow();
                 sagas = await db.Sagas.AsNoTracking().Where(s => orders.Contains(s.OrderId)).ToListAsync();
-                return sagas.Count == orders.Count && sagas.All(s => s.IsFinished);
+                return sagas.Count == orders.Count && sagas.All(s => s.Step.IsFinished());
             }, "every saga to finish", timeout);
         }
         catch (TimeoutException)
         {
-            var open = sagas.Where(s => !s.IsFinished).Select(s => $"{s.OrderId}:{s.Step}:{s.LastError}");
+            var open = sagas.Where(s => !s.Step.IsFinished()).Select(s => $"{s.OrderId}:{s.Step}:{s.LastError}");
             throw new TimeoutException($"{sagas.Count}/{orders.Count} sagas started; unfinished: {string.Join(", ", open.Take(5))}");
         }
 

@@ -5,6 +5,7 @@ using BuildingBlocks.EventBus;
 using Microsoft.EntityFrameworkCore;
 using OrderWorkflow.IntegrationEvents.Events;
 using OrderWorkflow.Saga;
+using Ordering.Contracts;
 using Payment.Payments;
 using TestSupport;
 
@@ -19,7 +20,7 @@ public sealed class CheckoutSagaTests(CheckoutFixture checkout) : IClassFixture<
     {
         var orderId = Guid.CreateVersion7();
         var contractLines = lines.Select(l => new OrderLineContract(l.ProductId, l.Quantity, 10m)).ToArray();
-        await checkout.PublishAsync(new OrderSubmitted(orderId, "user-1", contractLines, contractLines.Sum(l => l.Quantity * l.UnitPrice), token), orderId.ToString());
+        await checkout.SubmitAsync(new OrderSubmitted(orderId, "user-1", contractLines, contractLines.Sum(l => l.Quantity * l.UnitPrice)), token);
         return orderId;
     }
 
@@ -163,8 +164,8 @@ public sealed class CheckoutSagaTests(CheckoutFixture checkout) : IClassFixture<
     {
         var product = await checkout.NewProductAsync(2);
         var order = Guid.CreateVersion7();
-        var submitted = CloudEvent.Create(new OrderSubmitted(order, "user-http", [new OrderLineContract(product, 1, 7m)], 7m, SimulatedPaymentProvider.Approve),
-            "tests", order.ToString());
+        checkout.RecordPaymentToken(order, SimulatedPaymentProvider.Approve);
+        var submitted = CloudEvent.Create(new OrderSubmitted(order, "user-http", [new OrderLineContract(product, 1, 7m)], 7m), "tests", order.ToString());
         using var client = checkout.WorkflowClient();
 
         var misrouted = await client.PostAsJsonAsync("/api/events/inventory.reservation-expired", submitted, CloudEvent.SerializerOptions);

@@ -11,7 +11,7 @@ public sealed record OrderView(Guid OrderId, string Status, string? Reason, Orde
 
 public sealed record OrderPageView(int PageIndex, int PageSize, long Count, OrderView[] Data);
 
-/// <summary>The order workflow's status event (functions/OrderWorkflow/IntegrationEvents/Events/OrderStatusChanged.cs); Sequence is the saga step.</summary>
+/// <summary>The order workflow's status event (functions/OrderWorkflow/IntegrationEvents/Events/OrderStatusChanged.cs); Sequence numbers a saga's status events in commit order.</summary>
 [EventTopic("workflow.order-status-changed")]
 public sealed record OrderStatusChanged(Guid OrderId, string Status, string? Reason, int Sequence) : IntegrationEvent;
 
@@ -19,13 +19,13 @@ public sealed record OrderStatusChanged(Guid OrderId, string Status, string? Rea
 [EventTopic("identity.user-registered")]
 public sealed record UserRegistered(string UserId, string Email, string Name, DateTimeOffset RegisteredAt) : IntegrationEvent;
 
-/// <summary>The saga steps that are order statuses, with the numbers the workflow sends as Sequence.</summary>
+/// <summary>The Sequence numbers of the status events of a saga that reserves, pays, confirms and is then cancelled (or cancelled outright, whose one event is numbered 1).</summary>
 public static class SagaSequence
 {
     public const int StockReserved = 1;
-    public const int Paid = 3;
-    public const int Confirmed = 4;
-    public const int Cancelled = 6;
+    public const int Paid = 2;
+    public const int Confirmed = 3;
+    public const int Cancelled = 4;
 }
 
 public static class Topics

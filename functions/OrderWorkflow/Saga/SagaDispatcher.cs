@@ -6,32 +6,67 @@ using Microsoft.Extensions.Logging;
 namespace OrderWorkflow.Saga;
 
 /// <summary>
-/// Runs sagas in the background as soon as something happens to them (submitted, cancel asked), so
-/// the event that caused it is acknowledged at once instead of waiting for a whole checkout. Nothing
-/// depends on this queue for safety: state is in the database, and the AdvanceSagas timer resumes
-/// any saga whose run was lost with its process.
+/// Runs sagas in the background, a bounded number at a time, as soon as something happens to them
+/// (submitted, cancel asked, a retry falls due), so the event that caused it is acknowledged at once
+/// instead of waiting for a whole checkout. Nothing depends on this process's memory for safety:
+/// state is in the database, and the AdvanceSagas timer resumes any saga whose run was lost.
 /// </summary>
-public sealed class SagaDispatcher(IServiceScopeFactory scopes, ILogger<SagaDispatcher> logger) : BackgroundService
+public sealed class SagaDispatcher(IServiceScopeFactory scopes, TimeProvider clock, ILogger<SagaDispatcher> logger) : BackgroundService
 {
     private const int Concurrency = 16;
     private readonly Channel<Guid> _due = Channel.CreateUnbounded<Guid>();
+    private readonly CancellationTokenSource _stopping = new();
 
+    /// <summary>Runs the saga as soon as a slot is free.</summary>
     public void Run(Guid orderId) => _due.Writer.TryWrite(orderId);
+
+    /// <summary>Runs the saga when its retry falls due (in this process; the timer covers a process that dies before).</summary>
+    public void RunAt(Guid orderId, DateTimeOffset at)
+    {
+        var delay = at - clock.GetUtcNow();
+        if (delay <= TimeSpan.Zero)
+        {
+            Run(orderId);
+            return;
+        }
+
+        _ = Task.Delay(delay, clock, _stopping.Token).ContinueWith(
+            _ => Run(orderId), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+    }
+
+    /// <summary>Runs the given sagas, a bounded number at a time, and returns when all have run as far as they can.</summary>
+    public Task RunAllAsync(IEnumerable<Guid> orderIds, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(orderIds, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken },
+            RunOneAsync);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Parallel.ForEachAsync(_due.Reader.ReadAllAsync(stoppingToken),
             new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = stoppingToken },
-            async (orderId, token) =>
-            {
-                try
-                {
-                    await using var scope = scopes.CreateAsyncScope();
-                    await scope.ServiceProvider.GetRequiredService<SagaRunner>().RunAsync(orderId, token);
-                }
-                catch (Exception ex) when (!token.IsCancellationRequested)
-                {
-                    // The saga's state is saved; the timer picks it up again.
-                    logger.LogWarning(ex, "Running the saga of order {OrderId} failed; the timer will resume it", orderId);
-                }
-            });
+            RunOneAsync);
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _stopping.Dispose();
+        base.Dispose();
+    }
+
+    private async ValueTask RunOneAsync(Guid orderId, CancellationToken token)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<SagaRunner>().RunAsync(orderId, token);
+        }
+        catch (Exception ex) when (!token.IsCancellationRequested)
+        {
+            // The saga's state is saved; the timer picks it up again once its lease runs out.
+            logger.LogWarning(ex, "Running the saga of order {OrderId} failed; the timer will resume it", orderId);
+        }
+    }
 }

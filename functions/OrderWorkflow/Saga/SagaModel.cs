@@ -1,7 +1,12 @@
+using Ordering.Contracts;
 
 namespace OrderWorkflow.Saga;
 
-/// <summary>Where an order's checkout stands. Every step before Confirmed can still be compensated.</summary>
+/// <summary>
+/// Where an order's checkout stands inside the workflow. Each forward step has one transition (see
+/// <see cref="SagaRunner"/>); every step before Confirmed can still be compensated, and a cancelled
+/// Confirmed order is compensated too (refund, stock returned).
+/// </summary>
 public enum SagaStep
 {
     Submitted,
@@ -13,14 +18,19 @@ public enum SagaStep
     Cancelled,
 }
 
-/// <summary>Why an order was cancelled (docs/api.md).</summary>
-public enum CancelReason
+public static class SagaSteps
 {
-    OutOfStock,
-    PaymentDeclined,
-    TimedOut,
-    CancelledByUser,
-    ReservationExpired,
+    /// <summary>The order status a step shows to the shopper, or null for the workflow's internal steps.</summary>
+    public static OrderStatus? ShownAs(this SagaStep step) => step switch
+    {
+        SagaStep.StockReserved => OrderStatus.StockReserved,
+        SagaStep.Paid => OrderStatus.Paid,
+        SagaStep.Confirmed => OrderStatus.Confirmed,
+        SagaStep.Cancelled => OrderStatus.Cancelled,
+        _ => null, // Submitted is Ordering's own; PaymentAuthorized and Compensating are internal
+    };
+
+    public static bool IsFinished(this SagaStep step) => step is SagaStep.Confirmed or SagaStep.Cancelled;
 }
 
 public sealed record SagaLine(int ProductId, int Quantity, decimal UnitPrice);
@@ -34,24 +44,51 @@ public sealed class OrderSaga
 {
     public Guid OrderId { get; set; }
     public required string UserId { get; set; }
-    public required string PaymentToken { get; set; }
     public decimal Total { get; set; }
     public List<SagaLine> Lines { get; set; } = [];
     public SagaStep Step { get; set; }
     public CancelReason? Reason { get; set; }
-    /// <summary>Set when cancellation was asked for while a step was running; acted on at the next step.</summary>
+
+    /// <summary>
+    /// Set when cancellation was asked for while the saga runs; acted on before its next step. A
+    /// concurrency token: a runner that saved over a cancellation it had not seen would lose it.
+    /// </summary>
     public CancelReason? PendingCancel { get; set; }
+
+    /// <summary>Failed attempts of the current step, for the retry backoff.</summary>
     public int Attempts { get; set; }
-    public DateTimeOffset StepStartedAt { get; set; }
+
+    /// <summary>
+    /// How long the current step has been failing while a runner was trying it: the gaps between
+    /// attempts count only up to the longest retry delay, so time the workflow itself was down does
+    /// not time a step out.
+    /// </summary>
+    public TimeSpan FailingFor { get; set; }
+
+    public DateTimeOffset? LastAttemptAt { get; set; }
     public DateTimeOffset NextAttemptAt { get; set; }
-    /// <summary>Who is running the saga and until when; a lease that ran out means its runner died.</summary>
+
+    /// <summary>
+    /// Who is running the saga and until when; a lease that ran out means its runner died or stalled.
+    /// A concurrency token: every save is fenced by it, so a runner whose lease was taken over can
+    /// never write again.
+    /// </summary>
     public string? LeaseOwner { get; set; }
+
     public DateTimeOffset? LeaseUntil { get; set; }
+
+    /// <summary>How many status events the saga has announced; each carries the next number, so Ordering applies them in order.</summary>
+    public int StatusSequence { get; set; }
+
     public string? LastError { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
-    /// <summary>PostgreSQL xmin: two runners can never both save over the same version.</summary>
-    public uint Version { get; set; }
+}
 
-    public bool IsFinished => Step is SagaStep.Confirmed or SagaStep.Cancelled;
+/// <summary>A cancellation that arrived before its order's OrderSubmitted; the saga starts with it pending.</summary>
+public sealed class EarlyCancellation
+{
+    public Guid OrderId { get; set; }
+    public CancelReason Reason { get; set; }
+    public DateTimeOffset At { get; set; }
 }

@@ -1,9 +1,12 @@
+using System.Diagnostics.Metrics;
 using BuildingBlocks.Outbox;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderWorkflow.Data;
 using OrderWorkflow.IntegrationEvents.Events;
+using Ordering.Contracts;
 
 namespace OrderWorkflow.Saga;
 
@@ -11,67 +14,120 @@ public sealed class WorkflowOptions
 {
     public const string SectionName = "OrderWorkflow";
 
-    /// <summary>How long a forward step may keep failing before the order is cancelled as TimedOut and compensated.</summary>
+    /// <summary>How long a forward step may keep failing (while a runner is trying it) before the order is cancelled as TimedOut and compensated.</summary>
     public TimeSpan StepTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>How long a runner holds a saga; if it dies, another runner takes the saga over after this.</summary>
+    /// <summary>How long a runner holds a saga without renewing; if it dies or stalls, another runner takes the saga over after this.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
 
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Longest wait between tries of a compensation that was refused (not merely unreachable).</summary>
+    public TimeSpan RefusedRetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Refusals of a compensation after which the saga is closed as Cancelled and left to the reconcilers.</summary>
+    public int CompensationAttempts { get; set; } = 10;
 }
 
 /// <summary>
-/// Runs checkout sagas: reserve stock → authorize payment → capture → commit stock → Confirmed. A
-/// decline, an out-of-stock, an expired reservation, a cancellation or a step that keeps failing past
-/// <see cref="WorkflowOptions.StepTimeout"/> turns the saga to compensation: void or refund what was
-/// paid, release or return what was held, then Cancelled with the reason. Compensation retries until it
-/// succeeds. Each step's result is saved (with the status event, through the outbox) before the next
-/// step starts; a runner claims a saga with a lease, so many replicas share the work and a dead one's
-/// sagas are resumed when its lease runs out.
+/// Runs checkout sagas as a state machine with one transition per step:
+/// <list type="table">
+/// <item><term>Submitted</term><description>reserve stock → StockReserved; OutOfStock → Cancelled (nothing held)</description></item>
+/// <item><term>StockReserved</term><description>authorize the payment → PaymentAuthorized; declined → Compensating</description></item>
+/// <item><term>PaymentAuthorized</term><description>capture → Paid; refused → Compensating</description></item>
+/// <item><term>Paid</term><description>commit the stock → Confirmed; the hold expired → Compensating</description></item>
+/// <item><term>Compensating</term><description>void or refund, release or return stock → Cancelled</description></item>
+/// </list>
+/// A cancellation (the shopper's, or an expired hold) turns any step, Confirmed included, to
+/// Compensating. A step that keeps failing transiently for <see cref="WorkflowOptions.StepTimeout"/>
+/// compensates as TimedOut; one refused outright compensates as Failed. Each transition is saved with
+/// its status event (outbox) before the next step starts. A runner claims a saga with a lease that it
+/// renews while a step runs, and every save is fenced by the lease owner, so a runner that stalled past
+/// its lease can never write over the runner that took over.
 /// </summary>
 public sealed class SagaRunner(
     WorkflowContext db,
     IntegrationEventOutbox<WorkflowContext> outbox,
     InventoryClient inventory,
     PaymentClient payment,
-    IOptions<WorkflowOptions> options,
+    OrderingClient ordering,
     SagaDispatcher dispatcher,
+    SagaMetrics metrics,
+    IServiceScopeFactory scopes,
+    IOptions<WorkflowOptions> options,
     TimeProvider clock,
     ILogger<SagaRunner> logger)
 {
+    /// <summary>The next state and, for a cancellation, why.</summary>
+    private readonly record struct Transition(SagaStep To, CancelReason? Reason = null);
+
     // One owner per runner instance (a scope: one event, one timer tick), not per process: an event
     // handler and a timer tick in the same process must not run one saga side by side either.
-    private readonly string Runner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+    private readonly string _runner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
     private WorkflowOptions Options => options.Value;
 
-    /// <summary>Starts the saga of a submitted order (once: a redelivered event finds it started); it runs in the background.</summary>
+    /// <summary>
+    /// Starts the saga of a submitted order, with any cancellation that arrived before it. A repeated
+    /// OrderSubmitted (a redelivery, or Ordering's sweeper asking about an order it has heard nothing
+    /// of) nudges the saga if it is unfinished and re-announces its final status if it is finished.
+    /// </summary>
     public async Task StartAsync(OrderSubmitted submitted, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        var lines = System.Text.Json.JsonSerializer.Serialize(
+            submitted.Lines.Select(l => new SagaLine(l.ProductId, l.Quantity, l.UnitPrice)), System.Text.Json.JsonSerializerOptions.Web);
         var inserted = await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO order_sagas ("OrderId", "UserId", "PaymentToken", "Total", "Lines", "Step", "Attempts", "StepStartedAt", "NextAttemptAt", "CreatedAt", "UpdatedAt")
-            VALUES ({submitted.OrderId}, {submitted.UserId}, {submitted.PaymentToken}, {submitted.Total},
-                    CAST({System.Text.Json.JsonSerializer.Serialize(submitted.Lines.Select(l => new SagaLine(l.ProductId, l.Quantity, l.UnitPrice)), System.Text.Json.JsonSerializerOptions.Web)} AS jsonb),
-                    {nameof(SagaStep.Submitted)}, 0, {now}, {now}, {now}, {now})
+            INSERT INTO order_sagas ("OrderId", "UserId", "Total", "Lines", "Step", "PendingCancel", "Attempts", "FailingFor", "NextAttemptAt", "StatusSequence", "CreatedAt", "UpdatedAt")
+            VALUES ({submitted.OrderId}, {submitted.UserId}, {submitted.Total}, CAST({lines} AS jsonb), {nameof(SagaStep.Submitted)},
+                    (SELECT "Reason" FROM early_cancellations WHERE "OrderId" = {submitted.OrderId}),
+                    0, INTERVAL '0', {now}, 0, {now}, {now})
             ON CONFLICT ("OrderId") DO NOTHING
             """, cancellationToken);
         if (inserted == 1)
         {
             dispatcher.Run(submitted.OrderId);
+            return;
+        }
+
+        var saga = await db.Sagas.AsNoTracking().SingleAsync(s => s.OrderId == submitted.OrderId, cancellationToken);
+        if (saga.Step.IsFinished())
+        {
+            // The same sequence number as before: Ordering applies it only if it never saw it.
+            outbox.Add(new OrderStatusChanged(saga.OrderId, saga.Step.ShownAs()!.Value, saga.Reason, saga.StatusSequence), saga.OrderId.ToString());
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        else
+        {
+            dispatcher.Run(saga.OrderId);
         }
     }
 
-    /// <summary>Asks for the order to be cancelled; the saga compensates at its next step.</summary>
-    /// <returns>False when the saga is unknown or already finished as Cancelled.</returns>
+    /// <summary>
+    /// Asks for the order to be cancelled, whatever state its saga is in and even before it exists:
+    /// a running saga compensates before its next step, a Confirmed one is compensated (refund, stock
+    /// returned), and an order not seen yet starts its saga with the cancellation pending.
+    /// </summary>
+    /// <returns>False when the saga is already Cancelled or compensating, so this cancellation changes nothing.</returns>
     public async Task<bool> RequestCancelAsync(Guid orderId, CancelReason reason, CancellationToken cancellationToken)
     {
-        var changed = await db.Sagas
-            .Where(s => s.OrderId == orderId && s.Step != SagaStep.Cancelled && s.Step != SagaStep.Compensating)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(s => s.PendingCancel, reason)
-                .SetProperty(s => s.NextAttemptAt, clock.GetUtcNow()), cancellationToken);
+        var changed = await MarkCancelledAsync(orderId, reason, cancellationToken);
+        if (changed == 0 && !await db.Sagas.AnyAsync(s => s.OrderId == orderId, cancellationToken))
+        {
+            // Its OrderSubmitted has not arrived (another topic, so no ordering between them): keep the
+            // cancellation for the saga's start, then try again in case the saga started meanwhile.
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO early_cancellations ("OrderId", "Reason", "At") VALUES ({orderId}, {reason.ToString()}, {clock.GetUtcNow()})
+                ON CONFLICT ("OrderId") DO NOTHING
+                """, cancellationToken);
+            changed = await MarkCancelledAsync(orderId, reason, cancellationToken);
+            if (changed == 0)
+            {
+                return true; // waits for its saga
+            }
+        }
+
         if (changed > 0)
         {
             dispatcher.Run(orderId);
@@ -80,137 +136,152 @@ public sealed class SagaRunner(
         return changed > 0;
     }
 
-    /// <summary>Claims due sagas (not leased by a live runner) and runs each as far as it can go now.</summary>
-    /// <returns>Sagas run.</returns>
-    public async Task<int> RunDueAsync(int max, CancellationToken cancellationToken)
+    private Task<int> MarkCancelledAsync(Guid orderId, CancelReason reason, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        var due = await db.Sagas.AsNoTracking()
-            .Where(s => s.Step != SagaStep.Cancelled && (s.Step != SagaStep.Confirmed || s.PendingCancel != null)
-                        && s.NextAttemptAt <= now && (s.LeaseUntil == null || s.LeaseUntil < now))
-            .OrderBy(s => s.NextAttemptAt).Select(s => s.OrderId).Take(max)
-            .ToListAsync(cancellationToken);
-        foreach (var orderId in due)
-        {
-            await RunAsync(orderId, cancellationToken);
-        }
-
-        return due.Count;
+        var why = reason.ToString();
+        // A Confirmed saga has no runner: it moves to compensation at once. A running one gets the
+        // cancellation pending, and its runner's next save (fenced on PendingCancel) sees it.
+        return db.Database.ExecuteSqlAsync($"""
+            UPDATE order_sagas SET
+                "Step" = CASE WHEN "Step" = 'Confirmed' THEN 'Compensating' ELSE "Step" END,
+                "Reason" = CASE WHEN "Step" = 'Confirmed' THEN {why} ELSE "Reason" END,
+                "PendingCancel" = CASE WHEN "Step" = 'Confirmed' THEN NULL ELSE {why} END,
+                "Attempts" = CASE WHEN "Step" = 'Confirmed' THEN 0 ELSE "Attempts" END,
+                "NextAttemptAt" = {clock.GetUtcNow()}
+            WHERE "OrderId" = {orderId} AND "Step" NOT IN ('Cancelled', 'Compensating')
+            """, cancellationToken);
     }
 
-    /// <summary>Runs one saga step after step until it finishes, waits for a retry, or another runner holds it.</summary>
+    /// <summary>The unfinished sagas that are due (a retry, or a runner that died) and not leased by a live runner.</summary>
+    public async Task<List<Guid>> DueAsync(int max, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        // Matches the partial index ix_order_sagas_due (unfinished sagas by due time).
+        return await db.Sagas.AsNoTracking()
+            .Where(s => s.Step != SagaStep.Confirmed && s.Step != SagaStep.Cancelled && s.NextAttemptAt <= now
+                        && (s.LeaseUntil == null || s.LeaseUntil < now))
+            .OrderBy(s => s.NextAttemptAt).Select(s => s.OrderId).Take(max)
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Runs one saga transition after transition until it finishes, waits for a retry, or another runner holds it.</summary>
     public async Task RunAsync(Guid orderId, CancellationToken cancellationToken)
     {
-        if (!await ClaimAsync(orderId, cancellationToken))
+        var saga = await ClaimAsync(orderId, cancellationToken);
+        if (saga is null)
         {
             return;
         }
 
-        while (!cancellationToken.IsCancellationRequested)
+        using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var done = new CancellationTokenSource();
+        var keeper = KeepLeaseAsync(orderId, leaseLost, done.Token);
+        try
         {
-            db.ChangeTracker.Clear();
-            var saga = await db.Sagas.SingleAsync(s => s.OrderId == orderId, cancellationToken);
-            // A confirmed order still runs when its cancellation was asked for (refund, stock back).
-            if (saga.Step == SagaStep.Cancelled || saga.Step == SagaStep.Confirmed && saga.PendingCancel is null || saga.LeaseOwner != Runner)
+            while (saga is not null && !saga.Step.IsFinished())
             {
-                return;
+                saga = await RunStepAsync(saga, leaseLost.Token);
             }
-
-            if (saga.PendingCancel is { } cancel && saga.Step is not SagaStep.Compensating)
-            {
-                Compensate(saga, cancel);
-                await SaveAsync(saga, cancellationToken);
-                continue;
-            }
-
-            try
-            {
-                await StepAsync(saga, cancellationToken);
-                saga.Attempts = 0;
-                saga.LastError = null;
-                saga.StepStartedAt = clock.GetUtcNow();
-            }
-            catch (TransientStepException ex)
-            {
-                Retry(saga, ex);
-                saga.LeaseOwner = null;
-                saga.LeaseUntil = null;
-                await SaveAsync(saga, cancellationToken);
-                return;
-            }
-
-            if (saga.IsFinished && saga.PendingCancel is null)
-            {
-                saga.LeaseOwner = null;
-                saga.LeaseUntil = null;
-            }
-
-            await SaveAsync(saga, cancellationToken);
+        }
+        catch (OperationCanceledException) when (leaseLost.IsCancellationRequested)
+        {
+            // Shutting down, or the lease was lost: what was saved stands, and whoever runs the saga next repeats the step.
+        }
+        finally
+        {
+            await done.CancelAsync();
+            await keeper;
         }
     }
 
-    private async Task StepAsync(OrderSaga saga, CancellationToken cancellationToken)
+    /// <returns>The saga to go on with, or null when this runner must stop (a retry is scheduled, or the lease is gone).</returns>
+    private async Task<OrderSaga?> RunStepAsync(OrderSaga saga, CancellationToken cancellationToken)
+    {
+        Transition? next;
+        if (saga.PendingCancel is { } cancel && saga.Step is not SagaStep.Compensating)
+        {
+            next = new Transition(SagaStep.Compensating, cancel);
+        }
+        else
+        {
+            try
+            {
+                next = await StepAsync(saga, cancellationToken);
+            }
+            catch (TransientStepException ex)
+            {
+                next = Retry(saga, ex);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                next = Refused(saga, ex);
+            }
+        }
+
+        if (next is { } transition)
+        {
+            Apply(saga, transition);
+        }
+
+        var goOn = next is not null && !saga.Step.IsFinished();
+        try
+        {
+            await SaveAsync(saga, keepLease: goOn, cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // A cancellation arrived, or the lease was taken over, while the step ran: this step's
+            // result is dropped (its effect, if any, is undone by compensation or redone idempotently).
+            db.ChangeTracker.Clear();
+            var fresh = await db.Sagas.SingleOrDefaultAsync(s => s.OrderId == saga.OrderId, cancellationToken);
+            return fresh?.LeaseOwner == _runner ? fresh : null;
+        }
+
+        if (!goOn && !saga.Step.IsFinished())
+        {
+            dispatcher.RunAt(saga.OrderId, saga.NextAttemptAt);
+        }
+
+        return goOn ? saga : null;
+    }
+
+    private async Task<Transition> StepAsync(OrderSaga saga, CancellationToken cancellationToken)
     {
         switch (saga.Step)
         {
             case SagaStep.Submitted:
-                switch (await inventory.ReserveAsync(saga.OrderId, saga.Lines, cancellationToken))
+                return await inventory.ReserveAsync(saga.OrderId, saga.Lines, cancellationToken) switch
                 {
-                    case "Reserved":
-                        MoveTo(saga, SagaStep.StockReserved);
-                        break;
-                    case "OutOfStock":
-                        Finish(saga, SagaStep.Cancelled, CancelReason.OutOfStock); // nothing is held: nothing to undo
-                        break;
-                    default:
-                        Compensate(saga, CancelReason.ReservationExpired); // closed by the sweeper meanwhile
-                        break;
-                }
-
-                break;
+                    "Reserved" => new(SagaStep.StockReserved),
+                    "OutOfStock" => new(SagaStep.Cancelled, CancelReason.OutOfStock), // nothing is held: nothing to undo
+                    _ => new(SagaStep.Compensating, CancelReason.ReservationExpired), // closed by the sweeper meanwhile
+                };
 
             case SagaStep.StockReserved:
-                switch (await payment.AuthorizeAsync(saga.OrderId, saga.Total, saga.PaymentToken, cancellationToken))
+                var paymentToken = await ordering.PaymentTokenAsync(saga.OrderId, cancellationToken);
+                return await payment.AuthorizeAsync(saga.OrderId, saga.Total, paymentToken, cancellationToken) switch
                 {
-                    case "Authorized" or "Captured":
-                        MoveTo(saga, SagaStep.PaymentAuthorized);
-                        break;
-                    default:
-                        Compensate(saga, CancelReason.PaymentDeclined);
-                        break;
-                }
-
-                break;
+                    "Authorized" or "Captured" => new(SagaStep.PaymentAuthorized),
+                    _ => new(SagaStep.Compensating, CancelReason.PaymentDeclined),
+                };
 
             case SagaStep.PaymentAuthorized:
-                if (await payment.CaptureAsync(saga.OrderId, cancellationToken) == "Captured")
-                {
-                    MoveTo(saga, SagaStep.Paid);
-                }
-                else
-                {
-                    Compensate(saga, CancelReason.PaymentDeclined);
-                }
-
-                break;
+                return await payment.CaptureAsync(saga.OrderId, cancellationToken) == "Captured"
+                    ? new(SagaStep.Paid)
+                    : new(SagaStep.Compensating, CancelReason.PaymentDeclined);
 
             case SagaStep.Paid:
                 // The reservation may have expired and been released between payment and commit.
-                if (await inventory.CommitAsync(saga.OrderId, cancellationToken) == "Committed")
-                {
-                    Finish(saga, SagaStep.Confirmed, reason: null);
-                }
-                else
-                {
-                    Compensate(saga, CancelReason.ReservationExpired);
-                }
-
-                break;
+                return await inventory.CommitAsync(saga.OrderId, cancellationToken) == "Committed"
+                    ? new(SagaStep.Confirmed)
+                    : new(SagaStep.Compensating, CancelReason.ReservationExpired);
 
             case SagaStep.Compensating:
                 await CompensateAsync(saga, cancellationToken);
-                Finish(saga, SagaStep.Cancelled, saga.Reason);
-                break;
+                return new(SagaStep.Cancelled);
+
+            default:
+                throw new InvalidOperationException($"A saga in {saga.Step} has no step to run.");
         }
     }
 
@@ -230,75 +301,166 @@ public sealed class SagaRunner(
         }
     }
 
-    private void Retry(OrderSaga saga, TransientStepException ex)
+    private void Apply(OrderSaga saga, Transition transition)
     {
+        saga.Step = transition.To;
+        if (transition.Reason is { } reason)
+        {
+            saga.Reason = reason;
+        }
+
+        if (transition.To is SagaStep.Compensating or SagaStep.Cancelled)
+        {
+            saga.PendingCancel = null; // acted on
+        }
+
+        saga.Attempts = 0;
+        saga.FailingFor = TimeSpan.Zero;
+        saga.LastAttemptAt = null;
+        saga.LastError = null;
+        saga.NextAttemptAt = clock.GetUtcNow();
+        if (transition.To.ShownAs() is { } status)
+        {
+            saga.StatusSequence++;
+            outbox.Add(new OrderStatusChanged(saga.OrderId, status, status == OrderStatus.Cancelled ? saga.Reason : null, saga.StatusSequence),
+                saga.OrderId.ToString());
+        }
+    }
+
+    /// <summary>A transient failure: try again after a backoff, or compensate once a forward step has failed for longer than the step timeout.</summary>
+    private Transition? Retry(OrderSaga saga, TransientStepException ex)
+    {
+        var now = clock.GetUtcNow();
+        if (saga.LastAttemptAt is { } last)
+        {
+            // A gap longer than a lease means no runner was trying (the workflow was down): it does not count.
+            saga.FailingFor += TimeSpan.FromTicks(Math.Min((now - last).Ticks, Options.Lease.Ticks));
+        }
+
         saga.Attempts++;
-        saga.LastError = ex.Message[..Math.Min(ex.Message.Length, 2000)];
+        saga.LastAttemptAt = now;
+        saga.LastError = Truncate(ex.Message);
+        if (saga.Step is not SagaStep.Compensating && saga.FailingFor >= Options.StepTimeout)
+        {
+            logger.LogWarning("Order {OrderId}: step {Step} kept failing for {FailingFor}; compensating", saga.OrderId, saga.Step, saga.FailingFor);
+            return new Transition(SagaStep.Compensating, CancelReason.TimedOut);
+        }
+
+        saga.NextAttemptAt = now + Backoff(saga.Attempts, Options.RetryMaxDelay);
+        logger.LogInformation("Order {OrderId}: step {Step} failed ({Error}); attempt {Attempt} at {Next}",
+            saga.OrderId, saga.Step, ex.Message, saga.Attempts + 1, saga.NextAttemptAt);
+        return null;
+    }
+
+    /// <summary>
+    /// A step refused in a way no retry changes (a 4xx, an unreadable answer, a bug). A forward step
+    /// compensates as Failed. A compensation is tried again with a growing backoff, and after
+    /// <see cref="WorkflowOptions.CompensationAttempts"/> refusals the saga is closed as Cancelled and
+    /// left to the reconcilers (Payment's, Inventory's reservation sweeper), loudly.
+    /// </summary>
+    private Transition? Refused(OrderSaga saga, Exception ex)
+    {
+        metrics.StepRefused(saga.Step);
+        saga.LastError = Truncate($"{ex.GetType().Name}: {ex.Message}");
+        if (saga.Step is not SagaStep.Compensating)
+        {
+            logger.LogError(ex, "Order {OrderId}: step {Step} was refused; compensating", saga.OrderId, saga.Step);
+            return new Transition(SagaStep.Compensating, CancelReason.Failed);
+        }
+
+        saga.Attempts++;
+        if (saga.Attempts >= Options.CompensationAttempts)
+        {
+            metrics.CompensationAbandoned();
+            logger.LogCritical(ex, "Order {OrderId}: compensation refused {Attempts} times; closing it as Cancelled for the reconcilers to repair",
+                saga.OrderId, saga.Attempts);
+            return new Transition(SagaStep.Cancelled);
+        }
+
+        saga.NextAttemptAt = clock.GetUtcNow() + Backoff(saga.Attempts, Options.RefusedRetryMaxDelay);
+        logger.LogError(ex, "Order {OrderId}: compensation refused (attempt {Attempt}); trying again at {Next}", saga.OrderId, saga.Attempts, saga.NextAttemptAt);
+        return null;
+    }
+
+    private TimeSpan Backoff(int attempts, TimeSpan max)
+    {
+        var delay = Math.Min(max.TotalMilliseconds, Options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempts, 20)));
+        return TimeSpan.FromMilliseconds(delay * (0.5 + Random.Shared.NextDouble() / 2)); // with jitter
+    }
+
+    private static string Truncate(string text) => text[..Math.Min(text.Length, 2000)];
+
+    /// <summary>Takes the saga for this runner if it is unfinished and free (no live lease); one round trip, the row comes back tracked.</summary>
+    private async Task<OrderSaga?> ClaimAsync(Guid orderId, CancellationToken cancellationToken)
+    {
         var now = clock.GetUtcNow();
-        if (saga.Step is not (SagaStep.Compensating or SagaStep.Confirmed) && now - saga.StepStartedAt > Options.StepTimeout)
+        var claimed = await db.Sagas.FromSql($"""
+            UPDATE order_sagas SET "LeaseOwner" = {_runner}, "LeaseUntil" = {now + Options.Lease}
+            WHERE "OrderId" = {orderId} AND "Step" NOT IN ('Confirmed', 'Cancelled')
+              AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now} OR "LeaseOwner" = {_runner})
+            RETURNING *
+            """).ToListAsync(cancellationToken);
+        return claimed.SingleOrDefault();
+    }
+
+    /// <summary>Renews the lease while a step runs; if the lease was taken over (this runner stalled past it), cancels the step.</summary>
+    private async Task KeepLeaseAsync(Guid orderId, CancellationTokenSource leaseLost, CancellationToken done)
+    {
+        while (!done.IsCancellationRequested)
         {
-            logger.LogWarning("Order {OrderId}: step {Step} kept failing for {Timeout}; compensating", saga.OrderId, saga.Step, Options.StepTimeout);
-            Compensate(saga, CancelReason.TimedOut);
-            saga.NextAttemptAt = now;
-            return;
+            await Task.Delay(Options.Lease / 3, clock, done).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (done.IsCancellationRequested)
+            {
+                return;
+            }
+
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var renewing = scope.ServiceProvider.GetRequiredService<WorkflowContext>();
+                var until = clock.GetUtcNow() + Options.Lease;
+                if (await renewing.Sagas.Where(s => s.OrderId == orderId && s.LeaseOwner == _runner)
+                        .ExecuteUpdateAsync(set => set.SetProperty(s => s.LeaseUntil, until), done) == 0)
+                {
+                    logger.LogWarning("Order {OrderId}: lease lost to another runner; stopping this one", orderId);
+                    await leaseLost.CancelAsync();
+                    return;
+                }
+            }
+            catch (Exception ex) when (!done.IsCancellationRequested)
+            {
+                // The database is unreachable: the saves are fenced anyway, so keep trying to renew.
+                logger.LogWarning(ex, "Order {OrderId}: could not renew the lease", orderId);
+            }
         }
-
-        var backoff = Math.Min(Options.RetryMaxDelay.TotalMilliseconds, Options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(saga.Attempts, 16)));
-        saga.NextAttemptAt = now + TimeSpan.FromMilliseconds(backoff * (0.5 + Random.Shared.NextDouble() / 2)); // with jitter
-        logger.LogInformation("Order {OrderId}: step {Step} failed ({Error}); attempt {Attempt} at {Next}", saga.OrderId, saga.Step, ex.Message, saga.Attempts + 1, saga.NextAttemptAt);
     }
 
-    private void MoveTo(OrderSaga saga, SagaStep step)
-    {
-        saga.Step = step;
-        var status = step switch
-        {
-            SagaStep.StockReserved => "StockReserved",
-            SagaStep.Paid => "Paid",
-            _ => null, // internal steps are not order statuses
-        };
-        if (status is not null)
-        {
-            outbox.Add(new OrderStatusChanged(saga.OrderId, status, null, (int)step), saga.OrderId.ToString());
-        }
-    }
-
-    private void Compensate(OrderSaga saga, CancelReason reason)
-    {
-        saga.Step = SagaStep.Compensating;
-        saga.Reason = reason;
-        saga.PendingCancel = null;
-        saga.StepStartedAt = clock.GetUtcNow();
-    }
-
-    private void Finish(OrderSaga saga, SagaStep step, CancelReason? reason)
-    {
-        saga.Step = step;
-        saga.Reason = reason;
-        saga.PendingCancel = null;
-        outbox.Add(new OrderStatusChanged(saga.OrderId, step.ToString(), reason?.ToString(), (int)step), saga.OrderId.ToString());
-    }
-
-    /// <summary>Takes the saga for this runner if it is free (no live lease), so only one runner runs it at a time.</summary>
-    private async Task<bool> ClaimAsync(Guid orderId, CancellationToken cancellationToken)
+    /// <summary>Saves the saga and its status events in one transaction, fenced by the lease owner and the pending cancellation.</summary>
+    private async Task SaveAsync(OrderSaga saga, bool keepLease, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var until = now + Options.Lease;
-        return await db.Sagas
-            .Where(s => s.OrderId == orderId && s.Step != SagaStep.Cancelled && (s.Step != SagaStep.Confirmed || s.PendingCancel != null)
-                        && (s.LeaseUntil == null || s.LeaseUntil < now || s.LeaseOwner == Runner))
-            .ExecuteUpdateAsync(set => set.SetProperty(s => s.LeaseOwner, Runner).SetProperty(s => s.LeaseUntil, until), cancellationToken) == 1;
-    }
-
-    private async Task SaveAsync(OrderSaga saga, CancellationToken cancellationToken)
-    {
-        saga.UpdatedAt = clock.GetUtcNow();
-        if (saga.LeaseOwner == Runner)
-        {
-            saga.LeaseUntil = saga.UpdatedAt + Options.Lease; // still working: extend
-        }
-
-        // Saga state and its status events commit together; xmin stops a runner whose lease was taken over.
+        saga.UpdatedAt = now;
+        saga.LeaseOwner = keepLease ? _runner : null;
+        saga.LeaseUntil = keepLease ? now + Options.Lease : null;
         await db.SaveChangesAsync(cancellationToken);
     }
+}
+
+/// <summary>The workflow's own measurements (meter named after the app, exported by ServiceDefaults).</summary>
+public sealed class SagaMetrics
+{
+    private readonly Counter<long> _refused;
+    private readonly Counter<long> _abandoned;
+
+    public SagaMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create("OrderWorkflow");
+        _refused = meter.CreateCounter<long>("workflow.saga.steps_refused", description: "Saga steps refused in a way no retry changes.");
+        _abandoned = meter.CreateCounter<long>("workflow.saga.compensations_abandoned",
+            description: "Compensations closed after repeated refusals, left to the reconcilers.");
+    }
+
+    public void StepRefused(SagaStep step) => _refused.Add(1, new KeyValuePair<string, object?>("step", step.ToString()));
+
+    public void CompensationAbandoned() => _abandoned.Add(1);
 }

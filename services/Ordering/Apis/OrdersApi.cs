@@ -9,6 +9,7 @@ using Microsoft.EntityFrameworkCore;
 using Ordering.Api.Data;
 using Ordering.Api.IntegrationEvents.Events;
 using Ordering.Api.Model;
+using Ordering.Contracts;
 
 namespace Ordering.Api.Apis;
 
@@ -142,7 +143,7 @@ public static class OrdersApi
             return TypedResults.NotFound();
         }
 
-        if (order.Status == OrderStatus.Cancelled)
+        if (!order.Status.CanBeCancelled())
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, detail: "The order is already cancelled.");
         }
@@ -153,7 +154,7 @@ public static class OrdersApi
     }
 
     private static Accepted<OrderAccepted> Accepted(Order order) =>
-        TypedResults.Accepted($"/api/orders/{order.Id}", new OrderAccepted(order.Id, order.Status));
+        TypedResults.Accepted($"/api/orders/{order.Id}", new OrderAccepted(order.Id, order.Status.ToString()));
 
     private static async Task<Order?> ExistingAsync(OrderingContext db, string userId, string key, CancellationToken cancellationToken) =>
         await db.IdempotencyRecords.AsNoTracking().Where(r => r.UserId == userId && r.Key == key)

@@ -17,7 +17,7 @@ public sealed class OrderingContext(DbContextOptions<OrderingContext> options) :
         {
             order.ToTable("orders");
             order.Property(o => o.UserId).HasMaxLength(200);
-            order.Property(o => o.Status).HasMaxLength(20);
+            order.Property(o => o.Status).HasConversion<string>().HasMaxLength(20);
             order.Property(o => o.Reason).HasMaxLength(30);
             order.Property(o => o.Total).HasPrecision(12, 2);
             order.OwnsOne(o => o.ShippingAddress, address => address.ToJson());

@@ -1,11 +1,6 @@
-namespace Ordering.Api.Model;
+using Ordering.Contracts;
 
-/// <summary>Order statuses as clients see them (docs/api.md).</summary>
-public static class OrderStatus
-{
-    public const string Submitted = "Submitted";
-    public const string Cancelled = "Cancelled";
-}
+namespace Ordering.Api.Model;
 
 public sealed class Address
 {
@@ -28,9 +23,9 @@ public sealed class Order
 {
     public Guid Id { get; set; }
     public required string UserId { get; set; }
-    public string Status { get; set; } = OrderStatus.Submitted;
+    public OrderStatus Status { get; set; } = OrderStatus.Submitted;
     public string? Reason { get; set; }
-    /// <summary>The saga step number of the last status applied: statuses only move forward, whatever order events arrive in.</summary>
+    /// <summary>The sequence number of the last status event applied: statuses are applied in the workflow's order, whatever order events arrive in.</summary>
     public int StatusSequence { get; set; }
     public decimal Total { get; set; }
     public required Address ShippingAddress { get; set; }

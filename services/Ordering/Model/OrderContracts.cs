@@ -27,7 +27,7 @@ public sealed record OrderLineDto(int ProductId, string Name, int Quantity, deci
 public sealed record OrderDto(
     Guid OrderId, string Status, string? Reason, IReadOnlyList<OrderLineDto> Lines, decimal Total, DateTimeOffset CreatedAt, string? BuyerName = null)
 {
-    public static OrderDto From(Order order, string? buyerName = null) => new(order.Id, order.Status, order.Reason,
+    public static OrderDto From(Order order, string? buyerName = null) => new(order.Id, order.Status.ToString(), order.Reason,
         [.. order.Lines.Select(l => new OrderLineDto(l.ProductId, l.Name, l.Quantity, l.UnitPrice))], order.Total, order.CreatedAt, buyerName);
 }
 

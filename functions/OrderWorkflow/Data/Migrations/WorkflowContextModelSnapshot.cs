@@ -103,6 +103,25 @@ namespace OrderWorkflow.Data.Migrations
                     b.ToTable("outbox_messages", (string)null);
                 });
 
+            modelBuilder.Entity("OrderWorkflow.Saga.EarlyCancellation", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
+
+                    b.HasKey("OrderId");
+
+                    b.ToTable("early_cancellations", (string)null);
+                });
+
             modelBuilder.Entity("OrderWorkflow.Saga.OrderSaga", b =>
                 {
                     b.Property<Guid>("OrderId")
@@ -115,11 +134,18 @@ namespace OrderWorkflow.Data.Migrations
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<TimeSpan>("FailingFor")
+                        .HasColumnType("interval");
+
+                    b.Property<DateTimeOffset?>("LastAttemptAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("LastError")
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
 
                     b.Property<string>("LeaseOwner")
+                        .IsConcurrencyToken()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
@@ -133,12 +159,8 @@ namespace OrderWorkflow.Data.Migrations
                     b.Property<DateTimeOffset>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<string>("PaymentToken")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
-
                     b.Property<string>("PendingCancel")
+                        .IsConcurrencyToken()
                         .HasMaxLength(30)
                         .HasColumnType("character varying(30)");
 
@@ -146,13 +168,13 @@ namespace OrderWorkflow.Data.Migrations
                         .HasMaxLength(30)
                         .HasColumnType("character varying(30)");
 
+                    b.Property<int>("StatusSequence")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Step")
                         .IsRequired()
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
-
-                    b.Property<DateTimeOffset>("StepStartedAt")
-                        .HasColumnType("timestamp with time zone");
 
                     b.Property<decimal>("Total")
                         .HasPrecision(12, 2)
@@ -166,17 +188,11 @@ namespace OrderWorkflow.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
-                    b.Property<uint>("Version")
-                        .IsConcurrencyToken()
-                        .ValueGeneratedOnAddOrUpdate()
-                        .HasColumnType("xid")
-                        .HasColumnName("xmin");
-
                     b.HasKey("OrderId");
 
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("ix_order_sagas_due")
-                        .HasFilter("\"Step\" NOT IN ('Confirmed', 'Cancelled')");
+                        .HasFilter("\"Step\" <> 'Confirmed' AND \"Step\" <> 'Cancelled'");
 
                     b.ToTable("order_sagas", (string)null);
                 });

@@ -1,6 +1,7 @@
 using BuildingBlocks.EventBus;
 using OrderWorkflow.IntegrationEvents.Events;
 using OrderWorkflow.Saga;
+using Ordering.Contracts;
 
 namespace OrderWorkflow.IntegrationEvents.EventHandling;
 

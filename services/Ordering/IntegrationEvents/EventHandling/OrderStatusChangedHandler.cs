@@ -7,11 +7,12 @@ using Ordering.Api.IntegrationEvents.Events;
 
 namespace Ordering.Api.IntegrationEvents.EventHandling;
 
-/// <summary>Shows the checkout saga's progress on the order. Statuses only move forward, and a redelivery changes nothing.</summary>
+/// <summary>Shows the checkout saga's progress on the order. Status events apply in the workflow's order (a late one changes nothing), and a redelivery changes nothing.</summary>
 public sealed class OrderStatusChangedHandler(OrderingContext db, TimeProvider clock) : IIntegrationEventHandler<OrderStatusChanged>
 {
     public async Task HandleAsync(OrderStatusChanged @event, CancellationToken cancellationToken)
     {
+        var reason = @event.Reason?.ToString();
         await db.InTransactionAsync(async token =>
         {
             if (!await db.TryMarkProcessedAsync("ordering", @event.Id, token))
@@ -22,7 +23,7 @@ public sealed class OrderStatusChangedHandler(OrderingContext db, TimeProvider c
             await db.Orders.Where(o => o.Id == @event.OrderId && o.StatusSequence < @event.Sequence)
                 .ExecuteUpdateAsync(set => set
                     .SetProperty(o => o.Status, @event.Status)
-                    .SetProperty(o => o.Reason, @event.Reason)
+                    .SetProperty(o => o.Reason, reason)
                     .SetProperty(o => o.StatusSequence, @event.Sequence)
                     .SetProperty(o => o.UpdatedAt, clock.GetUtcNow()), token);
         }, cancellationToken);
