@@ -107,6 +107,129 @@ public sealed class CheckoutFaultTests(CheckoutFixture checkout) : IClassFixture
     }
 }
 
+/// <summary>The saga's own rules: what counts toward a step's timeout, what ends a step outright, how due sagas are found.</summary>
+public sealed class SagaRunnerTests(LongStepTimeoutFixture checkout) : IClassFixture<LongStepTimeoutFixture>
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Time_the_workflow_was_down_does_not_count_toward_a_steps_timeout()
+    {
+        var product = await checkout.NewProductAsync(10);
+        await checkout.StopPaymentAsync();
+        Guid[] orders;
+        DateTimeOffset restarted;
+        try
+        {
+            orders = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+            {
+                var order = Guid.CreateVersion7();
+                await checkout.SubmitAsync(new OrderSubmitted(order, "user-down", [new OrderLineContract(product, 1, 3m)], 3m), SimulatedPaymentProvider.Approve);
+                return order;
+            }));
+            await Eventually.TrueAsync(async () =>
+            {
+                await using var db = checkout.Workflow();
+                return await db.Sagas.CountAsync(s => orders.Contains(s.OrderId) && s.Step == SagaStep.StockReserved && s.Attempts > 0) == orders.Length;
+            }, "every saga to fail its payment step once", Deadline);
+
+            // The workflow is down for longer than the step timeout (the outage is the fault being injected).
+            await checkout.StopWorkflowAsync();
+            await Task.Delay(LongStepTimeoutFixture.Timeout * 2);
+            restarted = DateTimeOffset.UtcNow;
+            await checkout.StartWorkflowAsync();
+
+            // Payment is still down: every saga fails again after the restart, which must not time it out.
+            await Eventually.TrueAsync(async () =>
+            {
+                await using var db = checkout.Workflow();
+                return await db.Sagas.CountAsync(s => orders.Contains(s.OrderId) && s.LastAttemptAt > restarted) == orders.Length;
+            }, "every saga to fail once more after the restart", Deadline);
+        }
+        finally
+        {
+            await checkout.StartPaymentAsync();
+        }
+
+        var sagas = await checkout.FinishedAsync(orders, Deadline);
+        Assert.All(sagas, s => Assert.True(s.Step == SagaStep.Confirmed, $"{s.OrderId}: {s.Step} {s.Reason}"));
+    }
+
+    [Fact]
+    public async Task A_step_refused_outright_compensates_as_failed_instead_of_retrying_forever()
+    {
+        var product = await checkout.NewProductAsync(5);
+        var order = Guid.CreateVersion7();
+        // Ordering has no payment token for this order: 404, which no retry changes.
+        await checkout.PublishAsync(new OrderSubmitted(order, "user-refused", [new OrderLineContract(product, 2, 6m)], 12m), order.ToString());
+
+        var saga = (await checkout.FinishedAsync([order], Deadline)).Single();
+
+        Assert.Equal((SagaStep.Cancelled, CancelReason.Failed), (saga.Step, saga.Reason));
+        Assert.Equal(new CheckoutFixture.StockLevel(product, 5, 0, 5), await checkout.StockAsync(product));
+    }
+
+    [Fact]
+    public async Task The_due_saga_scan_is_served_by_its_partial_index()
+    {
+        await using var db = checkout.Workflow();
+        var runner = new SagaRunner(db, null!, null!, null!, null!, null!, null!, null!,
+            Microsoft.Extensions.Options.Options.Create(new WorkflowOptions()), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<SagaRunner>.Instance);
+        var sql = Inlined(runner.DueQuery(DateTimeOffset.UtcNow, 200).ToQueryString());
+
+        await db.Database.OpenConnectionAsync();
+        await db.Database.ExecuteSqlRawAsync("SET enable_seqscan = off"); // a tiny table would be scanned anyway; ask whether the index can serve
+        var explain = $"EXPLAIN {sql}"; // the query EF generated, not input
+        var plan = string.Join("\n", await db.Database.SqlQueryRaw<string>(explain).ToListAsync());
+
+        Assert.Contains("ix_order_sagas_due", plan);
+    }
+
+    /// <summary>ToQueryString's "-- @name='value'" header lines put into the statement, so PostgreSQL can plan it as it stands.</summary>
+    private static string Inlined(string query)
+    {
+        var lines = query.Split('\n');
+        var sql = string.Join('\n', lines.Where(l => !l.StartsWith("-- @", StringComparison.Ordinal)));
+        foreach (var line in lines.Where(l => l.StartsWith("-- @", StringComparison.Ordinal)))
+        {
+            var name = line[3..line.IndexOf('=')];
+            var value = line[(line.IndexOf('=') + 1)..].Split(" (", 2)[0];
+            sql = System.Text.RegularExpressions.Regex.Replace(sql, $@"{name}\b", value);
+        }
+
+        return sql;
+    }
+}
+
+/// <summary>A step that outlasts the lease: the runner renews it, so no second runner repeats the step.</summary>
+public sealed class SlowStepTests(SlowProviderFixture checkout) : IClassFixture<SlowProviderFixture>
+{
+    [Fact]
+    public async Task A_payment_step_slower_than_the_lease_is_sent_by_one_runner_only()
+    {
+        var product = await checkout.NewProductAsync(5);
+        var orders = await Task.WhenAll(Enumerable.Range(0, 3).Select(async _ =>
+        {
+            var order = Guid.CreateVersion7();
+            await checkout.SubmitAsync(new OrderSubmitted(order, "user-slow", [new OrderLineContract(product, 1, 4m)], 4m), SimulatedPaymentProvider.Approve);
+            return order;
+        }));
+
+        var sagas = await checkout.FinishedAsync(orders, TimeSpan.FromMinutes(2));
+
+        Assert.All(sagas, s => Assert.Equal(SagaStep.Confirmed, s.Step));
+        await using var payments = checkout.Payments();
+        var ids = orders.ToHashSet();
+        var ledger = await payments.Ledger.AsNoTracking().Where(l => ids.Contains(l.OrderId)).ToListAsync();
+        // One authorization and one capture sent per order: a second runner taking over an expired
+        // lease mid-call would have sent each again (the provider deduplicates, the ledger shows it).
+        Assert.All(orders, order => Assert.Equal(
+            [PaymentOperationKind.Authorize, PaymentOperationKind.Capture],
+            ledger.Where(l => l.OrderId == order).OrderBy(l => l.Id).Select(l => l.Kind)));
+    }
+}
+
 /// <summary>An abandoned checkout: its reservation expires, the stock comes back, the order is cancelled.</summary>
 public sealed class ReservationExpiryTests(ShortReservationFixture checkout) : IClassFixture<ShortReservationFixture>
 {

@@ -108,8 +108,8 @@ public class CheckoutFixture : IAsyncLifetime
         _payment = await StartAsync<Payment.Payments.PaymentService>("payment", _paymentPort, new()
         {
             ["ConnectionStrings:paymentdb"] = _databases["paymentdb"],
-            ["PaymentProvider:Latency"] = "00:00:00.002",
-            ["PaymentProvider:AttemptTimeout"] = "00:00:00.300",
+            ["PaymentProvider:Latency"] = ProviderLatency.ToString(),
+            ["PaymentProvider:AttemptTimeout"] = (ProviderLatency + TimeSpan.FromMilliseconds(300)).ToString(),
             ["PaymentProvider:MaxAttempts"] = "6",
         });
 
@@ -122,13 +122,19 @@ public class CheckoutFixture : IAsyncLifetime
             ["services:ordering:http:0"] = $"http://127.0.0.1:{_orderingPort}",
             ["WorkflowSchedule"] = "*/1 * * * * *",
             ["OrderWorkflow:StepTimeout"] = StepTimeout.ToString(),
-            ["OrderWorkflow:Lease"] = "00:00:02",
+            ["OrderWorkflow:Lease"] = Lease.ToString(),
             ["OrderWorkflow:RetryBaseDelay"] = "00:00:00.050",
             ["OrderWorkflow:RetryMaxDelay"] = "00:00:00.500",
         });
 
     /// <summary>Reservations of the fixture's inventory expire after this (the sweeper runs every second).</summary>
     protected virtual TimeSpan ReservationTtl => TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a runner holds a saga without renewing it.</summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long the simulated card provider takes to answer each call.</summary>
+    protected virtual TimeSpan ProviderLatency => TimeSpan.FromMilliseconds(2);
 
     /// <summary>A forward step failing for longer than this is a timeout: the order is compensated.</summary>
     protected virtual TimeSpan StepTimeout => TimeSpan.FromSeconds(4);
@@ -204,6 +210,20 @@ public class CheckoutFixture : IAsyncLifetime
         return sagas;
     }
 
+}
+
+/// <summary>A step timeout well above what a step's failed attempts take, so a test can tell what counts toward it.</summary>
+public sealed class LongStepTimeoutFixture : CheckoutFixture
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(8);
+
+    protected override TimeSpan StepTimeout => Timeout;
+}
+
+/// <summary>A card provider slower than the saga's lease: each payment step outlasts it.</summary>
+public sealed class SlowProviderFixture : CheckoutFixture
+{
+    protected override TimeSpan ProviderLatency => Lease + Lease / 2;
 }
 
 /// <summary>Reservations that expire long before a stuck payment step would time out.</summary>

@@ -160,6 +160,54 @@ public sealed class CheckoutSagaTests(CheckoutFixture checkout) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_cancellation_that_arrives_before_its_order_still_cancels_it()
+    {
+        var product = await checkout.NewProductAsync(3);
+        var order = Guid.CreateVersion7();
+
+        // Two topics, no order between them: the cancellation can be handled before the saga exists.
+        await checkout.PublishAsync(new OrderCancelRequested(order), order.ToString());
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var db = checkout.Workflow();
+            return await db.EarlyCancellations.AnyAsync(c => c.OrderId == order);
+        }, "the workflow to keep the early cancellation", Deadline);
+        await checkout.SubmitAsync(new OrderSubmitted(order, "user-early", [new OrderLineContract(product, 2, 5m)], 10m), SimulatedPaymentProvider.Approve);
+
+        var saga = (await checkout.FinishedAsync([order], Deadline)).Single();
+        Assert.Equal((SagaStep.Cancelled, CancelReason.CancelledByUser), (saga.Step, saga.Reason));
+        Assert.DoesNotContain(await ProviderRecordsAsync(order), r => r.Kind == PaymentOperationKind.Capture);
+        Assert.Equal(new CheckoutFixture.StockLevel(product, 3, 0, 3), await checkout.StockAsync(product));
+    }
+
+    [Fact]
+    public async Task Orders_cancelled_as_they_are_placed_all_end_cancelled_with_nothing_captured_net()
+    {
+        var product = await checkout.NewProductAsync(40);
+        var orders = Enumerable.Range(0, 20).Select(_ => Guid.CreateVersion7()).ToArray();
+
+        // Each shopper checks out and cancels at once; the two events race in either order.
+        await Task.WhenAll(orders.Select(async (order, i) =>
+        {
+            var submit = checkout.SubmitAsync(new OrderSubmitted(order, $"user-race-{i}", [new OrderLineContract(product, 1, 8m)], 8m), SimulatedPaymentProvider.Approve);
+            var cancel = checkout.PublishAsync(new OrderCancelRequested(order), order.ToString());
+            await Task.WhenAll(i % 2 == 0 ? [submit, cancel] : new[] { cancel, submit });
+        }));
+
+        var sagas = await checkout.FinishedAsync(orders, Deadline);
+        Assert.All(sagas, s => Assert.Equal((SagaStep.Cancelled, CancelReason.CancelledByUser), (s.Step, s.Reason)));
+        foreach (var order in orders)
+        {
+            var records = await ProviderRecordsAsync(order);
+            var captured = records.Where(r => r.Kind == PaymentOperationKind.Capture && r.Approved).Sum(r => r.Amount);
+            var refunded = records.Where(r => r.Kind == PaymentOperationKind.Refund && r.Approved).Sum(r => r.Amount);
+            Assert.Equal(0m, captured - refunded);
+        }
+
+        Assert.Equal(new CheckoutFixture.StockLevel(product, 40, 0, 40), await checkout.StockAsync(product));
+    }
+
+    [Fact]
     public async Task An_event_delivered_over_http_as_dapr_does_is_dispatched_and_one_on_the_wrong_topic_is_dropped()
     {
         var product = await checkout.NewProductAsync(2);

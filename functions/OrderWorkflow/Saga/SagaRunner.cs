@@ -79,14 +79,21 @@ public sealed class SagaRunner(
         var lines = System.Text.Json.JsonSerializer.Serialize(
             submitted.Lines.Select(l => new SagaLine(l.ProductId, l.Quantity, l.UnitPrice)), System.Text.Json.JsonSerializerOptions.Web);
         var inserted = await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO order_sagas ("OrderId", "UserId", "Total", "Lines", "Step", "PendingCancel", "Attempts", "FailingFor", "NextAttemptAt", "StatusSequence", "CreatedAt", "UpdatedAt")
+            INSERT INTO order_sagas ("OrderId", "UserId", "Total", "Lines", "Step", "Attempts", "FailingFor", "NextAttemptAt", "StatusSequence", "CreatedAt", "UpdatedAt")
             VALUES ({submitted.OrderId}, {submitted.UserId}, {submitted.Total}, CAST({lines} AS jsonb), {nameof(SagaStep.Submitted)},
-                    (SELECT "Reason" FROM early_cancellations WHERE "OrderId" = {submitted.OrderId}),
                     0, INTERVAL '0', {now}, 0, {now}, {now})
             ON CONFLICT ("OrderId") DO NOTHING
             """, cancellationToken);
         if (inserted == 1)
         {
+            // A cancellation that came first. A statement of its own, after the insert has committed:
+            // RequestCancelAsync stores the early cancellation before it looks for the saga again, so
+            // one of the two always sees the other.
+            await db.Database.ExecuteSqlAsync($"""
+                UPDATE order_sagas SET "PendingCancel" = e."Reason"
+                FROM early_cancellations e
+                WHERE e."OrderId" = {submitted.OrderId} AND order_sagas."OrderId" = e."OrderId" AND order_sagas."PendingCancel" IS NULL
+                """, cancellationToken);
             dispatcher.Run(submitted.OrderId);
             return;
         }
@@ -109,23 +116,20 @@ public sealed class SagaRunner(
     /// a running saga compensates before its next step, a Confirmed one is compensated (refund, stock
     /// returned), and an order not seen yet starts its saga with the cancellation pending.
     /// </summary>
-    /// <returns>False when the saga is already Cancelled or compensating, so this cancellation changes nothing.</returns>
+    /// <returns>True when a running or Confirmed saga took the cancellation; false when it waits for its saga's start or the saga is already compensating or Cancelled.</returns>
     public async Task<bool> RequestCancelAsync(Guid orderId, CancelReason reason, CancellationToken cancellationToken)
     {
         var changed = await MarkCancelledAsync(orderId, reason, cancellationToken);
-        if (changed == 0 && !await db.Sagas.AnyAsync(s => s.OrderId == orderId, cancellationToken))
+        if (changed == 0)
         {
-            // Its OrderSubmitted has not arrived (another topic, so no ordering between them): keep the
-            // cancellation for the saga's start, then try again in case the saga started meanwhile.
+            // Its OrderSubmitted may not have arrived (another topic, so no order between them): keep
+            // the cancellation for the saga's start, then look again in case the saga started
+            // meanwhile. Kept also for a saga that has finished, where it is never read.
             await db.Database.ExecuteSqlAsync($"""
                 INSERT INTO early_cancellations ("OrderId", "Reason", "At") VALUES ({orderId}, {reason.ToString()}, {clock.GetUtcNow()})
                 ON CONFLICT ("OrderId") DO NOTHING
                 """, cancellationToken);
             changed = await MarkCancelledAsync(orderId, reason, cancellationToken);
-            if (changed == 0)
-            {
-                return true; // waits for its saga
-            }
         }
 
         if (changed > 0)
@@ -153,16 +157,14 @@ public sealed class SagaRunner(
     }
 
     /// <summary>The unfinished sagas that are due (a retry, or a runner that died) and not leased by a live runner.</summary>
-    public async Task<List<Guid>> DueAsync(int max, CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        // Matches the partial index ix_order_sagas_due (unfinished sagas by due time).
-        return await db.Sagas.AsNoTracking()
-            .Where(s => s.Step != SagaStep.Confirmed && s.Step != SagaStep.Cancelled && s.NextAttemptAt <= now
-                        && (s.LeaseUntil == null || s.LeaseUntil < now))
-            .OrderBy(s => s.NextAttemptAt).Select(s => s.OrderId).Take(max)
-            .ToListAsync(cancellationToken);
-    }
+    public Task<List<Guid>> DueAsync(int max, CancellationToken cancellationToken) =>
+        DueQuery(clock.GetUtcNow(), max).ToListAsync(cancellationToken);
+
+    /// <summary>Its filter is the partial index ix_order_sagas_due's (unfinished sagas by due time), so the scan stays on the index.</summary>
+    internal IQueryable<Guid> DueQuery(DateTimeOffset now, int max) => db.Sagas.AsNoTracking()
+        .Where(s => s.Step != SagaStep.Confirmed && s.Step != SagaStep.Cancelled && s.NextAttemptAt <= now
+                    && (s.LeaseUntil == null || s.LeaseUntil < now))
+        .OrderBy(s => s.NextAttemptAt).Select(s => s.OrderId).Take(max);
 
     /// <summary>Runs one saga transition after transition until it finishes, waits for a retry, or another runner holds it.</summary>
     public async Task RunAsync(Guid orderId, CancellationToken cancellationToken)
@@ -197,6 +199,7 @@ public sealed class SagaRunner(
     /// <returns>The saga to go on with, or null when this runner must stop (a retry is scheduled, or the lease is gone).</returns>
     private async Task<OrderSaga?> RunStepAsync(OrderSaga saga, CancellationToken cancellationToken)
     {
+        var startedAt = clock.GetUtcNow();
         Transition? next;
         if (saga.PendingCancel is { } cancel && saga.Step is not SagaStep.Compensating)
         {
@@ -210,7 +213,7 @@ public sealed class SagaRunner(
             }
             catch (TransientStepException ex)
             {
-                next = Retry(saga, ex);
+                next = Retry(saga, ex, startedAt);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -328,13 +331,15 @@ public sealed class SagaRunner(
     }
 
     /// <summary>A transient failure: try again after a backoff, or compensate once a forward step has failed for longer than the step timeout.</summary>
-    private Transition? Retry(OrderSaga saga, TransientStepException ex)
+    private Transition? Retry(OrderSaga saga, TransientStepException ex, DateTimeOffset startedAt)
     {
         var now = clock.GetUtcNow();
         if (saga.LastAttemptAt is { } last)
         {
-            // A gap longer than a lease means no runner was trying (the workflow was down): it does not count.
-            saga.FailingFor += TimeSpan.FromTicks(Math.Min((now - last).Ticks, Options.Lease.Ticks));
+            // From the last failure to this one, less the time the retry waited past its due time: a
+            // workflow that was down (or busy) did not see the step fail meanwhile.
+            var late = startedAt - saga.NextAttemptAt;
+            saga.FailingFor += now - last - (late > TimeSpan.Zero ? late : TimeSpan.Zero);
         }
 
         saga.Attempts++;
