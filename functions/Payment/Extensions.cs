@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Payment.Data;
 using Payment.Functions;
+using Payment.IntegrationEvents.EventHandling;
+using Payment.IntegrationEvents.Events;
 using Payment.Payments;
 
 namespace Payment;
@@ -20,11 +22,20 @@ public static class PaymentServiceExtensions
         // Before anything that uses the database starts (hosted services start in registration order).
         builder.Services.AddDatabaseMigrator<PaymentContext>();
         builder.AddRedisClient(RedisName);
-        builder.AddBuildingBlocks().AddOutbox<PaymentContext>();
+        builder.AddBuildingBlocks()
+            .AddOutbox<PaymentContext>()
+            .Subscribe<OrderStatusChanged, OrderStatusChangedHandler>();
 
         builder.Services.AddOptions<PaymentProviderOptions>().BindConfiguration(PaymentProviderOptions.SectionName);
         builder.Services.AddSingleton<SimulatedPaymentProvider>();
         builder.Services.AddScoped<PaymentService>();
         builder.Services.AddScoped<PaymentFunctions>();
+        builder.Services.AddScoped<ReceiveEventFunction>();
+
+        builder.Services.AddOptions<ReconciliationOptions>().BindConfiguration(ReconciliationOptions.SectionName);
+        builder.Services.AddSingleton<ReconciliationMetrics>();
+        builder.Services.AddScoped<PaymentReconciler>();
+        builder.Services.AddScoped<ReconcilePaymentsFunction>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ReconciliationMetrics.MeterName));
     }
 }

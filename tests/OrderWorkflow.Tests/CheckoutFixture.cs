@@ -32,7 +32,7 @@ public class CheckoutFixture : IAsyncLifetime
     private readonly int _orderingPort = LocalServers.FreePort();
     private OrderingTestDouble _ordering = null!;
     private IAsyncDisposable? _inventory;
-    private IAsyncDisposable? _payment;
+    private ServiceUnderTest<Payment.Payments.PaymentService>? _payment;
     private IAsyncDisposable? _workflow;
     private ConnectionMultiplexer _redis = null!;
 
@@ -105,7 +105,7 @@ public class CheckoutFixture : IAsyncLifetime
         });
 
     public async Task StartPaymentAsync() =>
-        _payment = await StartAsync<Payment.Payments.PaymentService>("payment", _paymentPort, new()
+        _payment = (ServiceUnderTest<Payment.Payments.PaymentService>)await StartAsync<Payment.Payments.PaymentService>("payment", _paymentPort, new()
         {
             ["ConnectionStrings:paymentdb"] = _databases["paymentdb"],
             ["PaymentProvider:Latency"] = ProviderLatency.ToString(),
@@ -182,6 +182,10 @@ public class CheckoutFixture : IAsyncLifetime
 
     /// <summary>A client of the OrderWorkflow app's HTTP triggers (as the Dapr sidecar calls them under the Functions host).</summary>
     public HttpClient WorkflowClient() => new() { BaseAddress = new Uri($"http://127.0.0.1:{_workflowPort}") };
+
+    /// <summary>The simulated payment provider of the running Payment host (its outage switch, its own records).</summary>
+    public Payment.Payments.SimulatedPaymentProvider PaymentProvider() =>
+        (Payment.Payments.SimulatedPaymentProvider)_payment!.Services.GetService(typeof(Payment.Payments.SimulatedPaymentProvider))!;
 
     public WorkflowContext Workflow() => new(new DbContextOptionsBuilder<WorkflowContext>().UseNpgsql(_databases["workflowdb"]).Options);
 

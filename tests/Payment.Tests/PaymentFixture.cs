@@ -1,7 +1,10 @@
+using BuildingBlocks.EventBus;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Payment.Data;
 using Payment.Payments;
+using StackExchange.Redis;
 using TestSupport;
 
 namespace Payment.Tests;
@@ -32,12 +35,43 @@ public sealed class PaymentFixture : IAsyncLifetime
             ["PaymentProvider:AttemptTimeout"] = "00:00:00.300",
             ["PaymentProvider:MaxAttempts"] = "8",
             ["Logging:LogLevel:Default"] = "Warning",
+            ["EventBus:PollInterval"] = "00:00:00.200",
+            ["PaymentReconcileSchedule"] = "*/1 * * * * *",
+            ["PaymentReconciliation:Grace"] = "00:00:00",
         });
         await _payment.StartAsync();
+        _redis = await ConnectionMultiplexer.ConnectAsync(Servers.RedisConnectionString);
     }
+
+    private ConnectionMultiplexer? _redis;
+
+    /// <summary>Publishes an event on the bus, as the workflow's outbox relay would.</summary>
+    public async Task PublishAsync(IntegrationEvent @event, string partitionKey)
+    {
+        var cloudEvent = CloudEvent.Create(@event, "tests", partitionKey);
+        await _redis!.GetDatabase().StreamAddAsync($"events:{cloudEvent.Topic}", "event", cloudEvent.ToJson());
+        await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal("events:notify"), cloudEvent.Topic);
+    }
+
+    /// <summary>Changes a setting of the running app and reloads its configuration (as an operator's edit would).</summary>
+    public void Reconfigure(string key, string? value)
+    {
+        var configuration = (IConfigurationRoot)Services.GetRequiredService<IConfiguration>();
+        configuration[key] = value;
+        configuration.Reload();
+    }
+
+    /// <summary>The provider's own truth about an order's payment.</summary>
+    public Task<ProviderPayment?> ProviderPaymentAsync(Guid orderId) =>
+        Services.GetRequiredService<SimulatedPaymentProvider>().PaymentAsync(orderId, default);
 
     public async Task DisposeAsync()
     {
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+
         if (_payment is not null)
         {
             await _payment.DisposeAsync();

@@ -291,10 +291,19 @@ public sealed class SagaRunner(
     /// <summary>Undoes whatever the saga may have done; every call is idempotent and harmless if nothing was done.</summary>
     private async Task CompensateAsync(OrderSaga saga, CancellationToken cancellationToken)
     {
-        // Void an authorization (also one whose answer never came); refund if it was already captured.
-        if (await payment.VoidAsync(saga.OrderId, cancellationToken) == "Rejected")
+        // Money first, from what Payment recorded of the provider's answers, never from what was asked:
+        // void (also an authorization whose answer never came); a void that lost the race to a capture
+        // answers Captured, so refund. Unavailable is thrown as transient and the whole compensation is
+        // retried later (every call is idempotent); the saga is Cancelled only once nothing is held or captured.
+        var money = await payment.VoidAsync(saga.OrderId, cancellationToken);
+        if (money.Status == "Captured")
         {
-            await payment.RefundAsync(saga.OrderId, cancellationToken);
+            money = await payment.RefundAsync(saga.OrderId, cancellationToken);
+        }
+
+        if (money.Status is "Captured" or "Authorized")
+        {
+            throw new TransientStepException($"The payment is still {money.Status} after void and refund ({money.Outcome}).");
         }
 
         // Held units go back to available; committed ones (a confirmed order cancelled) back on hand.

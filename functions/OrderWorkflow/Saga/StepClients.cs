@@ -43,33 +43,45 @@ public sealed class InventoryClient(HttpClient http)
     }
 }
 
-/// <summary>Payment's HTTP API as the saga uses it (service discovery name "payment").</summary>
+/// <summary>
+/// Payment's answer: what became of the request (Authorized, Declined, Captured, Voided, Refunded,
+/// Rejected) and where the payment stands afterwards, as Payment recorded it from the provider's
+/// answers (null when no payment is recorded).
+/// </summary>
+public sealed record PaymentAnswer(string Outcome, string? Status);
+
+/// <summary>Payment's HTTP API as the saga uses it (service discovery name "payment"). "Unavailable" (503) is thrown as transient.</summary>
 public sealed class PaymentClient(HttpClient http)
 {
-    private sealed record Answer(Guid OrderId, string Outcome, decimal Amount, string? Detail);
+    private sealed record Answer(Guid OrderId, string Outcome, decimal Amount, string? Detail, string? Status);
 
-    /// <returns>Authorized, Declined, Captured, Voided, Refunded, Rejected. "Unavailable" is thrown as transient.</returns>
+    /// <returns>Authorized, Declined, Captured, Voided, Refunded, Rejected.</returns>
     public async Task<string> AuthorizeAsync(Guid orderId, decimal amount, string paymentToken, CancellationToken cancellationToken) =>
-        await ReadAsync(await StepCalls.Send(() =>
-            http.PostAsJsonAsync("/api/payments/authorize", new { orderId, amount, paymentToken }, cancellationToken)), cancellationToken);
+        (await ReadAsync(await StepCalls.Send(() =>
+            http.PostAsJsonAsync("/api/payments/authorize", new { orderId, amount, paymentToken }, cancellationToken)), cancellationToken)).Outcome;
 
-    public Task<string> CaptureAsync(Guid orderId, CancellationToken cancellationToken) => PostAsync(orderId, "capture", cancellationToken);
+    /// <returns>Captured, or Rejected (the payment is not capturable: declined, voided or refunded).</returns>
+    public async Task<string> CaptureAsync(Guid orderId, CancellationToken cancellationToken) =>
+        (await PostAsync(orderId, "capture", cancellationToken)).Outcome;
 
-    public Task<string> VoidAsync(Guid orderId, CancellationToken cancellationToken) => PostAsync(orderId, "void", cancellationToken);
+    /// <returns>Voided; or Rejected with the status that says why (Captured: the void came too late, refund).</returns>
+    public Task<PaymentAnswer> VoidAsync(Guid orderId, CancellationToken cancellationToken) => PostAsync(orderId, "void", cancellationToken);
 
-    public Task<string> RefundAsync(Guid orderId, CancellationToken cancellationToken) => PostAsync(orderId, "refund", cancellationToken);
+    /// <returns>Refunded; or Rejected with the payment's status (Voided, Declined: nothing was captured).</returns>
+    public Task<PaymentAnswer> RefundAsync(Guid orderId, CancellationToken cancellationToken) => PostAsync(orderId, "refund", cancellationToken);
 
-    private async Task<string> PostAsync(Guid orderId, string operation, CancellationToken cancellationToken) =>
+    private async Task<PaymentAnswer> PostAsync(Guid orderId, string operation, CancellationToken cancellationToken) =>
         await ReadAsync(await StepCalls.Send(() => http.PostAsync($"/api/payments/{orderId}/{operation}", null, cancellationToken)), cancellationToken);
 
-    private static async Task<string> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private static async Task<PaymentAnswer> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.Conflict))
         {
             throw StepCalls.Unexpected(response);
         }
 
-        return (await response.Content.ReadFromJsonAsync<Answer>(cancellationToken))!.Outcome;
+        var answer = (await response.Content.ReadFromJsonAsync<Answer>(cancellationToken))!;
+        return new PaymentAnswer(answer.Outcome, answer.Status);
     }
 }
 

@@ -10,6 +10,8 @@ public sealed class PaymentContext(DbContextOptions<PaymentContext> options) : D
     public DbSet<OrderPayment> Payments => Set<OrderPayment>();
     public DbSet<PaymentOperation> Ledger => Set<PaymentOperation>();
     public DbSet<ProviderRecord> ProviderRecords => Set<ProviderRecord>();
+    public DbSet<ProviderPayment> ProviderPayments => Set<ProviderPayment>();
+    public DbSet<OrderFinalStatus> OrderFinalStatuses => Set<OrderFinalStatus>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -39,6 +41,28 @@ public sealed class PaymentContext(DbContextOptions<PaymentContext> options) : D
             record.HasKey(r => r.IdempotencyKey);
             record.Property(r => r.Kind).HasConversion<string>().HasMaxLength(20);
             record.Property(r => r.Amount).HasPrecision(12, 2);
+            record.Property(r => r.State).HasConversion<string>().HasMaxLength(20);
+            record.Property(r => r.DeclineReason).HasMaxLength(200);
+        });
+
+        modelBuilder.Entity<ProviderPayment>(payment =>
+        {
+            payment.ToTable("simulated_provider_payments");
+            payment.HasKey(p => p.MerchantReference);
+            payment.Property(p => p.PaymentToken).HasMaxLength(200);
+            payment.Property(p => p.State).HasConversion<string>().HasMaxLength(20);
+            payment.Property(p => p.Amount).HasPrecision(12, 2);
+            payment.Property(p => p.CapturedAmount).HasPrecision(12, 2);
+            payment.Property(p => p.RefundedAmount).HasPrecision(12, 2);
+            payment.Ignore(p => p.NetCaptured);
+        });
+
+        modelBuilder.Entity<OrderFinalStatus>(status =>
+        {
+            status.ToTable("order_final_statuses");
+            status.HasKey(s => s.OrderId);
+            status.Property(s => s.Status).HasMaxLength(20);
+            status.Property(s => s.Reason).HasMaxLength(50);
         });
 
         modelBuilder.AddOutboxAndInbox();

@@ -25,12 +25,15 @@ public enum PaymentOutcome
     Rejected,
 }
 
-public sealed record PaymentResult(Guid OrderId, PaymentOutcome Outcome, decimal Amount, string? Detail = null);
+/// <summary>What became of one request (<see cref="Outcome"/>) and where the payment stands afterwards (<see cref="Status"/>, null when none is recorded).</summary>
+public sealed record PaymentResult(Guid OrderId, PaymentOutcome Outcome, decimal Amount, string? Detail = null, PaymentStatus? Status = null);
 
 /// <summary>
 /// Authorize, capture, void and refund, each idempotent per order: every operation has one
 /// idempotency key (<c>authorize:{orderId}</c> …), reused by every retry, so the provider processes
-/// it once however often it is sent. Each call the provider answers is written to the ledger.
+/// it once however often it is sent. Each call, answered or not, is written to the ledger. The
+/// payment's recorded status follows the provider's answers (what it actually did), never what was
+/// asked for: a void the provider refuses because it captured leaves the payment Captured.
 /// </summary>
 public sealed class PaymentService(
     PaymentContext db,
@@ -88,7 +91,9 @@ public sealed class PaymentService(
 
     /// <summary>
     /// Cancels an authorization. Also sent when the authorization's outcome is unknown (the provider
-    /// never answered): the provider may hold one, and a void of nothing is harmless.
+    /// never answered): the provider may hold one, and a void of nothing is harmless. A void the
+    /// provider refuses because it has already captured answers <see cref="PaymentOutcome.Rejected"/>
+    /// with the status <see cref="PaymentStatus.Captured"/>: the caller must refund.
     /// </summary>
     public async Task<PaymentResult> VoidAsync(Guid orderId, CancellationToken cancellationToken)
     {
@@ -98,14 +103,23 @@ public sealed class PaymentService(
         }
 
         var answer = await SendAsync(PaymentOperationKind.Void, orderId, "", 0m, cancellationToken);
-        return answer is null
-            ? new PaymentResult(orderId, PaymentOutcome.Unavailable, 0m, "The provider did not answer.")
-            : new PaymentResult(orderId, PaymentOutcome.Voided, 0m, "No authorization was recorded; the provider was told to void any.");
+        return answer switch
+        {
+            null => new PaymentResult(orderId, PaymentOutcome.Unavailable, 0m, "The provider did not answer."),
+            { Approved: true } => new PaymentResult(orderId, PaymentOutcome.Voided, 0m, "No authorization was recorded; the provider was told to void any."),
+            // Nothing recorded here, yet the provider holds money: never say Voided.
+            _ => new PaymentResult(orderId, PaymentOutcome.Rejected, 0m, answer.DeclineReason, StatusOf(answer.State)),
+        };
     }
 
+    /// <summary>
+    /// Sends one operation and records what the provider says the payment now is; the answer is the
+    /// payment's recorded state afterwards, so two operations that race (a capture and a void) both
+    /// answer with what actually happened.
+    /// </summary>
     private async Task<PaymentResult> TransitionAsync(Guid orderId, PaymentOperationKind kind, PaymentStatus from, PaymentStatus to, CancellationToken cancellationToken)
     {
-        var payment = await db.Payments.SingleOrDefaultAsync(p => p.OrderId == orderId, cancellationToken);
+        var payment = await GetAsync(orderId, cancellationToken);
         if (payment is null)
         {
             return new PaymentResult(orderId, PaymentOutcome.Rejected, 0m, "No payment was authorized for this order.");
@@ -118,21 +132,55 @@ public sealed class PaymentService(
 
         if (payment.Status != from)
         {
-            return new PaymentResult(orderId, PaymentOutcome.Rejected, payment.Amount, $"The payment is {payment.Status}.");
+            return new PaymentResult(orderId, PaymentOutcome.Rejected, payment.Amount, $"The payment is {payment.Status}.", payment.Status);
         }
 
         var answer = await SendAsync(kind, orderId, "", payment.Amount, cancellationToken);
         if (answer is null)
         {
-            return new PaymentResult(orderId, PaymentOutcome.Unavailable, payment.Amount, "The provider did not answer.");
+            return new PaymentResult(orderId, PaymentOutcome.Unavailable, payment.Amount, "The provider did not answer.", payment.Status);
         }
 
-        // Only one transition wins if two race: the row moves from `from` to `to` once.
-        await db.Payments.Where(p => p.OrderId == orderId && p.Status == from).ExecuteUpdateAsync(set => set
+        await RecordProviderStateAsync(orderId, answer.State, cancellationToken);
+        payment = (await GetAsync(orderId, cancellationToken))!;
+        return payment.Status == to
+            ? ResultOf(payment)
+            : new PaymentResult(orderId, PaymentOutcome.Rejected, payment.Amount,
+                answer.DeclineReason ?? $"The payment is {payment.Status}.", payment.Status);
+    }
+
+    /// <summary>
+    /// Moves the payment to the state the provider reports, forward only (Authorized → Captured →
+    /// Refunded, Authorized → Voided): answers that arrive out of order never move it back, and the
+    /// provider applies one payment's requests one at a time, so the row converges on its truth.
+    /// </summary>
+    private async Task RecordProviderStateAsync(Guid orderId, ProviderPaymentState state, CancellationToken cancellationToken)
+    {
+        PaymentStatus[] before = state switch
+        {
+            ProviderPaymentState.Captured or ProviderPaymentState.Voided => [PaymentStatus.Authorized],
+            ProviderPaymentState.Refunded => [PaymentStatus.Authorized, PaymentStatus.Captured],
+            _ => [],
+        };
+        if (before.Length == 0 || StatusOf(state) is not { } to)
+        {
+            return;
+        }
+
+        await db.Payments.Where(p => p.OrderId == orderId && before.Contains(p.Status)).ExecuteUpdateAsync(set => set
             .SetProperty(p => p.Status, to)
             .SetProperty(p => p.UpdatedAt, clock.GetUtcNow()), cancellationToken);
-        return ResultOf((await GetAsync(orderId, cancellationToken))!);
     }
+
+    private static PaymentStatus? StatusOf(ProviderPaymentState state) => state switch
+    {
+        ProviderPaymentState.Authorized => PaymentStatus.Authorized,
+        ProviderPaymentState.Declined => PaymentStatus.Declined,
+        ProviderPaymentState.Captured => PaymentStatus.Captured,
+        ProviderPaymentState.Voided => PaymentStatus.Voided,
+        ProviderPaymentState.Refunded => PaymentStatus.Refunded,
+        _ => null,
+    };
 
     /// <summary>One operation with retries (same key), a timeout per attempt, and a ledger line per answer.</summary>
     /// <returns>The answer, or null when the provider never gave one.</returns>
@@ -143,7 +191,7 @@ public sealed class PaymentService(
         try
         {
             answer = await Pipeline(options.Value).ExecuteAsync(
-                token => new ValueTask<ProviderAnswer>(provider.SendAsync(kind, key, paymentToken, amount, token)), cancellationToken);
+                token => new ValueTask<ProviderAnswer>(provider.SendAsync(kind, orderId, key, paymentToken, amount, token)), cancellationToken);
         }
         catch (Exception ex) when (ex is ProviderUnavailableException or TimeoutRejectedException)
         {
@@ -151,7 +199,8 @@ public sealed class PaymentService(
             return null;
         }
 
-        await WriteLedgerAsync(orderId, kind, key, amount, answer.Approved ? "approved" : $"declined: {answer.DeclineReason}", answer.Reference, cancellationToken);
+        await WriteLedgerAsync(orderId, kind, key, amount,
+            (answer.Approved ? "approved" : $"declined: {answer.DeclineReason}") + $" (provider: {answer.State})", answer.Reference, cancellationToken);
         return answer;
     }
 
@@ -191,5 +240,5 @@ public sealed class PaymentService(
         PaymentStatus.Captured => PaymentOutcome.Captured,
         PaymentStatus.Voided => PaymentOutcome.Voided,
         _ => PaymentOutcome.Refunded,
-    }, payment.Amount, payment.DeclineReason);
+    }, payment.Amount, payment.DeclineReason, payment.Status);
 }
