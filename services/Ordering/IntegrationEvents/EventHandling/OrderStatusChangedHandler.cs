@@ -4,10 +4,14 @@ using BuildingBlocks.Inbox;
 using Microsoft.EntityFrameworkCore;
 using Ordering.Api.Data;
 using Ordering.Api.IntegrationEvents.Events;
+using Ordering.Api.Model;
 
 namespace Ordering.Api.IntegrationEvents.EventHandling;
 
-/// <summary>Shows the checkout saga's progress on the order. Statuses only move forward, and a redelivery changes nothing.</summary>
+/// <summary>
+/// Shows the checkout saga's progress on the order. Statuses only move forward, and a redelivery changes
+/// nothing. A final status also deletes the order's payment token.
+/// </summary>
 public sealed class OrderStatusChangedHandler(OrderingContext db, TimeProvider clock) : IIntegrationEventHandler<OrderStatusChanged>
 {
     public async Task HandleAsync(OrderStatusChanged @event, CancellationToken cancellationToken)
@@ -25,6 +29,12 @@ public sealed class OrderStatusChangedHandler(OrderingContext db, TimeProvider c
                     .SetProperty(o => o.Reason, @event.Reason)
                     .SetProperty(o => o.StatusSequence, @event.Sequence)
                     .SetProperty(o => o.UpdatedAt, clock.GetUtcNow()), token);
+
+            // A final status: nothing will charge the order any more, so its payment token goes.
+            if (@event.Status is "Confirmed" or OrderStatus.Cancelled)
+            {
+                await db.PaymentTokens.Where(t => t.OrderId == @event.OrderId).ExecuteDeleteAsync(token);
+            }
         }, cancellationToken);
     }
 }
