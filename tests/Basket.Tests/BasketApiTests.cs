@@ -188,8 +188,10 @@ public sealed class BasketApiTests(BasketFixture fixture)
         await PutAsync(buyerClient, mug, 1);
         await PutAsync(otherClient, mug, 1);
 
+        var version = (await new BasketService.BasketServiceClient(fixture.GrpcChannel).GetBasketAsync(new GetBasketRequest { UserId = buyer })).Version;
+
         var orderId = Guid.NewGuid();
-        await fixture.PublishAsync(new OrderSubmitted(orderId, buyer), orderId.ToString());
+        await fixture.PublishAsync(new OrderSubmitted(orderId, buyer, version), orderId.ToString());
 
         await Eventually.TrueAsync(async () => (await GetAsync(buyerClient)).Items.Count == 0,
             "the basket to be cleared after OrderSubmitted", TimeSpan.FromSeconds(15));
