@@ -12,5 +12,6 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapEventBusEndpoints();
 app.MapOrdersApi();
+app.MapPaymentTokensApi();
 
 app.Run();

@@ -188,13 +188,86 @@ public sealed class BasketApiTests(BasketFixture fixture)
         await PutAsync(buyerClient, mug, 1);
         await PutAsync(otherClient, mug, 1);
 
+        var version = (await new BasketService.BasketServiceClient(fixture.GrpcChannel).GetBasketAsync(new GetBasketRequest { UserId = buyer })).Version;
+
         var orderId = Guid.NewGuid();
-        await fixture.PublishAsync(new OrderSubmitted(orderId, buyer), orderId.ToString());
+        await fixture.PublishAsync(new OrderSubmitted(orderId, buyer, version), orderId.ToString());
 
         await Eventually.TrueAsync(async () => (await GetAsync(buyerClient)).Items.Count == 0,
             "the basket to be cleared after OrderSubmitted", TimeSpan.FromSeconds(15));
 
         Assert.Single((await GetAsync(otherClient)).Items);
+    }
+
+    [Fact]
+    public async Task Grpc_GetBasket_reports_a_version_that_grows_with_every_change_and_not_on_a_read()
+    {
+        var mug = fixture.NewProduct("Mug", 5m);
+        var user = NewUser();
+        using var client = fixture.ClientFor(user);
+        var grpc = new BasketService.BasketServiceClient(fixture.GrpcChannel);
+        async Task<long> VersionAsync() => (await grpc.GetBasketAsync(new GetBasketRequest { UserId = user })).Version;
+
+        await PutAsync(client, mug, 1);
+        var first = await VersionAsync();
+        Assert.Equal(first, await VersionAsync());
+        await PutAsync(client, mug, 2);
+        var second = await VersionAsync();
+        // Setting the quantity it already has is no change.
+        await PutAsync(client, mug, 2);
+
+        Assert.True(second > first, $"{second} > {first}");
+        Assert.Equal(second, await VersionAsync());
+    }
+
+    [Fact]
+    public async Task A_basket_emptied_and_filled_again_has_a_version_above_every_earlier_one()
+    {
+        var mug = fixture.NewProduct("Mug", 5m);
+        var user = NewUser();
+        using var client = fixture.ClientFor(user);
+        var grpc = new BasketService.BasketServiceClient(fixture.GrpcChannel);
+        async Task<long> VersionAsync() => (await grpc.GetBasketAsync(new GetBasketRequest { UserId = user })).Version;
+
+        await PutAsync(client, mug, 1);
+        var checkedOut = await VersionAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/basket")).StatusCode);
+        await PutAsync(client, mug, 1);
+        var viaHttpClear = await VersionAsync();
+        await grpc.ClearBasketAsync(new ClearBasketRequest { UserId = user });
+        await PutAsync(client, mug, 1);
+        var viaGrpcClear = await VersionAsync();
+
+        // The same contents again are a new basket: a checkout of it must not look like the first one's.
+        Assert.True(viaHttpClear > checkedOut, $"{viaHttpClear} > {checkedOut}");
+        Assert.True(viaGrpcClear > viaHttpClear, $"{viaGrpcClear} > {viaHttpClear}");
+    }
+
+    [Fact]
+    public async Task A_basket_changed_after_checkout_read_it_is_not_emptied_by_that_orders_event()
+    {
+        var mug = fixture.NewProduct("Mug", 5m);
+        var pen = fixture.NewProduct("Pen", 1m);
+        var (shopper, sentinel) = (NewUser(), NewUser());
+        using var shopperClient = fixture.ClientFor(shopper);
+        using var sentinelClient = fixture.ClientFor(sentinel);
+        var grpc = new BasketService.BasketServiceClient(fixture.GrpcChannel);
+        await PutAsync(shopperClient, mug, 1);
+        var consumed = (await grpc.GetBasketAsync(new GetBasketRequest { UserId = shopper })).Version;
+        // The shopper adds a pen after checkout read the basket: the pen is for the next order.
+        await PutAsync(shopperClient, pen, 1);
+        await PutAsync(sentinelClient, mug, 1);
+        var sentinelVersion = (await grpc.GetBasketAsync(new GetBasketRequest { UserId = sentinel })).Version;
+
+        // One partition key: the consumer handles the two events in this order, so once the sentinel's
+        // basket is empty the shopper's event has been handled.
+        var partition = Guid.NewGuid().ToString();
+        await fixture.PublishAsync(new OrderSubmitted(Guid.NewGuid(), shopper, consumed), partition);
+        await fixture.PublishAsync(new OrderSubmitted(Guid.NewGuid(), sentinel, sentinelVersion), partition);
+        await Eventually.TrueAsync(async () => (await GetAsync(sentinelClient)).Items.Count == 0,
+            "the sentinel's basket to be emptied at its version", TimeSpan.FromSeconds(15));
+
+        Assert.Equal(new[] { mug, pen }.Order(), (await GetAsync(shopperClient)).Items.Select(l => l.ProductId).Order());
     }
 
     private static async Task<BasketView> GetAsync(HttpClient client) => await ReadAsync(await client.GetAsync("/api/basket"));

@@ -140,6 +140,46 @@ public class CheckoutTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task One_basket_checked_out_five_times_at_once_with_five_keys_makes_one_order()
+    {
+        var user = Tokens.For($"shopper-{Guid.NewGuid():N}");
+        var product = await ProductWithStockAsync(10);
+        (await SendAsync(HttpMethod.Put, $"/api/basket/items/{product}", user, new { quantity = 1 })).EnsureSuccessStatusCode();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 5)
+            .Select(_ => SendAsync(HttpMethod.Post, "/api/orders", user, Checkout("tok_ok"), Guid.NewGuid().ToString())));
+
+        var accepted = Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Accepted);
+        var orderId = (await accepted.Content.ReadFromJsonAsync<Accepted>())!.OrderId;
+        foreach (var other in responses.Where(r => r != accepted))
+        {
+            // 409 naming the order while the basket is still there; 400 once Basket has emptied it.
+            var problem = await other.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            Assert.True(other.StatusCode == HttpStatusCode.Conflict ? problem.GetProperty("orderId").GetGuid() == orderId
+                : other.StatusCode == HttpStatusCode.BadRequest && problem.GetProperty("errors").TryGetProperty("basket", out _), problem.ToString());
+        }
+
+        var orders = await (await SendAsync(HttpMethod.Get, "/api/orders", user)).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Equal(1, orders.GetProperty("count").GetInt64());
+    }
+
+    [Fact]
+    public async Task An_Idempotency_Key_reused_with_another_body_is_422()
+    {
+        var user = Tokens.For($"shopper-{Guid.NewGuid():N}");
+        var product = await ProductWithStockAsync(10);
+        (await SendAsync(HttpMethod.Put, $"/api/basket/items/{product}", user, new { quantity = 1 })).EnsureSuccessStatusCode();
+        var key = Guid.NewGuid().ToString();
+
+        var first = await SendAsync(HttpMethod.Post, "/api/orders", user, Checkout("tok_ok"), key);
+        var other = await SendAsync(HttpMethod.Post, "/api/orders", user, Checkout("tok_declined"), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, other.StatusCode);
+        Assert.Contains("Idempotency-Key", await other.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Cancelling_a_paid_order_refunds_it_and_restores_the_stock()
     {
         var user = Tokens.For($"shopper-{Guid.NewGuid():N}");

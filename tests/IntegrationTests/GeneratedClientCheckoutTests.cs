@@ -64,6 +64,9 @@ public class GeneratedClientCheckoutTests(PlatformFixture platform)
             },
             request => request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString()));
         var orderId = accepted!.OrderId!.Value;
+        // The 202 says what was ordered, at which price.
+        Assert.Equal((productId, 2, item.Price), (accepted.Lines!.Single().ProductId, accepted.Lines!.Single().Quantity, accepted.Lines!.Single().UnitPrice));
+        Assert.Equal(2 * item.Price, accepted.Total);
 
         var order = await Eventually.UntilAsync(
             async () => (await shopper.Api.Orders[orderId].GetAsync())!,

@@ -21,6 +21,11 @@ public sealed class BasketServiceTestDouble : BasketService.BasketServiceBase
     /// <summary>Each user's basket lines; a user without an entry has an empty basket.</summary>
     public ConcurrentDictionary<string, BasketLine[]> Baskets { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Each user's basket version, as the real service keeps it: it grows with every change and never restarts.</summary>
+    public ConcurrentDictionary<string, long> Versions { get; } = new(StringComparer.Ordinal);
+
+    private long _lastVersion;
+
     public override Task<BasketReply> GetBasket(GetBasketRequest request, ServerCallContext context)
     {
         if (string.IsNullOrWhiteSpace(request.UserId))
@@ -31,7 +36,7 @@ public sealed class BasketServiceTestDouble : BasketService.BasketServiceBase
 
         var lines = Baskets.GetValueOrDefault(request.UserId, []);
         var total = lines.Sum(l => l.Quantity * decimal.Parse(l.UnitPrice, CultureInfo.InvariantCulture));
-        var reply = new BasketReply { Total = total.ToString(CultureInfo.InvariantCulture) };
+        var reply = new BasketReply { Total = total.ToString(CultureInfo.InvariantCulture), Version = Versions.GetValueOrDefault(request.UserId) };
         reply.Lines.AddRange(lines.Select(l => l.Clone()));
         return Task.FromResult(reply);
     }
@@ -39,11 +44,14 @@ public sealed class BasketServiceTestDouble : BasketService.BasketServiceBase
     public override Task<ClearBasketReply> ClearBasket(ClearBasketRequest request, ServerCallContext context)
     {
         Baskets.TryRemove(request.UserId, out _);
+        Versions[request.UserId] = Interlocked.Increment(ref _lastVersion);
         return Task.FromResult(new ClearBasketReply());
     }
 
-    /// <summary>Puts <paramref name="lines"/> in <paramref name="userId"/>'s basket (replacing what was there).</summary>
-    public void Fill(string userId, params (int ProductId, string Name, int Quantity, decimal UnitPrice)[] lines) =>
+    /// <summary>Puts <paramref name="lines"/> in <paramref name="userId"/>'s basket (replacing what was there): a new version.</summary>
+    public void Fill(string userId, params (int ProductId, string Name, int Quantity, decimal UnitPrice)[] lines)
+    {
+        Versions[userId] = Interlocked.Increment(ref _lastVersion);
         Baskets[userId] = [.. lines.Select(l => new BasketLine
         {
             ProductId = l.ProductId,
@@ -51,6 +59,7 @@ public sealed class BasketServiceTestDouble : BasketService.BasketServiceBase
             Quantity = l.Quantity,
             UnitPrice = l.UnitPrice.ToString(CultureInfo.InvariantCulture),
         })];
+    }
 
     /// <summary>Starts the double and returns it with its running server and its address (http://127.0.0.1:port).</summary>
     public static async Task<(BasketServiceTestDouble Double, WebApplication Server, string Address)> StartAsync()

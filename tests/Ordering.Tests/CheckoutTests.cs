@@ -70,6 +70,9 @@ public sealed class CheckoutTests(OrderingFixture fixture)
         var accepted = (await response.Content.ReadFromJsonAsync<Accepted>())!;
         Assert.Equal("Submitted", accepted.Status);
         Assert.Equal($"/api/orders/{accepted.OrderId}", response.Headers.Location?.OriginalString);
+        // The 202 itself says what was ordered, at which prices.
+        Assert.Equal([new OrderLineView(11, "Mug", 2, 12.50m), new OrderLineView(12, "Teapot", 1, 30.25m)], accepted.Lines);
+        Assert.Equal(55.25m, accepted.Total);
 
         var order = (await client.GetFromJsonAsync<OrderView>(response.Headers.Location))!;
         Assert.Equal(accepted.OrderId, order.OrderId);
@@ -78,13 +81,16 @@ public sealed class CheckoutTests(OrderingFixture fixture)
         Assert.Equal([new OrderLineView(11, "Mug", 2, 12.50m), new OrderLineView(12, "Teapot", 1, 30.25m)], order.Lines);
         Assert.Equal(55.25m, order.Total);
 
-        // The saga starts from OrderSubmitted, committed with the order: lines, total and payment token.
+        // The saga starts from OrderSubmitted, committed with the order: lines, total and the basket
+        // version consumed; no payment token (events are stored and relayed in the open).
         var submitted = Assert.Single(await OutboxAsync(Topics.OrderSubmitted, accepted.OrderId));
         var data = JsonDocument.Parse(submitted.CloudEvent).RootElement.GetProperty("data");
         Assert.Equal(accepted.OrderId, data.GetProperty("orderId").GetGuid());
         Assert.Equal(user, data.GetProperty("userId").GetString());
         Assert.Equal(55.25m, data.GetProperty("total").GetDecimal());
-        Assert.Equal("tok_declined", data.GetProperty("paymentToken").GetString());
+        Assert.Equal(fixture.Basket.Versions[user], data.GetProperty("basketVersion").GetInt64());
+        Assert.DoesNotContain("tok_declined", submitted.CloudEvent, StringComparison.Ordinal);
+        Assert.DoesNotContain(data.EnumerateObject(), p => p.Name.Contains("payment", StringComparison.OrdinalIgnoreCase));
         Assert.Equal([(11, 2, 12.50m), (12, 1, 30.25m)],
             data.GetProperty("lines").EnumerateArray()
                 .Select(l => (l.GetProperty("productId").GetInt32(), l.GetProperty("quantity").GetInt32(), l.GetProperty("unitPrice").GetDecimal())));

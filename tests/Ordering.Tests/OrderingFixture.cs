@@ -133,7 +133,7 @@ public sealed class OrderingFixture : IAsyncLifetime
             .PublishAsync(CloudEvent.Create(@event, "orderworkflow", partitionKey), CancellationToken.None);
 }
 
-public sealed record Accepted(Guid OrderId, string Status);
+public sealed record Accepted(Guid OrderId, string Status, OrderLineView[] Lines, decimal Total);
 
 [CollectionDefinition(Name)]
 public sealed class OrderingCollection : ICollectionFixture<OrderingFixture>

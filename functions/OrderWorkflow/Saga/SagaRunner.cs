@@ -294,7 +294,8 @@ public sealed class SagaRunner(
         // Money first, from what Payment recorded of the provider's answers, never from what was asked:
         // void (also an authorization whose answer never came); a void that lost the race to a capture
         // answers Captured, so refund. Unavailable is thrown as transient and the whole compensation is
-        // retried later (every call is idempotent); the saga is Cancelled only once nothing is held or captured.
+        // retried later (every call is idempotent); the saga is Cancelled once nothing is held or captured
+        // (or, after repeated refusals, left to Payment's reconciler).
         var money = await payment.VoidAsync(saga.OrderId, cancellationToken);
         if (money.Status == "Captured")
         {
@@ -303,7 +304,9 @@ public sealed class SagaRunner(
 
         if (money.Status is "Captured" or "Authorized")
         {
-            throw new TransientStepException($"The payment is still {money.Status} after void and refund ({money.Outcome}).");
+            // Payment answered, and the provider refused: the same request gets the same refusal, so
+            // this is not retried as transient but as a refusal (backoff, then left to the reconciler).
+            throw new InvalidOperationException($"The payment is still {money.Status} after void and refund ({money.Outcome}).");
         }
 
         // Held units go back to available; committed ones (a confirmed order cancelled) back on hand.

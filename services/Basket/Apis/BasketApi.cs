@@ -81,9 +81,17 @@ public static class BasketApi
         return TypedResults.Ok(await baskets.GetAsync(userId, cancellationToken));
     }
 
-    public static async Task<NoContent> ClearBasket(ClaimsPrincipal user, BasketStore baskets, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, ProblemHttpResult>> ClearBasket(ClaimsPrincipal user, BasketStore baskets, CancellationToken cancellationToken)
     {
-        await baskets.ClearAsync(user.GetUserId(), cancellationToken);
+        try
+        {
+            await baskets.ClearAsync(user.GetUserId(), consumedVersion: null, cancellationToken);
+        }
+        catch (StateConcurrencyException)
+        {
+            return Busy();
+        }
+
         return TypedResults.NoContent();
     }
 

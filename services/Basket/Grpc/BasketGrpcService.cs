@@ -13,8 +13,8 @@ public sealed class BasketGrpcService(BasketStore baskets) : BasketService.Baske
 {
     public override async Task<BasketReply> GetBasket(GetBasketRequest request, ServerCallContext context)
     {
-        var basket = await baskets.GetAsync(RequireUserId(request.UserId), context.CancellationToken);
-        var reply = new BasketReply { Total = Format(basket.Total) };
+        var (basket, version) = await baskets.GetPricedAsync(RequireUserId(request.UserId), context.CancellationToken);
+        var reply = new BasketReply { Total = Format(basket.Total), Version = version };
         reply.Lines.AddRange(basket.Items.Select(line => new BasketLine
         {
             ProductId = line.ProductId,
@@ -27,7 +27,7 @@ public sealed class BasketGrpcService(BasketStore baskets) : BasketService.Baske
 
     public override async Task<ClearBasketReply> ClearBasket(ClearBasketRequest request, ServerCallContext context)
     {
-        await baskets.ClearAsync(RequireUserId(request.UserId), context.CancellationToken);
+        await baskets.ClearAsync(RequireUserId(request.UserId), consumedVersion: null, context.CancellationToken);
         return new ClearBasketReply();
     }
 

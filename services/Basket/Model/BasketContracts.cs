@@ -1,15 +1,23 @@
 namespace Basket.Api.Model;
 
-/// <summary>What is stored per user: only ids and quantities, so prices and names are always current.</summary>
-public sealed record StoredBasket(List<StoredLine> Items)
+/// <summary>
+/// What is stored per user: only ids and quantities, so prices and names are always current, and the
+/// basket's version. The version grows with every change, emptying included, and never restarts (the
+/// key is emptied, not deleted), so a checkout can consume exactly the version it read and a basket
+/// filled again is never taken for one already checked out.
+/// </summary>
+public sealed record StoredBasket(List<StoredLine> Items, long Version = 0)
 {
-    public static StoredBasket Empty() => new([]);
+    public static StoredBasket Empty(long version) => new([], version);
 }
 
 public sealed record StoredLine(int ProductId, int Quantity);
 
 /// <summary>A basket line as clients see it, priced from the catalog at read time.</summary>
 public sealed record BasketLineDto(int ProductId, string Name, int Quantity, decimal UnitPrice);
+
+/// <summary>A basket priced from the catalog, with the version of the stored basket it was priced from.</summary>
+public sealed record PricedBasket(BasketDto Basket, long Version);
 
 public sealed record BasketDto(IReadOnlyList<BasketLineDto> Items, decimal Total)
 {

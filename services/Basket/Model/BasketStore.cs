@@ -8,7 +8,7 @@ namespace Basket.Api.Model;
 /// <c>basket:{userId}</c>; every change is read-modify-write with the ETag, retried when another
 /// writer got there first, so concurrent changes never overwrite each other silently.
 /// </summary>
-public sealed class BasketStore(IStateStore state, IDistributedLock locks, CatalogClient catalog, ILogger<BasketStore> logger)
+public sealed class BasketStore(IStateStore state, IDistributedLock locks, CatalogClient catalog, TimeProvider clock, ILogger<BasketStore> logger)
 {
     // Enough for a handful of tabs or devices writing the same basket at once.
     private const int MaxAttempts = 10;
@@ -17,38 +17,49 @@ public sealed class BasketStore(IStateStore state, IDistributedLock locks, Catal
     public static string Key(string userId) => $"basket:{userId}";
 
     /// <summary>The basket priced from the catalog now; products the catalog no longer has are dropped.</summary>
-    public async Task<BasketDto> GetAsync(string userId, CancellationToken cancellationToken)
+    public async Task<BasketDto> GetAsync(string userId, CancellationToken cancellationToken) =>
+        (await GetPricedAsync(userId, cancellationToken)).Basket;
+
+    /// <summary>
+    /// The basket priced from the catalog now, with the version of exactly the stored basket those lines
+    /// come from (what a checkout consumes). Products the catalog no longer has are dropped, which makes a
+    /// new version, so the basket is then read again: each such pass removes at least one line.
+    /// </summary>
+    public async Task<PricedBasket> GetPricedAsync(string userId, CancellationToken cancellationToken)
     {
-        var entry = await state.GetAsync<StoredBasket>(Key(userId), cancellationToken);
-        if (entry is null || entry.Value.Items.Count == 0)
+        while (true)
         {
-            return BasketDto.From([]);
-        }
-
-        var items = entry.Value.Items;
-        var products = await Task.WhenAll(items.Select(line => catalog.GetItemAsync(line.ProductId, cancellationToken)));
-
-        var lines = new List<BasketLineDto>(items.Count);
-        var gone = new HashSet<int>();
-        for (var i = 0; i < items.Count; i++)
-        {
-            if (products[i] is { } product)
+            var entry = await state.GetAsync<StoredBasket>(Key(userId), cancellationToken);
+            if (entry is null || entry.Value.Items.Count == 0)
             {
-                lines.Add(new BasketLineDto(items[i].ProductId, product.Name, items[i].Quantity, product.Price));
+                return new PricedBasket(BasketDto.From([]), entry?.Value.Version ?? 0);
             }
-            else
-            {
-                gone.Add(items[i].ProductId);
-            }
-        }
 
-        if (gone.Count > 0)
-        {
+            var items = entry.Value.Items;
+            var products = await Task.WhenAll(items.Select(line => catalog.GetItemAsync(line.ProductId, cancellationToken)));
+
+            var lines = new List<BasketLineDto>(items.Count);
+            var gone = new HashSet<int>();
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (products[i] is { } product)
+                {
+                    lines.Add(new BasketLineDto(items[i].ProductId, product.Name, items[i].Quantity, product.Price));
+                }
+                else
+                {
+                    gone.Add(items[i].ProductId);
+                }
+            }
+
+            if (gone.Count == 0)
+            {
+                return new PricedBasket(BasketDto.From(lines), entry.Value.Version);
+            }
+
             logger.LogInformation("Dropping products {ProductIds} from the basket of {UserId}: no longer in the catalog", gone, userId);
             await UpdateAsync(userId, basket => basket.Items.RemoveAll(line => gone.Contains(line.ProductId)) > 0, cancellationToken);
         }
-
-        return BasketDto.From(lines);
     }
 
     /// <returns>False when the catalog does not know the product (nothing is changed).</returns>
@@ -83,26 +94,41 @@ public sealed class BasketStore(IStateStore state, IDistributedLock locks, Catal
     public Task RemoveAsync(string userId, int productId, CancellationToken cancellationToken) =>
         UpdateAsync(userId, basket => basket.Items.RemoveAll(line => line.ProductId == productId) > 0, cancellationToken);
 
-    /// <summary>Empties the basket. Unconditional on purpose: clearing means "whatever is in it now".</summary>
-    public Task ClearAsync(string userId, CancellationToken cancellationToken) =>
-        state.DeleteAsync(Key(userId), cancellationToken: cancellationToken);
+    /// <summary>
+    /// Empties the basket: whatever is in it now when <paramref name="consumedVersion"/> is null, otherwise
+    /// only if it is still that version (an order's basket, not one changed after the order read it).
+    /// The key stays, emptied, so that the version keeps growing.
+    /// </summary>
+    /// <returns>Whether anything was emptied.</returns>
+    public Task<bool> ClearAsync(string userId, long? consumedVersion, CancellationToken cancellationToken) =>
+        UpdateAsync(userId, basket =>
+        {
+            if (basket.Items.Count == 0 || (consumedVersion is { } version && basket.Version != version))
+            {
+                return false;
+            }
 
-    /// <summary>Applies <paramref name="change"/> (which returns whether it changed anything) with ETag retries.</summary>
-    private async Task UpdateAsync(string userId, Func<StoredBasket, bool> change, CancellationToken cancellationToken)
+            basket.Items.Clear();
+            return true;
+        }, cancellationToken, createIfMissing: false);
+
+    /// <summary>Applies <paramref name="change"/> (which returns whether it changed anything) with ETag retries; a change makes a new version.</summary>
+    /// <returns>Whether anything was changed.</returns>
+    private async Task<bool> UpdateAsync(string userId, Func<StoredBasket, bool> change, CancellationToken cancellationToken, bool createIfMissing = true)
     {
         var key = Key(userId);
         for (var attempt = 1; ; attempt++)
         {
-            var entry = await GetOrCreateAsync(key, cancellationToken);
-            if (!change(entry.Value))
+            var entry = createIfMissing ? await GetOrCreateAsync(key, cancellationToken) : await state.GetAsync<StoredBasket>(key, cancellationToken);
+            if (entry is null || !change(entry.Value))
             {
-                return;
+                return false;
             }
 
             try
             {
-                await state.SaveAsync(key, entry.Value, entry.ETag, cancellationToken);
-                return;
+                await state.SaveAsync(key, entry.Value with { Version = NextVersion(entry.Value.Version) }, entry.ETag, cancellationToken);
+                return true;
             }
             catch (StateConcurrencyException) when (attempt < MaxAttempts)
             {
@@ -111,6 +137,13 @@ public sealed class BasketStore(IStateStore state, IDistributedLock locks, Catal
             }
         }
     }
+
+    /// <summary>
+    /// One more than the last version, and never below the clock's milliseconds: should the stored basket
+    /// be lost (a Redis without persistence restarted), its versions go on above those already checked
+    /// out instead of starting again at 1.
+    /// </summary>
+    private long NextVersion(long previous) => Math.Max(previous + 1, clock.GetUtcNow().ToUnixTimeMilliseconds());
 
     /// <summary>
     /// The stored basket with its ETag, creating an empty one if there is none. A missing key has no
@@ -142,7 +175,7 @@ public sealed class BasketStore(IStateStore state, IDistributedLock locks, Catal
                 return created;
             }
 
-            var empty = StoredBasket.Empty();
+            var empty = StoredBasket.Empty(NextVersion(0));
             var etag = await state.SaveAsync(key, empty, cancellationToken: cancellationToken);
             return new StateEntry<StoredBasket>(empty, etag);
         }

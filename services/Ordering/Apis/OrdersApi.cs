@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text.Json;
 using Basket.Grpc;
 using BuildingBlocks.Data;
 using BuildingBlocks.Outbox;
@@ -24,14 +26,18 @@ public static class OrdersApi
         api.MapPost("/", CreateOrder)
             .WithName("CreateOrder")
             .WithSummary("Check out the caller's basket")
-            .WithDescription("Requires an Idempotency-Key header: the same key again returns the same order and never starts a second checkout.");
+            .WithDescription("Requires an Idempotency-Key header: the same key with the same body again returns the same order and never starts "
+                + "a second checkout; the same key with another body is 422. A basket is checked out once: another checkout of the same basket "
+                + "is 409 with the first order's id (orderId). An expectedTotal that differs from the basket's total is 409 with the current total (currentTotal).")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         api.MapGet("/{orderId:guid}", GetOrder).WithName("GetOrder").WithSummary("Get one of the caller's orders");
         api.MapGet("/", ListOrders).WithName("ListOrders").WithSummary("The caller's orders, newest first");
         api.MapPost("/{orderId:guid}/cancel", CancelOrder).WithName("CancelOrder").WithSummary("Cancel an order (refund and restock follow)");
         return app;
     }
 
-    public static async Task<Results<Accepted<OrderAccepted>, ValidationProblem>> CreateOrder(
+    public static async Task<Results<Accepted<OrderAccepted>, ValidationProblem, ProblemHttpResult>> CreateOrder(
         CreateOrderRequest request,
         [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey,
         ClaimsPrincipal user,
@@ -51,9 +57,10 @@ public static class OrdersApi
         }
 
         var userId = user.GetUserId();
+        var fingerprint = Fingerprint(request);
         if (await ExistingAsync(db, userId, idempotencyKey, cancellationToken) is { } existing)
         {
-            return Accepted(existing);
+            return Replay(existing, fingerprint);
         }
 
         var contents = await basket.GetBasketAsync(new GetBasketRequest { UserId = userId }, cancellationToken: cancellationToken);
@@ -81,11 +88,24 @@ public static class OrdersApi
         };
         order.Total = order.Lines.Sum(l => l.Quantity * l.UnitPrice);
 
-        // Order, idempotency record and OrderSubmitted commit together; the saga starts from the event.
+        if (request.ExpectedTotal is { } expectedTotal && expectedTotal != order.Total)
+        {
+            // A basket already checked out is the more useful answer; looked up only on this rare path.
+            return await CheckedOutAsync(db, userId, contents.Version, cancellationToken) is { } first
+                ? AlreadyCheckedOut(first)
+                : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The basket's total has changed",
+                    detail: $"expectedTotal is {expectedTotal.ToString(CultureInfo.InvariantCulture)} but the basket's total is now {order.Total.ToString(CultureInfo.InvariantCulture)}; nothing was ordered.",
+                    extensions: new Dictionary<string, object?> { ["currentTotal"] = order.Total });
+        }
+
+        // Order, idempotency record, consumed basket version, payment token and OrderSubmitted commit
+        // together; the saga starts from the event, which carries no payment credentials.
         db.Orders.Add(order);
-        db.IdempotencyRecords.Add(new IdempotencyRecord { UserId = userId, Key = idempotencyKey, OrderId = order.Id });
+        db.IdempotencyRecords.Add(new IdempotencyRecord { UserId = userId, Key = idempotencyKey, OrderId = order.Id, Fingerprint = fingerprint });
+        db.BasketCheckouts.Add(new BasketCheckout { UserId = userId, BasketVersion = contents.Version, OrderId = order.Id });
+        db.PaymentTokens.Add(new OrderPaymentToken { OrderId = order.Id, Token = request.PaymentToken! });
         outbox.Add(new OrderSubmitted(order.Id, userId,
-            [.. order.Lines.Select(l => new OrderLineContract(l.ProductId, l.Quantity, l.UnitPrice))], order.Total, request.PaymentToken!),
+            [.. order.Lines.Select(l => new OrderLineContract(l.ProductId, l.Quantity, l.UnitPrice))], order.Total, contents.Version),
             order.Id.ToString());
         try
         {
@@ -93,9 +113,20 @@ public static class OrdersApi
         }
         catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
-            // The same key arrived concurrently and won: its order is the answer, nothing of ours was saved.
+            // Another checkout committed first and nothing of ours was saved: either the same key (a
+            // concurrent retry, or another body reusing it) or the same basket version under another key.
             db.ChangeTracker.Clear();
-            return Accepted((await ExistingAsync(db, userId, idempotencyKey, cancellationToken))!);
+            if (await ExistingAsync(db, userId, idempotencyKey, cancellationToken) is { } winner)
+            {
+                return Replay(winner, fingerprint);
+            }
+
+            if (await CheckedOutAsync(db, userId, contents.Version, cancellationToken) is { } first)
+            {
+                return AlreadyCheckedOut(first);
+            }
+
+            throw;
         }
 
         return Accepted(order);
@@ -154,13 +185,38 @@ public static class OrdersApi
     }
 
     private static Accepted<OrderAccepted> Accepted(Order order) =>
-        TypedResults.Accepted($"/api/orders/{order.Id}", new OrderAccepted(order.Id, order.Status.ToString()));
+        TypedResults.Accepted($"/api/orders/{order.Id}", OrderAccepted.From(order));
 
-    private static async Task<Order?> ExistingAsync(OrderingContext db, string userId, string key, CancellationToken cancellationToken) =>
-        await db.IdempotencyRecords.AsNoTracking().Where(r => r.UserId == userId && r.Key == key)
-            .Join(db.Orders, r => r.OrderId, o => o.Id, (_, o) => o)
-            .SingleOrDefaultAsync(cancellationToken);
+    /// <summary>The key was used before: the same body gets the first answer again; another body is 422 (IETF Idempotency-Key draft).</summary>
+    private static Results<Accepted<OrderAccepted>, ValidationProblem, ProblemHttpResult> Replay((Order Order, string? Fingerprint) existing, string fingerprint) =>
+        existing.Fingerprint is null || existing.Fingerprint == fingerprint
+            ? Accepted(existing.Order)
+            : TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused with a different request",
+                detail: $"This {IdempotencyHeader} header was already used for a checkout with a different body. Send a new {IdempotencyHeader} for a new checkout, or the same body to get the first answer.");
 
+    private static ProblemHttpResult AlreadyCheckedOut(Guid orderId) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The basket is already checked out",
+            detail: $"This basket was checked out as order {orderId}; no second order was made. Change the basket to order again.",
+            extensions: new Dictionary<string, object?> { ["orderId"] = orderId });
+
+    /// <summary>SHA-256 of the request body as Ordering reads it, serialised in one fixed form: whitespace, member order and unknown members do not change it.</summary>
+    private static string Fingerprint(CreateOrderRequest request)
+    {
+        // Dividing by 1.000… drops a decimal's trailing zeros, so that 10.0 and 10.00 are the same body.
+        var canonical = request with { ExpectedTotal = request.ExpectedTotal / 1.000000000000000000000000000000000m };
+        return Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(canonical, JsonSerializerOptions.Web)));
+    }
+
+    private static async Task<(Order Order, string? Fingerprint)?> ExistingAsync(OrderingContext db, string userId, string key, CancellationToken cancellationToken)
+    {
+        var record = await db.IdempotencyRecords.AsNoTracking().SingleOrDefaultAsync(r => r.UserId == userId && r.Key == key, cancellationToken);
+        return record is null ? null : (await db.Orders.AsNoTracking().SingleAsync(o => o.Id == record.OrderId, cancellationToken), record.Fingerprint);
+    }
+
+    /// <summary>The order that consumed this version of the user's basket, if one did.</summary>
+    private static Task<Guid?> CheckedOutAsync(OrderingContext db, string userId, long basketVersion, CancellationToken cancellationToken) =>
+        db.BasketCheckouts.AsNoTracking().Where(c => c.UserId == userId && c.BasketVersion == basketVersion)
+            .Select(c => (Guid?)c.OrderId).SingleOrDefaultAsync(cancellationToken);
 
     /// <summary>The caller's name as Identity announced it; null until its UserRegistered has arrived.</summary>
     private static Task<string?> BuyerNameAsync(OrderingContext db, string userId, CancellationToken cancellationToken) =>

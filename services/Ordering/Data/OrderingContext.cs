@@ -10,6 +10,8 @@ public sealed class OrderingContext(DbContextOptions<OrderingContext> options) :
     public DbSet<Order> Orders => Set<Order>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
     public DbSet<Buyer> Buyers => Set<Buyer>();
+    public DbSet<BasketCheckout> BasketCheckouts => Set<BasketCheckout>();
+    public DbSet<OrderPaymentToken> PaymentTokens => Set<OrderPaymentToken>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -36,6 +38,25 @@ public sealed class OrderingContext(DbContextOptions<OrderingContext> options) :
             record.HasKey(r => new { r.UserId, r.Key });
             record.Property(r => r.UserId).HasMaxLength(200);
             record.Property(r => r.Key).HasMaxLength(100);
+            record.Property(r => r.Fingerprint).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<BasketCheckout>(checkout =>
+        {
+            checkout.ToTable("basket_checkouts");
+            // The key is the guard: a second order from the same basket version cannot commit.
+            checkout.HasKey(c => new { c.UserId, c.BasketVersion });
+            checkout.Property(c => c.UserId).HasColumnName("user_id").HasMaxLength(200);
+            checkout.Property(c => c.BasketVersion).HasColumnName("basket_version");
+            checkout.Property(c => c.OrderId).HasColumnName("order_id");
+        });
+
+        modelBuilder.Entity<OrderPaymentToken>(token =>
+        {
+            token.ToTable("order_payment_tokens");
+            token.HasKey(t => t.OrderId);
+            token.Property(t => t.OrderId).HasColumnName("order_id");
+            token.Property(t => t.Token).HasColumnName("token").HasMaxLength(200);
         });
 
         modelBuilder.Entity<Buyer>(buyer =>

@@ -34,10 +34,15 @@ public sealed class Order
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
-/// <summary>The order a user's Idempotency-Key produced: the same key again gets the same order.</summary>
+/// <summary>
+/// The order a user's Idempotency-Key produced: the same key again gets the same order. The fingerprint
+/// (SHA-256 of the request body in canonical form) tells a retry from a different request reusing the key;
+/// null for records made before fingerprints were kept.
+/// </summary>
 public sealed class IdempotencyRecord
 {
     public required string UserId { get; set; }
     public required string Key { get; set; }
     public Guid OrderId { get; set; }
+    public string? Fingerprint { get; set; }
 }

@@ -17,9 +17,20 @@ public sealed record CreateOrderRequest
 
     /// <summary>The payment method token from the payment provider (test tokens: tok_ok, tok_declined, tok_timeout, tok_flaky).</summary>
     [Required, StringLength(200, MinimumLength = 1)] public string? PaymentToken { get; init; }
+
+    /// <summary>Optional: the total the shopper was shown. When the basket's total differs, nothing is ordered and the answer is 409 with the current total.</summary>
+    public decimal? ExpectedTotal { get; init; }
 }
 
-public sealed record OrderAccepted(Guid OrderId, string Status);
+/// <summary>The order a checkout placed: its id, its status, and the lines and total it was placed with.</summary>
+public sealed record OrderAccepted(Guid OrderId, string Status, IReadOnlyList<OrderLineDto> Lines, decimal Total)
+{
+    public static OrderAccepted From(Order order) => new(order.Id, order.Status.ToString(),
+        [.. order.Lines.Select(l => new OrderLineDto(l.ProductId, l.Name, l.Quantity, l.UnitPrice))], order.Total);
+}
+
+/// <summary>An order's payment token, for the order workflow (internal route).</summary>
+public sealed record OrderPaymentTokenDto(Guid OrderId, string PaymentToken);
 
 public sealed record OrderLineDto(int ProductId, string Name, int Quantity, decimal UnitPrice);
 

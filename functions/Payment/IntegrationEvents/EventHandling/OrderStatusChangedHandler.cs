@@ -1,8 +1,8 @@
 using BuildingBlocks.EventBus;
 using Microsoft.EntityFrameworkCore;
+using Ordering.Contracts;
 using Payment.Data;
 using Payment.IntegrationEvents.Events;
-using Payment.Payments;
 
 namespace Payment.IntegrationEvents.EventHandling;
 
@@ -15,14 +15,17 @@ public sealed class OrderStatusChangedHandler(PaymentContext db, TimeProvider cl
 {
     public async Task HandleAsync(OrderStatusChanged @event, CancellationToken cancellationToken)
     {
-        if (@event.Status is not (OrderFinalStatus.Confirmed or OrderFinalStatus.Cancelled))
+        if (!@event.Status.IsFinal())
         {
             return; // only final statuses say what the money should be
         }
 
+        var status = @event.Status.ToString();
+        var reason = @event.Reason?.ToString();
+
         await db.Database.ExecuteSqlAsync($"""
             INSERT INTO order_final_statuses ("OrderId", "Status", "Reason", "Sequence", "RecordedAt")
-            VALUES ({@event.OrderId}, {@event.Status}, {@event.Reason}, {@event.Sequence}, {clock.GetUtcNow()})
+            VALUES ({@event.OrderId}, {status}, {reason}, {@event.Sequence}, {clock.GetUtcNow()})
             ON CONFLICT ("OrderId") DO UPDATE
                 SET "Status" = EXCLUDED."Status", "Reason" = EXCLUDED."Reason", "Sequence" = EXCLUDED."Sequence",
                     "RecordedAt" = EXCLUDED."RecordedAt", "ReportedAt" = NULL

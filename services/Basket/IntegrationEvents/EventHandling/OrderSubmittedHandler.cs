@@ -4,12 +4,23 @@ using BuildingBlocks.EventBus;
 
 namespace Basket.Api.IntegrationEvents.EventHandling;
 
-/// <summary>An order was placed from the basket: empty it. Deleting twice is harmless, so redelivery is too.</summary>
+/// <summary>
+/// An order was placed from the basket: empty it, but only if it is still the version the order consumed;
+/// a basket the shopper changed after checkout read it is the shopper's next basket and stays. Emptying
+/// twice is harmless (the second finds another version or nothing), so redelivery is too.
+/// </summary>
 public sealed class OrderSubmittedHandler(BasketStore baskets, ILogger<OrderSubmittedHandler> logger) : IIntegrationEventHandler<OrderSubmitted>
 {
     public async Task HandleAsync(OrderSubmitted @event, CancellationToken cancellationToken)
     {
-        await baskets.ClearAsync(@event.UserId, cancellationToken);
-        logger.LogInformation("Cleared the basket of {UserId} after order {OrderId}", @event.UserId, @event.OrderId);
+        if (await baskets.ClearAsync(@event.UserId, @event.BasketVersion, cancellationToken))
+        {
+            logger.LogInformation("Cleared the basket of {UserId} after order {OrderId}", @event.UserId, @event.OrderId);
+        }
+        else
+        {
+            logger.LogInformation("Kept the basket of {UserId} after order {OrderId}: already empty, or changed since version {BasketVersion}",
+                @event.UserId, @event.OrderId, @event.BasketVersion);
+        }
     }
 }

@@ -103,6 +103,26 @@ namespace Ordering.Api.Data.Migrations
                     b.ToTable("outbox_messages", (string)null);
                 });
 
+            modelBuilder.Entity("Ordering.Api.Model.BasketCheckout", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("user_id");
+
+                    b.Property<long>("BasketVersion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("basket_version");
+
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("order_id");
+
+                    b.HasKey("UserId", "BasketVersion");
+
+                    b.ToTable("basket_checkouts", (string)null);
+                });
+
             modelBuilder.Entity("Ordering.Api.Model.Buyer", b =>
                 {
                     b.Property<string>("UserId")
@@ -136,6 +156,10 @@ namespace Ordering.Api.Data.Migrations
                     b.Property<string>("Key")
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Fingerprint")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<Guid>("OrderId")
                         .HasColumnType("uuid");
@@ -183,6 +207,24 @@ namespace Ordering.Api.Data.Migrations
                     b.HasIndex("UserId", "CreatedAt");
 
                     b.ToTable("orders", (string)null);
+                });
+
+            modelBuilder.Entity("Ordering.Api.Model.OrderPaymentToken", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("order_id");
+
+                    b.Property<string>("Token")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("token");
+
+                    b.HasKey("OrderId");
+
+                    b.ToTable("order_payment_tokens", (string)null);
                 });
 
             modelBuilder.Entity("Ordering.Api.Model.Order", b =>

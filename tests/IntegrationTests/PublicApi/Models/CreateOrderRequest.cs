@@ -14,6 +14,8 @@ namespace IntegrationTests.PublicApi.Models
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
+        /// <summary>The expectedTotal property</summary>
+        public double? ExpectedTotal { get; set; }
         /// <summary>The paymentToken property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -55,6 +57,7 @@ namespace IntegrationTests.PublicApi.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "expectedTotal", n => { ExpectedTotal = n.GetDoubleValue(); } },
                 { "paymentToken", n => { PaymentToken = n.GetStringValue(); } },
                 { "shippingAddress", n => { ShippingAddress = n.GetObjectValue<global::IntegrationTests.PublicApi.Models.AddressRequest>(global::IntegrationTests.PublicApi.Models.AddressRequest.CreateFromDiscriminatorValue); } },
             };
@@ -66,6 +69,7 @@ namespace IntegrationTests.PublicApi.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteDoubleValue("expectedTotal", ExpectedTotal);
             writer.WriteStringValue("paymentToken", PaymentToken);
             writer.WriteObjectValue<global::IntegrationTests.PublicApi.Models.AddressRequest>("shippingAddress", ShippingAddress);
             writer.WriteAdditionalData(AdditionalData);

@@ -14,6 +14,14 @@ namespace IntegrationTests.PublicApi.Models
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
+        /// <summary>The lines property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<global::IntegrationTests.PublicApi.Models.OrderLineDto>? Lines { get; set; }
+#nullable restore
+#else
+        public List<global::IntegrationTests.PublicApi.Models.OrderLineDto> Lines { get; set; }
+#endif
         /// <summary>The orderId property</summary>
         public Guid? OrderId { get; set; }
         /// <summary>The status property</summary>
@@ -24,6 +32,8 @@ namespace IntegrationTests.PublicApi.Models
 #else
         public string Status { get; set; }
 #endif
+        /// <summary>The total property</summary>
+        public double? Total { get; set; }
         /// <summary>
         /// Instantiates a new <see cref="global::IntegrationTests.PublicApi.Models.OrderAccepted"/> and sets the default values.
         /// </summary>
@@ -49,8 +59,10 @@ namespace IntegrationTests.PublicApi.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "lines", n => { Lines = n.GetCollectionOfObjectValues<global::IntegrationTests.PublicApi.Models.OrderLineDto>(global::IntegrationTests.PublicApi.Models.OrderLineDto.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "orderId", n => { OrderId = n.GetGuidValue(); } },
                 { "status", n => { Status = n.GetStringValue(); } },
+                { "total", n => { Total = n.GetDoubleValue(); } },
             };
         }
         /// <summary>
@@ -60,8 +72,10 @@ namespace IntegrationTests.PublicApi.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteCollectionOfObjectValues<global::IntegrationTests.PublicApi.Models.OrderLineDto>("lines", Lines);
             writer.WriteGuidValue("orderId", OrderId);
             writer.WriteStringValue("status", Status);
+            writer.WriteDoubleValue("total", Total);
             writer.WriteAdditionalData(AdditionalData);
         }
     }

@@ -76,7 +76,7 @@ namespace IntegrationTests.PublicApi.Api.Orders
             return await RequestAdapter.SendAsync<global::IntegrationTests.PublicApi.Models.OrderPage>(requestInfo, global::IntegrationTests.PublicApi.Models.OrderPage.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Requires an Idempotency-Key header: the same key again returns the same order and never starts a second checkout.
+        /// Requires an Idempotency-Key header: the same key with the same body again returns the same order and never starts a second checkout; the same key with another body is 422. A basket is checked out once: another checkout of the same basket is 409 with the first order&apos;s id (orderId). An expectedTotal that differs from the basket&apos;s total is 409 with the current total (currentTotal).
         /// </summary>
         /// <returns>A <see cref="global::IntegrationTests.PublicApi.Models.OrderAccepted"/></returns>
         /// <param name="body">The request body</param>
@@ -84,7 +84,9 @@ namespace IntegrationTests.PublicApi.Api.Orders
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::IntegrationTests.PublicApi.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::IntegrationTests.PublicApi.Models.ProblemDetails">When receiving a 401 status code</exception>
+        /// <exception cref="global::IntegrationTests.PublicApi.Models.ProblemDetails">When receiving a 409 status code</exception>
         /// <exception cref="global::IntegrationTests.PublicApi.Models.ProblemDetails">When receiving a 413 status code</exception>
+        /// <exception cref="global::IntegrationTests.PublicApi.Models.ProblemDetails">When receiving a 422 status code</exception>
         /// <exception cref="global::IntegrationTests.PublicApi.Models.ProblemDetails">When receiving a 429 status code</exception>
         /// <exception cref="global::IntegrationTests.PublicApi.Models.ProblemDetails">When receiving a 504 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -102,7 +104,9 @@ namespace IntegrationTests.PublicApi.Api.Orders
             {
                 { "400", global::IntegrationTests.PublicApi.Models.HttpValidationProblemDetails.CreateFromDiscriminatorValue },
                 { "401", global::IntegrationTests.PublicApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "409", global::IntegrationTests.PublicApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "413", global::IntegrationTests.PublicApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "422", global::IntegrationTests.PublicApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "429", global::IntegrationTests.PublicApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "504", global::IntegrationTests.PublicApi.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
@@ -128,7 +132,7 @@ namespace IntegrationTests.PublicApi.Api.Orders
             return requestInfo;
         }
         /// <summary>
-        /// Requires an Idempotency-Key header: the same key again returns the same order and never starts a second checkout.
+        /// Requires an Idempotency-Key header: the same key with the same body again returns the same order and never starts a second checkout; the same key with another body is 422. A basket is checked out once: another checkout of the same basket is 409 with the first order&apos;s id (orderId). An expectedTotal that differs from the basket&apos;s total is 409 with the current total (currentTotal).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
