@@ -18,6 +18,8 @@ public static class OrderWorkflowServiceExtensions
     /// <summary>The workflow's services, the same on the Functions host and on the plain host.</summary>
     public static void AddOrderWorkflowServices(this IHostApplicationBuilder builder)
     {
+        // Its event route admits the Dapr sidecar or a service token for "orderworkflow".
+        builder.AddDefaultAuthentication(serviceAudience: "orderworkflow");
         builder.AddNpgsqlDbContext<WorkflowContext>(DatabaseName);
         // Before anything that uses the database starts (hosted services start in registration order).
         builder.Services.AddDatabaseMigrator<WorkflowContext>();
@@ -31,8 +33,9 @@ public static class OrderWorkflowServiceExtensions
         builder.Services.AddOptions<WorkflowOptions>().BindConfiguration(WorkflowOptions.SectionName);
         // Service discovery resolves the names (Aspire locally, Kubernetes DNS in a cluster); the
         // standard resilience handler from ServiceDefaults retries and breaks on every call.
-        builder.Services.AddHttpClient<InventoryClient>(http => http.BaseAddress = new Uri("http://inventory"));
-        builder.Services.AddHttpClient<PaymentClient>(http => http.BaseAddress = new Uri("http://payment"));
+        // Each call carries the workflow's own service token for its target (client credentials from Identity).
+        builder.Services.AddHttpClient<InventoryClient>(http => http.BaseAddress = new Uri("http://inventory")).AddServiceToken("inventory");
+        builder.Services.AddHttpClient<PaymentClient>(http => http.BaseAddress = new Uri("http://payment")).AddServiceToken("payment");
         builder.Services.AddScoped<SagaRunner>();
         builder.Services.AddSingleton<SagaDispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SagaDispatcher>());

@@ -4,6 +4,7 @@ using Identity.Api.Data;
 using Identity.Api.Model;
 using Identity.Api.Tokens;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 
 namespace Identity.Api;
 
@@ -16,7 +17,14 @@ public static class IdentityServiceExtensions
     {
         // Identity validates its own tokens too (logout, profile), exactly as every other service does;
         // that also checks the signing key at start.
-        builder.AddDefaultAuthentication();
+        builder.AddDefaultAuthentication(serviceAudience: "identity");
+        // Identity alone signs, so it alone must have the private key.
+        builder.Services.AddOptions<JwtSettings>()
+            .Validate(jwt => jwt.SigningKey is not null, JwtSettings.UnusableSigningKeyMessage);
+        builder.Services.AddOptions<ServiceClients>()
+            .Configure<IConfiguration>((clients, configuration) => configuration.GetSection(ServiceClients.SectionName).Bind(clients.Clients))
+            .Validate<IOptions<JwtSettings>>((clients, jwt) => clients.AreUsable(jwt.Value.Audience), ServiceClients.UnusableMessage)
+            .ValidateOnStart();
         builder.Services.AddOptions<TokenLifetimes>()
             .BindConfiguration(TokenLifetimes.SectionName)
             .ValidateDataAnnotations()
@@ -50,6 +58,7 @@ public static class IdentityServiceExtensions
             .AddEntityFrameworkStores<IdentityContext>();
 
         builder.Services.AddSingleton<AccessTokenIssuer>();
+        builder.Services.AddSingleton<ServiceTokenIssuer>();
         builder.Services.AddScoped<RefreshTokenStore>();
         builder.Services.AddHostedService<RefreshTokenPruner>();
         builder.Services.AddScoped<UserRegistration>();
