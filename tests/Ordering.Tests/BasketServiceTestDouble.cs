@@ -21,8 +21,12 @@ public sealed class BasketServiceTestDouble : BasketService.BasketServiceBase
     /// <summary>Each user's basket lines; a user without an entry has an empty basket.</summary>
     public ConcurrentDictionary<string, BasketLine[]> Baskets { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The Authorization header of the last GetBasket call.</summary>
+    public string? LastAuthorization { get; private set; }
+
     public override Task<BasketReply> GetBasket(GetBasketRequest request, ServerCallContext context)
     {
+        LastAuthorization = context.RequestHeaders.GetValue("authorization");
         if (string.IsNullOrWhiteSpace(request.UserId))
         {
             // As the real service answers a call without a user.
