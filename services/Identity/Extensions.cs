@@ -4,7 +4,6 @@ using Identity.Api.Data;
 using Identity.Api.Model;
 using Identity.Api.Tokens;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.Options;
 
 namespace Identity.Api;
 
@@ -23,7 +22,9 @@ public static class IdentityServiceExtensions
             .Validate(jwt => jwt.SigningKey is not null, JwtSettings.UnusableSigningKeyMessage);
         builder.Services.AddOptions<ServiceClients>()
             .Configure<IConfiguration>((clients, configuration) => configuration.GetSection(ServiceClients.SectionName).Bind(clients.Clients))
-            .Validate<IOptions<JwtSettings>>((clients, jwt) => clients.AreUsable(jwt.Value.Audience), ServiceClients.UnusableMessage)
+            // The audience read from configuration, not IOptions<JwtSettings>: a bad signing key then fails the start once, not twice.
+            .Validate<IConfiguration>((clients, configuration) =>
+                clients.AreUsable(configuration[$"{JwtSettings.SectionName}:Audience"] ?? new JwtSettings().Audience), ServiceClients.UnusableMessage)
             .ValidateOnStart();
         builder.Services.AddOptions<TokenLifetimes>()
             .BindConfiguration(TokenLifetimes.SectionName)
