@@ -13,9 +13,22 @@ var paymentDb = infrastructure.AddDatabase("paymentdb");
 var workflowDb = infrastructure.AddDatabase("workflowdb");
 var orderingDb = infrastructure.AddDatabase("orderingdb");
 
-// Signs and validates access tokens. Generated once and kept with the AppHost's user secrets locally;
-// a Kubernetes Secret in a cluster. Never in source.
-var jwtSigningKey = builder.AddParameter("jwt-signing-key",
+// Identity's private signing key (ECDSA P-256, ES256): only Identity gets it; every other service
+// validates with the public key Identity publishes (/.well-known/jwks.json). Generated once and kept with
+// the AppHost's user secrets locally; a Kubernetes Secret in a cluster. Never in source.
+var identitySigningKey = builder.AddGeneratedSigningKey("identity-signing-key");
+
+// One client secret per service that calls another service's internal routes: Identity knows them all
+// and issues each caller short-lived tokens for the audiences (target services) listed here.
+IResourceBuilder<ParameterResource> ServiceSecret(string client) => builder.AddParameter($"service-secret-{client}",
+    new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
+var orderWorkflowSecret = ServiceSecret("orderworkflow");
+var orderingSecret = ServiceSecret("ordering");
+
+// Dapr's app API token: a sidecar sends it (dapr-api-token header) on every call to its app, and event
+// routes accept it in place of a service token. The sidecar reads APP_API_TOKEN from the same secret
+// (dapr.io/app-token-secret, docs/architecture.md); without a sidecar nobody sends it.
+var daprAppToken = builder.AddParameter("dapr-app-api-token",
     new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
 
 // The administrator account Identity seeds. The password is generated on first run (it satisfies the
@@ -35,7 +48,14 @@ var loginFailuresPerIpPerMinute = builder.AddParameterWithDefault("ratelimit-log
 var identity = builder.AddProject<Projects.Identity_Api>("identity")
     .WithReference(identityDb).WaitFor(identityDb)
     .WithReference(redis).WaitFor(redis)
-    .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
+    .WithEnvironment("Jwt__SigningKey", identitySigningKey)
+    .WithEnvironment("ServiceClients__orderworkflow__Secret", orderWorkflowSecret)
+    .WithEnvironment("ServiceClients__orderworkflow__Audiences__0", "inventory")
+    .WithEnvironment("ServiceClients__orderworkflow__Audiences__1", "payment")
+    .WithEnvironment("ServiceClients__orderworkflow__Audiences__2", "ordering")
+    .WithEnvironment("ServiceClients__ordering__Secret", orderingSecret)
+    .WithEnvironment("ServiceClients__ordering__Audiences__0", "basket")
+    .WithEnvironment("APP_API_TOKEN", daprAppToken)
     .WithEnvironment("Identity__Admin__Email", adminEmail)
     .WithEnvironment("Identity__Admin__Password", adminPassword)
     .WithHttpHealthCheck("/health/ready");
@@ -48,7 +68,8 @@ IResourceBuilder<ProjectResource> AddCatalogReplica(string name) =>
         .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
         .WithReference(catalogDb).WaitFor(catalogDb)
         .WithReference(redis).WaitFor(redis)
-        .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
+        .WithReference(identity)
+        .WithEnvironment("APP_API_TOKEN", daprAppToken)
         .WithHttpHealthCheck("/health/ready");
 
 string[] catalogReplicas = ["catalog", "catalog-2", "catalog-3", "catalog-backup"];
@@ -60,19 +81,26 @@ var catalog = catalogs[0];
 // WithHttpEndpoint().
 var inventory = builder.AddProject<Projects.Inventory>("inventory")
     .WithHttpEndpoint()
-    .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
+    .WithReference(identity)
+    .WithEnvironment("APP_API_TOKEN", daprAppToken)
     .WithReference(inventoryDb).WaitFor(inventoryDb)
     .WithReference(redis).WaitFor(redis)
     .WithHttpHealthCheck("/health/ready");
 
 var payment = builder.AddProject<Projects.Payment>("payment")
     .WithHttpEndpoint()
+    .WithReference(identity)
     .WithReference(paymentDb).WaitFor(paymentDb)
     .WithReference(redis).WaitFor(redis)
+    .WithEnvironment("APP_API_TOKEN", daprAppToken)
     .WithHttpHealthCheck("/health/ready");
 
 var orderWorkflow = builder.AddProject<Projects.OrderWorkflow>("orderworkflow")
     .WithHttpEndpoint()
+    .WithReference(identity)
+    .WithEnvironment("ServiceIdentity__ClientId", "orderworkflow")
+    .WithEnvironment("ServiceIdentity__ClientSecret", orderWorkflowSecret)
+    .WithEnvironment("APP_API_TOKEN", daprAppToken)
     .WithReference(workflowDb).WaitFor(workflowDb)
     .WithReference(redis).WaitFor(redis)
     .WithReference(inventory).WaitFor(inventory)
@@ -83,14 +111,18 @@ var basket = builder.AddProject<Projects.Basket_Api>("basket")
     .WithGrpcEndpoint()
     .WithReference(redis).WaitFor(redis)
     .WithReference(catalog).WaitFor(catalog)
-    .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
+    .WithReference(identity)
+    .WithEnvironment("APP_API_TOKEN", daprAppToken)
     .WithHttpHealthCheck("/health/ready");
 
 var ordering = builder.AddProject<Projects.Ordering_Api>("ordering")
     .WithReference(orderingDb).WaitFor(orderingDb)
     .WithReference(redis).WaitFor(redis)
     .WithReference(basket).WaitFor(basket)
-    .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
+    .WithReference(identity)
+    .WithEnvironment("ServiceIdentity__ClientId", "ordering")
+    .WithEnvironment("ServiceIdentity__ClientSecret", orderingSecret)
+    .WithEnvironment("APP_API_TOKEN", daprAppToken)
     .WithHttpHealthCheck("/health/ready");
 
 // The saga fetches an order's payment token from Ordering when it authorizes (never from an event).
@@ -104,7 +136,6 @@ var gateway = builder.AddProject<Projects.Gateway>("gateway")
     .WithReference(inventory).WaitFor(inventory)
     .WithReference(basket).WaitFor(basket)
     .WithReference(ordering).WaitFor(ordering)
-    .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
     .WithEnvironment("RateLimiting__UserPerMinute", userPerMinute)
     .WithEnvironment("RateLimiting__UserPerHour", userPerHour)
     .WithEnvironment("RateLimiting__AnonymousPerMinute", anonymousPerMinute)

@@ -1,44 +1,76 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// JWT bearer validation for services (defence in depth behind the gateway). Tokens are issued by
-/// Identity with the <see cref="JwtSettings"/> every service shares. The user id is the <c>sub</c>
-/// claim; administrators have role <c>admin</c>.
+/// JWT bearer validation for services (defence in depth behind the gateway). Tokens are signed by
+/// Identity alone (ES256, <see cref="JwtSettings"/>); a service validates with Identity's public keys,
+/// read from its metadata through service discovery and refreshed when an unknown key id appears.
+/// User tokens carry audience <c>ecommerce</c>, the user id in <c>sub</c> and role <c>admin</c> for
+/// administrators; service tokens (<see cref="ServiceCallers"/>) carry the target service as audience
+/// and the caller in <c>client_id</c>.
 /// </summary>
 public static class AuthenticationExtensions
 {
     public const string AdminPolicy = "admin";
 
-    public static TBuilder AddDefaultAuthentication<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    /// <param name="builder">The host builder.</param>
+    /// <param name="serviceAudience">This service's own audience (its service-discovery name, e.g. <c>payment</c>):
+    /// service tokens issued for it are accepted; null for a service with no internal routes.</param>
+    public static TBuilder AddDefaultAuthentication<TBuilder>(this TBuilder builder, string? serviceAudience = null) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddOptions<JwtSettings>()
             .BindConfiguration(JwtSettings.SectionName)
-            .Validate(jwt => jwt.HasUsableSigningKey, JwtSettings.MissingKeyMessage)
-            .Validate(jwt => jwt.HasUsableRetiredKeys, JwtSettings.UnusableRetiredKeyMessage)
-            // At start: a service without a key would answer every request with 401 and still report healthy.
+            .Validate(jwt => jwt.HasUsableSigningKey, JwtSettings.UnusableSigningKeyMessage)
+            .Validate(jwt => jwt.HasUsablePublicKeys, JwtSettings.UnusablePublicKeyMessage)
+            // At start: a service with a broken key would answer every request with 401 and still report healthy.
             .ValidateOnStart();
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        builder.Services.TryAddSingleton(new ServiceAudience(serviceAudience));
+        builder.Services.AddHttpClient(MetadataHttpClientName);
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer()
+            .AddScheme<AuthenticationSchemeOptions, DaprAppTokenHandler>(DaprAppTokenHandler.SchemeName, null);
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<JwtSettings>>((options, settings) =>
+            .Configure<IOptions<JwtSettings>, IHttpClientFactory>((options, settings, httpClients) =>
             {
                 var jwt = settings.Value;
                 options.MapInboundClaims = false;
                 options.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = jwt.Issuer,
-                    ValidAudience = jwt.Audience,
-                    // Valid by now: ValidateOnStart refused to start the service otherwise.
-                    IssuerSigningKeys = jwt.ValidationKeys(),
+                    ValidAudiences = serviceAudience is null ? [jwt.Audience] : [jwt.Audience, serviceAudience],
+                    // Only Identity's asymmetric algorithm: an HS256 token (the old shared-key scheme) is refused
+                    // whatever key it names.
+                    ValidAlgorithms = [JwtSettings.Algorithm],
                     NameClaimType = UserClaims.UserId,
                     RoleClaimType = "role",
                     ClockSkew = TimeSpan.FromSeconds(30),
+                    // Names the identity after the scheme, which tells a service token from the Dapr sidecar's identity.
+                    AuthenticationType = JwtBearerDefaults.AuthenticationScheme,
                 };
+                var localKeys = jwt.LocalValidationKeys();
+                if (localKeys.Count > 0)
+                {
+                    options.TokenValidationParameters.IssuerSigningKeys = localKeys;
+                }
+                else
+                {
+                    // Identity's keys over the cluster-internal http address; the handler caches them and
+                    // fetches again when a token names a key id it does not know (a rotation).
+                    options.MetadataAddress = jwt.MetadataAddress;
+                    options.RequireHttpsMetadata = false;
+                    options.Backchannel = httpClients.CreateClient(MetadataHttpClientName);
+                    options.RefreshInterval = TimeSpan.FromSeconds(30);
+                    options.AutomaticRefreshInterval = TimeSpan.FromHours(1);
+                }
+
                 // 401 and 403 as ProblemDetails like every other error, instead of an empty body.
                 options.Events = new JwtBearerEvents
                 {
@@ -56,10 +88,16 @@ public static class AuthenticationExtensions
                         "The token is valid but does not grant this operation."),
                 };
             });
+        builder.Services.AddSingleton<IAuthorizationPolicyProvider, ServiceCallerPolicyProvider>();
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(AdminPolicy, policy => policy.RequireRole("admin"));
+            // A user's token: service tokens have no subject, so they never pass for a shopper.
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireClaim(UserClaims.UserId).Build())
+            .AddPolicy(AdminPolicy, policy => policy.RequireClaim(UserClaims.UserId).RequireRole("admin"));
         return builder;
     }
+
+    /// <summary>The named HttpClient that reads Identity's metadata and keys (service discovery, resilience).</summary>
+    public const string MetadataHttpClientName = "identity-metadata";
 
     private static async Task WriteProblemAsync(HttpContext httpContext, int status, string detail)
     {
@@ -71,3 +109,6 @@ public static class AuthenticationExtensions
         });
     }
 }
+
+/// <summary>This service's audience for service tokens (null: it accepts none).</summary>
+internal sealed record ServiceAudience(string? Value);

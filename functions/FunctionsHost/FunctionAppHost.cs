@@ -53,6 +53,11 @@ public static class FunctionAppHost
         {
             var builder = FunctionsApplication.CreateBuilder(args);
             builder.ConfigureFunctionsWebApplication();
+            var policies = Discover(functionsAssembly, ReadRoutePrefix())
+                .Where(f => FunctionAuthorization.PolicyOf(f.Method) is not null)
+                .ToDictionary(f => f.Info.Name, f => FunctionAuthorization.PolicyOf(f.Method)!, StringComparer.Ordinal);
+            var authorization = new FunctionAuthorization.Middleware(policies);
+            builder.UseMiddleware(authorization.InvokeAsync);
             builder.AddServiceDefaults();
             configure(builder);
             await builder.Build().RunAsync();

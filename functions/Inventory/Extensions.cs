@@ -19,7 +19,7 @@ public static class InventoryServiceExtensions
     public static void AddInventoryServices(this IHostApplicationBuilder builder)
     {
         // The stock-level functions check the caller's token themselves (defence in depth behind the gateway).
-        builder.AddDefaultAuthentication();
+        builder.AddDefaultAuthentication(serviceAudience: "inventory");
         builder.AddNpgsqlDbContext<InventoryContext>(DatabaseName);
         // Before anything that uses the database starts (hosted services start in registration order).
         builder.Services.AddDatabaseMigrator<InventoryContext>(StockSeed.StockSeededProductsAsync);

@@ -18,6 +18,8 @@ public static class OrderWorkflowServiceExtensions
     /// <summary>The workflow's services, the same on the Functions host and on the plain host.</summary>
     public static void AddOrderWorkflowServices(this IHostApplicationBuilder builder)
     {
+        // Its event route admits the Dapr sidecar or a service token for "orderworkflow".
+        builder.AddDefaultAuthentication(serviceAudience: "orderworkflow");
         builder.AddNpgsqlDbContext<WorkflowContext>(DatabaseName);
         // Before anything that uses the database starts (hosted services start in registration order).
         builder.Services.AddDatabaseMigrator<WorkflowContext>();
@@ -30,10 +32,11 @@ public static class OrderWorkflowServiceExtensions
 
         builder.Services.AddOptions<WorkflowOptions>().BindConfiguration(WorkflowOptions.SectionName);
         // Service discovery resolves the names (Aspire locally, Kubernetes DNS in a cluster); the
-        // standard resilience handler breaks and times out every call.
-        StepClient(builder.Services.AddHttpClient<InventoryClient>(http => http.BaseAddress = new Uri("http://inventory")));
-        StepClient(builder.Services.AddHttpClient<PaymentClient>(http => http.BaseAddress = new Uri("http://payment")));
-        StepClient(builder.Services.AddHttpClient<OrderingClient>(http => http.BaseAddress = new Uri("http://ordering")));
+        // standard resilience handler breaks and times out every call. Each call carries the workflow's
+        // own service token for its target (client credentials from Identity).
+        StepClient(builder.Services.AddHttpClient<InventoryClient>(http => http.BaseAddress = new Uri("http://inventory")), "inventory");
+        StepClient(builder.Services.AddHttpClient<PaymentClient>(http => http.BaseAddress = new Uri("http://payment")), "payment");
+        StepClient(builder.Services.AddHttpClient<OrderingClient>(http => http.BaseAddress = new Uri("http://ordering")), "ordering");
         builder.Services.AddScoped<SagaRunner>();
         builder.Services.AddSingleton<SagaMetrics>();
         builder.Services.AddSingleton<SagaDispatcher>();
@@ -48,8 +51,9 @@ public static class OrderWorkflowServiceExtensions
     /// which would make each failed attempt last some fourteen seconds and hide the failure from the
     /// step's timeout. The whole call stays well within the saga's lease.
     /// </summary>
-    private static void StepClient(IHttpClientBuilder client)
+    private static void StepClient(IHttpClientBuilder client, string audience)
     {
+        client.AddServiceToken(audience);
         // Replacing ServiceDefaults' handler for one client has only this (evaluation) API; the
         // alternative, a second handler stacked on the first, would retry retries.
 #pragma warning disable EXTEXP0001

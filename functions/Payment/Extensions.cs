@@ -18,6 +18,8 @@ public static class PaymentServiceExtensions
     /// <summary>Payment's services, the same on the Functions host and on the plain host.</summary>
     public static void AddPaymentServices(this IHostApplicationBuilder builder)
     {
+        // Every route is internal: the order workflow's service token, or an administrator's for reading.
+        builder.AddDefaultAuthentication(serviceAudience: "payment");
         builder.AddNpgsqlDbContext<PaymentContext>(DatabaseName);
         // Before anything that uses the database starts (hosted services start in registration order).
         builder.Services.AddDatabaseMigrator<PaymentContext>();

@@ -18,7 +18,7 @@ public static class BasketServiceExtensions
         // The multiplexer backs the native state store and event bus; its default health check is
         // enough here: without Redis there is no basket at all.
         builder.AddRedisClient(RedisName);
-        builder.AddDefaultAuthentication();
+        builder.AddDefaultAuthentication(serviceAudience: "basket");
 
         builder.AddBuildingBlocks()
             .Subscribe<OrderSubmitted, OrderSubmittedHandler>();

@@ -117,7 +117,8 @@ public static class BuildingBlocksExtensions
             return app;
         }
 
-        var deadLetters = app.MapGroup("/events/deadletters").WithTags("Event bus");
+        // Operator routes: an administrator, or a service with a token for this one.
+        var deadLetters = app.MapGroup("/events/deadletters").WithTags("Event bus").RequireAuthorization(ServiceCallers.AdminOrService);
         deadLetters.MapGet("/{topic}", async (string topic, RedisDeadLetters letters) =>
                 TypedResults.Ok(await letters.ListAsync(topic)))
             .WithName("ListDeadLetters")

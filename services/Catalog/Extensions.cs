@@ -17,7 +17,7 @@ public static class CatalogServiceExtensions
 
     public static void AddCatalogServices(this IHostApplicationBuilder builder)
     {
-        builder.AddDefaultAuthentication();
+        builder.AddDefaultAuthentication(serviceAudience: "catalog");
         // Health checks are registered below with readiness tags and the right failure status.
         builder.AddNpgsqlDbContext<CatalogContext>(DatabaseName, settings => settings.DisableHealthChecks = true);
         // Before anything that uses the database starts (hosted services start in registration order).

@@ -16,7 +16,16 @@ public static class IdentityServiceExtensions
     {
         // Identity validates its own tokens too (logout, profile), exactly as every other service does;
         // that also checks the signing key at start.
-        builder.AddDefaultAuthentication();
+        builder.AddDefaultAuthentication(serviceAudience: "identity");
+        // Identity alone signs, so it alone must have the private key.
+        builder.Services.AddOptions<JwtSettings>()
+            .Validate(jwt => jwt.SigningKey is not null, JwtSettings.UnusableSigningKeyMessage);
+        builder.Services.AddOptions<ServiceClients>()
+            .Configure<IConfiguration>((clients, configuration) => configuration.GetSection(ServiceClients.SectionName).Bind(clients.Clients))
+            // The audience read from configuration, not IOptions<JwtSettings>: a bad signing key then fails the start once, not twice.
+            .Validate<IConfiguration>((clients, configuration) =>
+                clients.AreUsable(configuration[$"{JwtSettings.SectionName}:Audience"] ?? new JwtSettings().Audience), ServiceClients.UnusableMessage)
+            .ValidateOnStart();
         builder.Services.AddOptions<TokenLifetimes>()
             .BindConfiguration(TokenLifetimes.SectionName)
             .ValidateDataAnnotations()
@@ -50,6 +59,7 @@ public static class IdentityServiceExtensions
             .AddEntityFrameworkStores<IdentityContext>();
 
         builder.Services.AddSingleton<AccessTokenIssuer>();
+        builder.Services.AddSingleton<ServiceTokenIssuer>();
         builder.Services.AddScoped<RefreshTokenStore>();
         builder.Services.AddHostedService<RefreshTokenPruner>();
         builder.Services.AddScoped<UserRegistration>();

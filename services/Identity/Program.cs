@@ -13,5 +13,6 @@ app.MapDefaultEndpoints();
 app.MapEventBusEndpoints();
 app.MapAccountApi();
 app.MapProfileApi();
+app.MapTokenApi();
 
 app.Run();

@@ -14,7 +14,7 @@ public static class OrderingServiceExtensions
 
     public static void AddOrderingServices(this IHostApplicationBuilder builder)
     {
-        builder.AddDefaultAuthentication();
+        builder.AddDefaultAuthentication(serviceAudience: "ordering");
         builder.AddNpgsqlDbContext<OrderingContext>(DatabaseName);
         // Before anything that uses the database starts (hosted services start in registration order).
         builder.Services.AddDatabaseMigrator<OrderingContext>();
@@ -26,7 +26,8 @@ public static class OrderingServiceExtensions
 
         // The basket over gRPC: "_grpc.basket" is the basket's endpoint named grpc (HTTP/2), found by service discovery.
         builder.Services.AddGrpcClient<BasketService.BasketServiceClient>(options => options.Address = new Uri("http://_grpc.basket"))
-            .AddServiceDiscovery();
+            .AddServiceDiscovery()
+            .AddServiceToken("basket");
         builder.Services.AddValidation();
     }
 }

@@ -164,16 +164,16 @@ public sealed class BasketApiTests(BasketFixture fixture)
         await PutAsync(client, pen, 3);
 
         var grpc = new BasketService.BasketServiceClient(fixture.GrpcChannel);
-        var reply = await grpc.GetBasketAsync(new GetBasketRequest { UserId = user });
+        var reply = await grpc.GetBasketAsync(new GetBasketRequest { UserId = user }, fixture.ServiceCaller());
 
         Assert.Equal("14.75", reply.Total);
         Assert.Equal(
             [(mug, "Mug", 2, "5.50"), (pen, "Pen", 3, "1.25")],
             reply.Lines.Select(l => (l.ProductId, l.Name, l.Quantity, l.UnitPrice)).OrderBy(l => l.Name));
 
-        await grpc.ClearBasketAsync(new ClearBasketRequest { UserId = user });
+        await grpc.ClearBasketAsync(new ClearBasketRequest { UserId = user }, fixture.ServiceCaller());
 
-        Assert.Empty((await grpc.GetBasketAsync(new GetBasketRequest { UserId = user })).Lines);
+        Assert.Empty((await grpc.GetBasketAsync(new GetBasketRequest { UserId = user }, fixture.ServiceCaller())).Lines);
         Assert.Empty((await GetAsync(client)).Items);
     }
 

@@ -28,8 +28,8 @@ public sealed class BasketFixture : IAsyncLifetime
 {
     private const string KeyId = "basket-tests";
 
-    // 48 characters of randomness: an HMAC-SHA256 key of 384 bits, new for every run.
-    private readonly string _signingKey = Convert.ToHexString(Guid.NewGuid().ToByteArray()) + Guid.NewGuid().ToString("N")[..16];
+    // Identity's private key stays with the test; Basket gets only the public key.
+    public JwtSettings Jwt { get; } = TestKeys.NewSettings(KeyId);
 
     public LocalServers Servers { get; } = new();
 
@@ -58,7 +58,7 @@ public sealed class BasketFixture : IAsyncLifetime
                 ["Dapr:Enabled"] = "false",
                 ["EventBus:ServiceName"] = "basket",
                 ["EventBus:PollInterval"] = "00:00:00.200",
-                ["Jwt:SigningKey"] = _signingKey,
+                ["Jwt:PublicKey"] = TestKeys.PublicKeyOf(Jwt.SigningKey!),
                 ["Jwt:KeyId"] = KeyId,
                 ["services:catalog:http:0"] = catalogUrl,
                 ["Logging:LogLevel:Default"] = "Warning",
@@ -106,7 +106,11 @@ public sealed class BasketFixture : IAsyncLifetime
     }
 
     /// <summary>A token as Identity would issue it: same key, issuer and audience; the user id in <c>sub</c>.</summary>
-    public string TokenFor(string userId) => AccessTokens.Mint(new JwtSettings { SigningKey = _signingKey, KeyId = KeyId }, userId);
+    public string TokenFor(string userId) => AccessTokens.Mint(Jwt, userId);
+
+    /// <summary>gRPC call headers carrying <paramref name="clientId"/>'s service token for Basket (Ordering's is the one admitted).</summary>
+    public global::Grpc.Core.Metadata ServiceCaller(string clientId = "ordering", string audience = "basket") =>
+        new() { { "Authorization", "Bearer " + AccessTokens.MintService(Jwt, clientId, audience) } };
 
     /// <summary>A product in the stand-in catalog with a fresh id.</summary>
     public int NewProduct(string name, decimal price)

@@ -10,13 +10,15 @@ public sealed class AuthorizationTests(SharedTestbed shared) : IClassFixture<Sha
 {
     private readonly GatewayTestbed _bed = shared.Bed;
 
-    public static TheoryData<string> BadTokens => ["none", "expired", "wrong-key", "tampered", "garbage"];
+    public static TheoryData<string> BadTokens => ["none", "expired", "wrong-key", "hs256-shared-key", "tampered", "garbage"];
 
     private string? BadToken(string kind) => kind switch
     {
         "none" => null,
         "expired" => _bed.Token("user-1", expires: DateTime.UtcNow.AddMinutes(-5)),
-        "wrong-key" => AccessTokens.Mint(new JwtSettings { SigningKey = Convert.ToHexString(Guid.NewGuid().ToByteArray()) + Guid.NewGuid().ToString("N"), KeyId = GatewayTestbed.KeyId }, "user-1"),
+        "wrong-key" => AccessTokens.Mint(TestKeys.NewSettings(GatewayTestbed.KeyId), "user-1"),
+        // The old scheme: HS256 with a key every process shared. Refused whatever its key id.
+        "hs256-shared-key" => AccessTokens.MintHs256(new JwtSettings { KeyId = GatewayTestbed.KeyId }, new string('k', 48), "user-1", "admin"),
         "tampered" => AccessTokens.Tampered(_bed.Token("user-1"), "admin"),
         _ => "not-a-jwt",
     };

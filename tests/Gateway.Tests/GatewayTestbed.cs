@@ -39,20 +39,21 @@ public sealed class GatewayTestbed : IAsyncDisposable
 
     public Backend this[string name] => Backends[name];
 
-    /// <param name="settings">Overrides of the testbed's configuration; a <c>Jwt:SigningKey</c> here is also the one <see cref="Token"/> signs with.</param>
+    /// <param name="settings">Overrides of the testbed's configuration; a <c>Jwt:SigningKey</c> here (a private key) is the one
+    /// <see cref="Token"/> signs with; the gateway gets only its public key.</param>
     /// <param name="redis">The Redis that holds the rate-limit counters; none: each gateway counts on its own.</param>
     public static async Task<GatewayTestbed> StartAsync(IDictionary<string, string?>? settings = null, string? redis = null)
     {
         var names = CatalogReplicas.Append(CatalogBackup).Concat(OtherServices).ToArray();
         var backends = (await Task.WhenAll(names.Select(Backend.StartAsync))).ToDictionary(backend => backend.Name);
 
-        // 48 characters of randomness: an HMAC-SHA256 key of 384 bits, new for every testbed.
+        // Identity's private key stays with the test, new for every testbed unless given.
         var signingKey = settings?.TryGetValue("Jwt:SigningKey", out var given) == true && given is not null
             ? given
-            : Convert.ToHexString(Guid.NewGuid().ToByteArray()) + Guid.NewGuid().ToString("N")[..16];
+            : TestKeys.NewPrivateKey();
         var configuration = new Dictionary<string, string?>
         {
-            ["Jwt:SigningKey"] = signingKey,
+            ["Jwt:PublicKey"] = TestKeys.PublicKeyOf(signingKey),
             ["Jwt:KeyId"] = KeyId,
             ["Gateway:ExposeUpstream"] = "true",
             // High enough that only the rate-limit tests meet the limits.
@@ -79,7 +80,7 @@ public sealed class GatewayTestbed : IAsyncDisposable
             configuration[$"ReverseProxy:Clusters:{cluster}:HealthCheck:Active:Timeout"] = "00:00:01";
         }
 
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        foreach (var (key, value) in (settings ?? new Dictionary<string, string?>()).Where(setting => setting.Key != "Jwt:SigningKey"))
         {
             configuration[key] = value;
         }

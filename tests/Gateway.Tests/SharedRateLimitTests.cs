@@ -9,7 +9,7 @@ namespace Gateway.Tests;
 /// </summary>
 public sealed class SharedRateLimitTests(RedisFixture redis) : IClassFixture<RedisFixture>
 {
-    private static readonly string SharedKey = Convert.ToHexString(Guid.NewGuid().ToByteArray()) + Guid.NewGuid().ToString("N");
+    private static readonly string SharedKey = TestKeys.NewPrivateKey();
 
     private static Dictionary<string, string?> Settings(string prefix, int userPerMinute) => new()
     {

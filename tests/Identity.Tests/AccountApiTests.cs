@@ -31,7 +31,7 @@ public sealed class AccountApiTests(IdentityFixture fixture)
         Assert.True(validation.IsValid, validation.Exception?.Message);
         var jwt = (JsonWebToken)validation.SecurityToken;
         Assert.Equal(IdentityFixture.KeyId, jwt.Kid);
-        Assert.Equal("HS256", jwt.Alg);
+        Assert.Equal("ES256", jwt.Alg);
         Assert.Equal(userId, jwt.Subject);
         Assert.Equal(email, jwt.GetClaim("email").Value);
         Assert.Equal("Ada Lovelace", jwt.GetClaim("name").Value);

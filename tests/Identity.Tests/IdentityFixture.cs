@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using Identity.Api.Data;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using StackExchange.Redis;
@@ -24,7 +24,11 @@ public sealed class IdentityFixture : IAsyncLifetime
     public const string AdminPassword = "Admin-Pa55word!";
 
     // 48 characters of randomness: an HMAC-SHA256 key of 384 bits, new for every run.
-    public string SigningKey { get; } = Convert.ToHexString(Guid.NewGuid().ToByteArray()) + Guid.NewGuid().ToString("N")[..16];
+    /// <summary>Identity's private key (base64 PKCS#8); only Identity gets it.</summary>
+    public string SigningKey { get; } = TestKeys.NewPrivateKey();
+
+    /// <summary>The secret of the service client "orderworkflow", which may ask for tokens for payment and inventory.</summary>
+    public const string WorkflowSecret = "identity-tests-orderworkflow-secret-0123456789";
 
     public LocalServers Servers { get; } = new();
 
@@ -76,6 +80,9 @@ public sealed class IdentityFixture : IAsyncLifetime
         ["EventBus:OutboxPollInterval"] = "00:00:00.020",
         ["Jwt:SigningKey"] = SigningKey,
         ["Jwt:KeyId"] = KeyId,
+        ["ServiceClients:orderworkflow:Secret"] = WorkflowSecret,
+        ["ServiceClients:orderworkflow:Audiences:0"] = "payment",
+        ["ServiceClients:orderworkflow:Audiences:1"] = "inventory",
         ["Identity:Admin:Email"] = AdminEmail,
         ["Identity:Admin:Password"] = AdminPassword,
         ["Logging:LogLevel:Default"] = "Warning",
@@ -114,13 +121,14 @@ public sealed class IdentityFixture : IAsyncLifetime
         return client;
     }
 
-    /// <summary>Validates a token as every other service does: the configured key, issuer and audience.</summary>
-    public async Task<TokenValidationResult> ValidateAsync(string accessToken) =>
+    /// <summary>Validates a token as every other service does: only the public key, ES256, issuer and audience.</summary>
+    public async Task<TokenValidationResult> ValidateAsync(string accessToken, string audience = Audience) =>
         await new JsonWebTokenHandler().ValidateTokenAsync(accessToken, new TokenValidationParameters
         {
             ValidIssuer = Issuer,
-            ValidAudience = Audience,
-            IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SigningKey)) { KeyId = KeyId },
+            ValidAudience = audience,
+            ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
+            IssuerSigningKey = new ECDsaSecurityKey(JwtSettings.TryImport(TestKeys.PublicKeyOf(SigningKey), isPrivate: false)!) { KeyId = KeyId },
             ClockSkew = TimeSpan.Zero,
         });
 }

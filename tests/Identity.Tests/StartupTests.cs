@@ -74,8 +74,8 @@ public sealed class StartupTests(IdentityFixture fixture)
     [Theory]
     [InlineData(null)]
     [InlineData("")]
-    [InlineData("only-31-characters-long-0123456")]
-    public async Task A_missing_or_short_signing_key_stops_the_start_with_a_clear_message(string? signingKey)
+    [InlineData("an-hs256-shared-secret-of-48-characters-0123456")]
+    public async Task A_missing_or_non_ECDSA_signing_key_stops_the_start_with_a_clear_message(string? signingKey)
     {
         var settings = fixture.Settings(fixture.DatabaseConnectionString);
         settings["Jwt:SigningKey"] = signingKey;

@@ -75,7 +75,7 @@ public class AppHostParameterTests
     private static async Task<Dictionary<string, string?>> ParametersAsync(params string[] args)
     {
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-            [.. args, "--Infrastructure:Mode=local", "--Parameters:jwt-signing-key=" + new string('k', 48), "--Parameters:admin-password=Model-Test-1!",
+            [.. args, "--Infrastructure:Mode=local", "--Parameters:identity-signing-key=" + TestSupport.TestKeys.NewPrivateKey(), "--Parameters:admin-password=Model-Test-1!",
                 $"--LocalInfrastructure:DataDirectory={Path.Combine(Path.GetTempPath(), "ecommerce-model-tests")}"]);
         var values = new Dictionary<string, string?>();
         foreach (var parameter in builder.Resources.OfType<ParameterResource>().Where(p => !p.Secret))

@@ -13,8 +13,8 @@ public static class PlatformHost
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(8);
 
-    /// <summary>The signing key the test AppHost gets (parameter jwt-signing-key), so tests can mint tokens.</summary>
-    public static readonly string JwtSigningKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    /// <summary>Identity's private key in the test AppHost (parameter identity-signing-key), so tests can mint tokens.</summary>
+    public static readonly string JwtSigningKey = TestSupport.TestKeys.NewPrivateKey();
 
     /// <summary>The seeded administrator (parameters admin-email and admin-password).</summary>
     public const string AdminEmail = "admin@tests.local";
@@ -41,7 +41,7 @@ public static class PlatformHost
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
             [
                 "--Infrastructure:Mode=local",
-                $"--Parameters:jwt-signing-key={JwtSigningKey}",
+                $"--Parameters:identity-signing-key={JwtSigningKey}",
                 $"--Parameters:admin-email={AdminEmail}",
                 $"--Parameters:admin-password={AdminPassword}",
                 $"--Parameters:ratelimit-user-per-minute={UserRequestsPerMinute}",

@@ -8,8 +8,14 @@ namespace IntegrationTests;
 /// </summary>
 public static class Tokens
 {
+    /// <param name="userId">The token's subject.</param>
+    /// <param name="role">An optional role.</param>
+    /// <param name="signingKey">A foreign secret: the token is then signed HS256 with it, as anyone holding the old shared key could; every service refuses it.</param>
+    /// <param name="expires">The expiry; 10 minutes from now by default.</param>
     public static string For(string userId, string? role = null, string? signingKey = null, DateTime? expires = null) =>
-        AccessTokens.Mint(new JwtSettings { SigningKey = signingKey ?? PlatformHost.JwtSigningKey }, userId, role, expires);
+        signingKey is null
+            ? AccessTokens.Mint(new JwtSettings { SigningKey = PlatformHost.JwtSigningKey }, userId, role, expires)
+            : AccessTokens.MintHs256(new JwtSettings(), signingKey, userId, role);
 
     /// <summary>A gateway client signed in as a new administrator (its own rate-limit budget), for an hour.</summary>
     public static HttpClient AdminClient(this PlatformFixture platform) => platform.App.AdminClient();

@@ -29,7 +29,7 @@ public sealed class InventoryFixture : IAsyncLifetime
             ["ConnectionStrings:redis"] = Servers.RedisConnectionString,
             ["Dapr:Enabled"] = "false",
             ["EventBus:ServiceName"] = "inventory",
-            ["Jwt:SigningKey"] = Convert.ToHexString(Guid.NewGuid().ToByteArray()) + Guid.NewGuid().ToString("N"),
+            ["Jwt:PublicKey"] = TestKeys.PublicKeyOf(TestKeys.NewPrivateKey()),
             ["Inventory:ReservationTtl"] = "00:15:00",
             ["Logging:LogLevel:Default"] = "Warning",
         });

@@ -25,7 +25,9 @@ public class CheckoutFixture : IAsyncLifetime
     public HttpClient Payment { get; private set; } = null!;
 
     private readonly Dictionary<string, string> _databases = [];
-    private readonly JwtSettings _jwt = new() { SigningKey = Convert.ToHexString(Guid.NewGuid().ToByteArray()) + Guid.NewGuid().ToString("N") };
+    // Identity's private key stays with the test (and its token-endpoint double); the apps get only the public key.
+    private readonly JwtSettings _jwt = TestKeys.NewSettings();
+    private readonly TokenEndpointDouble _tokens;
     private readonly int _inventoryPort = LocalServers.FreePort();
     private readonly int _workflowPort = LocalServers.FreePort();
     private readonly int _paymentPort = LocalServers.FreePort();
@@ -36,9 +38,21 @@ public class CheckoutFixture : IAsyncLifetime
     private IAsyncDisposable? _workflow;
     private ConnectionMultiplexer _redis = null!;
 
+    public CheckoutFixture() => _tokens = new TokenEndpointDouble(_jwt);
+
+    /// <summary>The app API token the workflow expects from its Dapr sidecar (APP_API_TOKEN).</summary>
+    public const string DaprAppToken = "checkout-tests-dapr-app-api-token";
+
+    /// <summary>The test's signing settings, to mint user and service tokens the apps accept.</summary>
+    public JwtSettings Jwt => _jwt;
+
+    /// <summary>Client-credential token requests the workflow made so far.</summary>
+    public int TokenRequests => _tokens.Requests;
+
     public async Task InitializeAsync()
     {
         await Servers.InitializeAsync();
+        await _tokens.StartAsync();
         foreach (var name in new[] { "inventorydb", "paymentdb", "workflowdb" })
         {
             _databases[name] = await Servers.CreateDatabaseAsync();
@@ -53,6 +67,7 @@ public class CheckoutFixture : IAsyncLifetime
         Inventory = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_inventoryPort}") };
         Inventory.DefaultRequestHeaders.Authorization = new("Bearer", AccessTokens.Mint(_jwt, "checkout-tests-admin", "admin", DateTime.UtcNow.AddHours(2)));
         Payment = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_paymentPort}") };
+        Payment.DefaultRequestHeaders.Authorization = new("Bearer", AccessTokens.MintService(_jwt, "orderworkflow", "payment", DateTime.UtcNow.AddHours(2)));
     }
 
     public async Task DisposeAsync()
@@ -67,6 +82,7 @@ public class CheckoutFixture : IAsyncLifetime
 
         await _ordering.DisposeAsync();
         await _redis.DisposeAsync();
+        await _tokens.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
         await Servers.DisposeAsync();
     }
@@ -79,7 +95,8 @@ public class CheckoutFixture : IAsyncLifetime
         ["EventBus:PollInterval"] = "00:00:00.200",
         ["EventBus:OutboxPollInterval"] = "00:00:00.050",
         ["Logging:LogLevel:Default"] = "Warning",
-        ["Jwt:SigningKey"] = _jwt.SigningKey,
+        ["Jwt:PublicKey"] = TestKeys.PublicKeyOf(_jwt.SigningKey!),
+        ["Jwt:KeyId"] = _jwt.KeyId,
     };
 
     /// <summary>Starts the app of <typeparamref name="TApp"/>'s assembly (its own Program.cs) on <paramref name="port"/>.</summary>
@@ -114,8 +131,9 @@ public class CheckoutFixture : IAsyncLifetime
         });
 
     public async Task StartWorkflowAsync() =>
-        _workflow = await StartAsync<SagaRunner>("orderworkflow", _workflowPort, new()
+        _workflow = await StartAsync<SagaRunner>("orderworkflow", _workflowPort, new(_tokens.CallerSettings("orderworkflow"))
         {
+            ["APP_API_TOKEN"] = DaprAppToken,
             ["ConnectionStrings:workflowdb"] = _databases["workflowdb"],
             ["services:inventory:http:0"] = $"http://127.0.0.1:{_inventoryPort}",
             ["services:payment:http:0"] = $"http://127.0.0.1:{_paymentPort}",
@@ -181,7 +199,20 @@ public class CheckoutFixture : IAsyncLifetime
     public async Task<StockLevel> StockAsync(int productId) => (await Inventory.GetFromJsonAsync<StockLevel>($"/api/inventory/{productId}"))!;
 
     /// <summary>A client of the OrderWorkflow app's HTTP triggers (as the Dapr sidecar calls them under the Functions host).</summary>
-    public HttpClient WorkflowClient() => new() { BaseAddress = new Uri($"http://127.0.0.1:{_workflowPort}") };
+    public HttpClient WorkflowClient(bool asDaprSidecar = true)
+    {
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_workflowPort}") };
+        if (asDaprSidecar)
+        {
+            client.DefaultRequestHeaders.Add("dapr-api-token", DaprAppToken);
+        }
+
+        return client;
+    }
+
+    public Uri InventoryAddress => new($"http://127.0.0.1:{_inventoryPort}");
+
+    public Uri PaymentAddress => new($"http://127.0.0.1:{_paymentPort}");
 
     /// <summary>The simulated payment provider of the running Payment host (its outage switch, its own records).</summary>
     public Payment.Payments.SimulatedPaymentProvider PaymentProvider() =>

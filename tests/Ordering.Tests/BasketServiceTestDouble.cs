@@ -26,8 +26,12 @@ public sealed class BasketServiceTestDouble : BasketService.BasketServiceBase
 
     private long _lastVersion;
 
+    /// <summary>The Authorization header of the last GetBasket call.</summary>
+    public string? LastAuthorization { get; private set; }
+
     public override Task<BasketReply> GetBasket(GetBasketRequest request, ServerCallContext context)
     {
+        LastAuthorization = context.RequestHeaders.GetValue("authorization");
         if (string.IsNullOrWhiteSpace(request.UserId))
         {
             // As the real service answers a call without a user.

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Microsoft.Extensions.Hosting;
 using TestSupport;
 
 namespace Ordering.Tests;
@@ -69,7 +68,7 @@ public sealed class OrderAccessTests(OrderingFixture fixture)
     public async Task Every_orders_route_is_401_without_a_valid_token()
     {
         var orderId = Guid.NewGuid();
-        var foreignToken = AccessTokens.Mint(new JwtSettings { SigningKey = new string('x', 64), KeyId = OrderingFixture.KeyId }, "someone");
+        var foreignToken = AccessTokens.Mint(TestKeys.NewSettings(OrderingFixture.KeyId), "someone");
         var expiredToken = fixture.TokenFor("someone", expires: DateTime.UtcNow.AddMinutes(-5));
 
         foreach (var token in new string?[] { null, foreignToken, expiredToken })

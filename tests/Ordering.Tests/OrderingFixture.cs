@@ -22,8 +22,9 @@ public sealed class OrderingFixture : IAsyncLifetime
 {
     public const string KeyId = "ordering-tests";
 
-    // 48 characters of randomness: an HMAC-SHA256 key of 384 bits, new for every run.
-    private readonly string _signingKey = Convert.ToHexString(Guid.NewGuid().ToByteArray()) + Guid.NewGuid().ToString("N")[..16];
+    // Identity's private key stays with the test; Ordering gets only the public key.
+    private readonly JwtSettings _jwt = TestKeys.NewSettings(KeyId);
+    private TokenEndpointDouble? _tokens;
 
     public LocalServers Servers { get; } = new();
 
@@ -43,11 +44,13 @@ public sealed class OrderingFixture : IAsyncLifetime
         var database = await Servers.CreateDatabaseAsync();
         (Basket, _basketServer, var basketAddress) = await BasketServiceTestDouble.StartAsync();
 
-        _ordering = new ServiceUnderTest<OrderingContext>(new Dictionary<string, string?>
+        _tokens = new TokenEndpointDouble(_jwt);
+        await _tokens.StartAsync();
+        _ordering = new ServiceUnderTest<OrderingContext>(new Dictionary<string, string?>(_tokens.CallerSettings("ordering"))
         {
             ["ConnectionStrings:orderingdb"] = database,
             ["ConnectionStrings:redis"] = Servers.RedisConnectionString,
-            ["Jwt:SigningKey"] = _signingKey,
+            ["Jwt:PublicKey"] = TestKeys.PublicKeyOf(_jwt.SigningKey!),
             ["Jwt:KeyId"] = KeyId,
             // What the AppHost's WithReference(basket) gives: the endpoint named grpc of the resource basket.
             ["services:basket:grpc:0"] = basketAddress,
@@ -72,6 +75,11 @@ public sealed class OrderingFixture : IAsyncLifetime
             await _basketServer.DisposeAsync();
         }
 
+        if (_tokens is not null)
+        {
+            await _tokens.DisposeAsync();
+        }
+
         await Servers.DisposeAsync();
     }
 
@@ -88,7 +96,7 @@ public sealed class OrderingFixture : IAsyncLifetime
 
     /// <summary>An access token as Identity would mint it: the key, key id, issuer and audience Ordering runs with.</summary>
     public string TokenFor(string userId, DateTime? expires = null) =>
-        AccessTokens.Mint(new JwtSettings { SigningKey = _signingKey, KeyId = KeyId }, userId, expires: expires);
+        AccessTokens.Mint(_jwt, userId, expires: expires);
 
     /// <summary>POST /api/orders with a valid body and, unless null, the Idempotency-Key header.</summary>
     public static Task<HttpResponseMessage> CheckoutAsync(HttpClient client, string? idempotencyKey, object? body = null)

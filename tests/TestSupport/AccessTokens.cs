@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -6,31 +7,56 @@ using Microsoft.IdentityModel.Tokens;
 namespace TestSupport;
 
 /// <summary>
-/// Mints access tokens as Identity's AccessTokenIssuer does, from the <see cref="JwtSettings"/> a test
-/// host runs with: its key and key id, issuer and audience; the user id in <c>sub</c>, an optional <c>role</c>.
+/// Mints access tokens as Identity does, from the <see cref="JwtSettings"/> a test holds: its private
+/// ECDSA key (<see cref="TestKeys"/>) and key id, issuer and audience. The services under test get only
+/// the public key (<c>Jwt:PublicKey</c>).
 /// </summary>
 public static class AccessTokens
 {
+    /// <summary>A user's token: the user id in <c>sub</c>, an optional <c>role</c>.</summary>
     public static string Mint(JwtSettings jwt, string userId, string? role = null, DateTime? expires = null)
     {
-        var expiry = expires ?? DateTime.UtcNow.AddMinutes(10);
         var claims = new Dictionary<string, object> { ["sub"] = userId };
         if (role is not null)
         {
             claims["role"] = role;
         }
 
+        return Create(jwt.Audience, claims, expires, new SigningCredentials(jwt.CurrentSigningKey(), JwtSettings.Algorithm), jwt.Issuer);
+    }
+
+    /// <summary>A service token as Identity's token endpoint issues it: the caller in <c>client_id</c>, the target as audience.</summary>
+    public static string MintService(JwtSettings jwt, string clientId, string audience, DateTime? expires = null) =>
+        Create(audience, new Dictionary<string, object> { ["client_id"] = clientId }, expires,
+            new SigningCredentials(jwt.CurrentSigningKey(), JwtSettings.Algorithm), jwt.Issuer);
+
+    /// <summary>A well-formed token signed HS256 with a shared secret, as every process could before: validators must refuse it.</summary>
+    public static string MintHs256(JwtSettings jwt, string sharedSecret, string userId, string? role = null)
+    {
+        var claims = new Dictionary<string, object> { ["sub"] = userId };
+        if (role is not null)
+        {
+            claims["role"] = role;
+        }
+
+        var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(sharedSecret)) { KeyId = jwt.KeyId };
+        return Create(jwt.Audience, claims, null, new SigningCredentials(key, SecurityAlgorithms.HmacSha256), jwt.Issuer);
+    }
+
+    private static string Create(string audience, Dictionary<string, object> claims, DateTime? expires, SigningCredentials credentials, string issuer)
+    {
+        var expiry = expires ?? DateTime.UtcNow.AddMinutes(10);
         // Issued before both now and the expiry, so expired and long-lived tokens are equally well formed.
         var issued = (expiry < DateTime.UtcNow ? expiry : DateTime.UtcNow).AddMinutes(-20);
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = jwt.Issuer,
-            Audience = jwt.Audience,
+            Issuer = issuer,
+            Audience = audience,
             Claims = claims,
             IssuedAt = issued,
             NotBefore = issued,
             Expires = expiry,
-            SigningCredentials = new SigningCredentials(jwt.CurrentKey(), SecurityAlgorithms.HmacSha256),
+            SigningCredentials = credentials,
         });
     }
 
@@ -42,4 +68,33 @@ public static class AccessTokens
         var forged = payload.TrimEnd('}') + $",\"role\":\"{role}\"}}";
         return $"{parts[0]}.{Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(forged))}.{parts[2]}";
     }
+}
+
+/// <summary>ECDSA P-256 keys in the forms the platform's configuration takes (base64 PKCS#8 and SubjectPublicKeyInfo).</summary>
+public static class TestKeys
+{
+    /// <summary>A new private key, as the AppHost generates Identity's.</summary>
+    public static string NewPrivateKey()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return Convert.ToBase64String(key.ExportPkcs8PrivateKey());
+    }
+
+    /// <summary>The public half of <paramref name="privateKey"/>, for validators' <c>Jwt:PublicKey</c>.</summary>
+    public static string PublicKeyOf(string privateKey)
+    {
+        using var key = ECDsa.Create();
+        key.ImportPkcs8PrivateKey(Convert.FromBase64String(privateKey), out _);
+        return Convert.ToBase64String(key.ExportSubjectPublicKeyInfo());
+    }
+
+    /// <summary>Settings holding a new private key under <paramref name="keyId"/>.</summary>
+    public static JwtSettings NewSettings(string keyId = "key-1") => new() { SigningKey = NewPrivateKey(), KeyId = keyId };
+
+    /// <summary>The configuration a validating service under test gets: the public key and its key id.</summary>
+    public static Dictionary<string, string?> ValidatorSettings(JwtSettings jwt) => new()
+    {
+        ["Jwt:PublicKey"] = PublicKeyOf(jwt.SigningKey!),
+        ["Jwt:KeyId"] = jwt.KeyId,
+    };
 }

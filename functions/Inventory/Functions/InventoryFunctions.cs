@@ -11,8 +11,8 @@ namespace Inventory.Functions;
 
 /// <summary>
 /// Inventory's HTTP triggers: thin, they parse and call <see cref="StockReservations"/>. Stock levels
-/// are for administrators: the gateway checks the admin role and so does each function here.
-/// Reservations are for the order workflow.
+/// are for administrators: the gateway checks the admin role and so does this app (the <c>[Authorize]</c>
+/// policies, enforced by FunctionsHost on either host). Reservations are for the order workflow's service token.
 /// </summary>
 public sealed class InventoryFunctions(StockReservations reservations)
 {
@@ -28,11 +28,6 @@ public sealed class InventoryFunctions(StockReservations reservations)
     public async Task<IActionResult> GetStock(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "inventory/{productId:int}")] HttpRequest request, int productId)
     {
-        if (await FunctionAuthorization.RequireAsync(request, AuthenticationExtensions.AdminPolicy) is { } denied)
-        {
-            return denied;
-        }
-
         var level = await reservations.GetAsync(productId, request.HttpContext.RequestAborted);
         return level is null ? FunctionRequests.Problem(StatusCodes.Status404NotFound, $"No stock is recorded for product {productId}.") : new OkObjectResult(level);
     }
@@ -46,11 +41,6 @@ public sealed class InventoryFunctions(StockReservations reservations)
     public async Task<IActionResult> SetStock(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "inventory/{productId:int}")] HttpRequest request, int productId)
     {
-        if (await FunctionAuthorization.RequireAsync(request, AuthenticationExtensions.AdminPolicy) is { } denied)
-        {
-            return denied;
-        }
-
         var body = await FunctionRequests.ReadAsync<SetOnHandRequest>(request);
         if (body.Problem is not null)
         {
@@ -72,6 +62,7 @@ public sealed class InventoryFunctions(StockReservations reservations)
     [FunctionBody(typeof(ReserveRequest))]
     [ProducesResponseType(typeof(ReserveOutcome), StatusCodes.Status200OK, "application/json")]
     [ProducesResponseType(typeof(ReserveOutcome), StatusCodes.Status409Conflict, "application/json")]
+    [Authorize(Policy = ServiceCallers.OrderWorkflow)]
     [Function("ReserveStock")]
     public async Task<IActionResult> Reserve(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "inventory/reservations")] HttpRequest request)
@@ -106,6 +97,7 @@ public sealed class InventoryFunctions(StockReservations reservations)
 
     [EndpointSummary("Commit an order's reservation: the units leave the stock")]
     [ProducesResponseType(typeof(ReservationState), StatusCodes.Status200OK, "application/json")]
+    [Authorize(Policy = ServiceCallers.OrderWorkflow)]
     [Function("CommitReservation")]
     public async Task<IActionResult> Commit(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "inventory/reservations/{orderId:guid}/commit")] HttpRequest request, Guid orderId) =>
@@ -113,6 +105,7 @@ public sealed class InventoryFunctions(StockReservations reservations)
 
     [EndpointSummary("Release an order's reservation: the units are available again")]
     [ProducesResponseType(typeof(ReservationState), StatusCodes.Status200OK, "application/json")]
+    [Authorize(Policy = ServiceCallers.OrderWorkflow)]
     [Function("ReleaseReservation")]
     public async Task<IActionResult> Release(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "inventory/reservations/{orderId:guid}/release")] HttpRequest request, Guid orderId) =>
@@ -120,6 +113,7 @@ public sealed class InventoryFunctions(StockReservations reservations)
 
     [EndpointSummary("Return the units of a committed reservation to the stock")]
     [ProducesResponseType(typeof(ReservationState), StatusCodes.Status200OK, "application/json")]
+    [Authorize(Policy = ServiceCallers.OrderWorkflow)]
     [Function("ReturnReservation")]
     public async Task<IActionResult> Return(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "inventory/reservations/{orderId:guid}/return")] HttpRequest request, Guid orderId) =>

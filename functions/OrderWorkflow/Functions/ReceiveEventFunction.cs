@@ -1,7 +1,9 @@
 using BuildingBlocks.Dapr;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Hosting;
 
 namespace OrderWorkflow.Functions;
 
@@ -14,9 +16,10 @@ public sealed class ReceiveEventFunction
     [EndpointSummary("Deliver a CloudEvent of a topic (Dapr pub/sub)")]
     [ProducesResponseType(StatusCodes.Status200OK)]
     [ProducesResponseType(StatusCodes.Status500InternalServerError)]
+    [Authorize(Policy = ServiceCallers.EventDelivery)]
     [Function("ReceiveEvent")]
     public Task<IActionResult> Run(
-        // Anonymous: the caller is the Dapr sidecar on the pod's loopback; the gateway never routes here.
+        // The caller is the Dapr sidecar (its app API token) or a service with a token; the gateway never routes here.
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "events/{topic}")] HttpRequest request, string topic) =>
         DaprSubscriptionEndpoints.ReceiveInFunctionAsync(request, topic);
 }

@@ -1,12 +1,17 @@
 using FunctionsHost;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Hosting;
 using Payment.Payments;
 
 namespace Payment.Functions;
 
-/// <summary>Payment's HTTP triggers, called by the order workflow: thin, they parse and call <see cref="PaymentService"/>.</summary>
+/// <summary>
+/// Payment's HTTP triggers, called by the order workflow with its service token (anything else gets
+/// 401 or 403): thin, they parse and call <see cref="PaymentService"/>.
+/// </summary>
 public sealed class PaymentFunctions(PaymentService payments)
 {
     public sealed record AuthorizeRequest(Guid OrderId, decimal Amount, string? PaymentToken);
@@ -16,6 +21,7 @@ public sealed class PaymentFunctions(PaymentService payments)
     [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status200OK, "application/json")]
     [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status409Conflict, "application/json")]
     [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status503ServiceUnavailable, "application/json")]
+    [Authorize(Policy = ServiceCallers.OrderWorkflow)]
     [Function("AuthorizePayment")]
     public async Task<IActionResult> Authorize(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "payments/authorize")] HttpRequest request)
@@ -49,6 +55,7 @@ public sealed class PaymentFunctions(PaymentService payments)
     [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status200OK, "application/json")]
     [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status409Conflict, "application/json")]
     [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status503ServiceUnavailable, "application/json")]
+    [Authorize(Policy = ServiceCallers.OrderWorkflow)]
     [Function("CapturePayment")]
     public async Task<IActionResult> Capture(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "payments/{orderId:guid}/capture")] HttpRequest request, Guid orderId) =>
@@ -58,6 +65,7 @@ public sealed class PaymentFunctions(PaymentService payments)
     [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status200OK, "application/json")]
     [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status409Conflict, "application/json")]
     [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status503ServiceUnavailable, "application/json")]
+    [Authorize(Policy = ServiceCallers.OrderWorkflow)]
     [Function("VoidPayment")]
     public async Task<IActionResult> Void(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "payments/{orderId:guid}/void")] HttpRequest request, Guid orderId) =>
@@ -67,6 +75,7 @@ public sealed class PaymentFunctions(PaymentService payments)
     [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status200OK, "application/json")]
     [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status409Conflict, "application/json")]
     [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status503ServiceUnavailable, "application/json")]
+    [Authorize(Policy = ServiceCallers.OrderWorkflow)]
     [Function("RefundPayment")]
     public async Task<IActionResult> Refund(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "payments/{orderId:guid}/refund")] HttpRequest request, Guid orderId) =>
@@ -75,6 +84,7 @@ public sealed class PaymentFunctions(PaymentService payments)
     [EndpointSummary("Get an order's payment and its ledger")]
     [ProducesResponseType(StatusCodes.Status200OK)]
     [ProducesResponseType(StatusCodes.Status404NotFound)]
+    [Authorize(Policy = ServiceCallers.AdminOrService)]
     [Function("GetPayment")]
     public async Task<IActionResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "payments/{orderId:guid}")] HttpRequest request, Guid orderId)

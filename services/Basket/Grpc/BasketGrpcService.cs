@@ -2,13 +2,16 @@ using System.Globalization;
 using Basket.Api.Model;
 using Basket.Grpc;
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 
 namespace Basket.Api.Grpc;
 
 /// <summary>
 /// The basket for other services (Ordering reads it at checkout). Service-to-service only: the gateway
-/// does not route gRPC, so no user token is required here; the caller names the user.
+/// does not route gRPC, and the caller must present Ordering's service token (anything else gets
+/// Unauthenticated or PermissionDenied); the caller names the user.
 /// </summary>
+[Authorize(Policy = ServiceCallers.Ordering)]
 public sealed class BasketGrpcService(BasketStore baskets) : BasketService.BasketServiceBase
 {
     public override async Task<BasketReply> GetBasket(GetBasketRequest request, ServerCallContext context)

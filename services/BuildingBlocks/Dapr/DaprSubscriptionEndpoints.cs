@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TopicOptions = Dapr.TopicOptions;
 
@@ -42,6 +43,8 @@ public static class DaprSubscriptionEndpoints
                     Name = topic,
                     DeadLetterTopic = DaprComponents.DeadLetterTopic(topic),
                 })
+                // The sidecar with its app API token, or a service token; nobody else delivers events.
+                .RequireAuthorization(ServiceCallers.EventDelivery)
                 .ExcludeFromDescription();
         }
 

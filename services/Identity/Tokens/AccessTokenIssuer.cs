@@ -6,8 +6,9 @@ using Microsoft.IdentityModel.Tokens;
 namespace Identity.Api.Tokens;
 
 /// <summary>
-/// Issues the access tokens every service accepts (AddDefaultAuthentication): HMAC-SHA256 with
-/// <c>Jwt:SigningKey</c>, <c>kid</c> = <c>Jwt:KeyId</c>, the user id in <c>sub</c>, <c>role</c> = admin for administrators.
+/// Issues the access tokens every service accepts (AddDefaultAuthentication): ES256 with the private key
+/// <c>Jwt:SigningKey</c> that only Identity holds, <c>kid</c> = <c>Jwt:KeyId</c>, the user id in <c>sub</c>,
+/// <c>role</c> = admin for administrators.
 /// </summary>
 public sealed class AccessTokenIssuer
 {
@@ -20,7 +21,7 @@ public sealed class AccessTokenIssuer
     {
         _jwt = jwt.Value;
         _clock = clock;
-        _credentials = new SigningCredentials(_jwt.CurrentKey(), SecurityAlgorithms.HmacSha256);
+        _credentials = new SigningCredentials(_jwt.CurrentSigningKey(), JwtSettings.Algorithm);
         Lifetime = TimeSpan.FromMinutes(lifetimes.Value.AccessTokenMinutes);
     }
 

@@ -4,7 +4,7 @@ namespace Identity.Api.Tokens;
 
 /// <summary>
 /// How long the tokens Identity issues live, and how long their rows outlive them (configuration section
-/// "Jwt", next to the key, issuer and audience every service shares through ServiceDefaults' <see cref="JwtSettings"/>).
+/// "Jwt", next to the signing key, issuer and audience through ServiceDefaults' <see cref="JwtSettings"/>).
 /// </summary>
 public sealed class TokenLifetimes
 {
@@ -12,6 +12,10 @@ public sealed class TokenLifetimes
 
     [Range(1, 24 * 60)]
     public int AccessTokenMinutes { get; set; } = 15;
+
+    /// <summary>Service tokens (client credentials) are short-lived: a caller fetches a new one every few minutes.</summary>
+    [Range(1, 60)]
+    public int ServiceTokenMinutes { get; set; } = 5;
 
     [Range(1, 365)]
     public int RefreshTokenDays { get; set; } = 14;

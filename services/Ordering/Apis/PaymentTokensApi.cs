@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Ordering.Api.Data;
 using Ordering.Api.Model;
@@ -13,13 +14,13 @@ public static class PaymentTokensApi
 {
     public static IEndpointRouteBuilder MapPaymentTokensApi(this IEndpointRouteBuilder app)
     {
-        // Any valid token for now; restricted to the workflow's service identity once services have their own.
+        // Only the order workflow's own service token: a shopper's token (even the buyer's) gets 403.
         app.MapGet("/internal/orders/{orderId:guid}/payment-token", GetPaymentToken)
             .WithTags("Internal")
             .WithName("GetOrderPaymentToken")
             .WithSummary("The payment token an order was placed with (for the order workflow)")
             .WithDescription("404 when the order is unknown, or has reached a final status (the token is deleted then).")
-            .RequireAuthorization();
+            .RequireServiceCaller("orderworkflow");
         return app;
     }
 

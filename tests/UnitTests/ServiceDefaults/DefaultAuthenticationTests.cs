@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Builder;
@@ -12,11 +13,15 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace UnitTests.ServiceDefaults;
 
-/// <summary>What every service's token validation (AddDefaultAuthentication) accepts, and that it refuses to run without a key.</summary>
+/// <summary>
+/// What every service's token validation (AddDefaultAuthentication) accepts: ES256 tokens of Identity's
+/// key (given as a public key, or Identity's own private key with its retired public keys), never an
+/// HS256 token; and that it refuses to run with an unusable key.
+/// </summary>
 public class DefaultAuthenticationTests
 {
-    private const string Key = "current-key-0123456789abcdef0123456789";
-    private const string RetiredKey = "retired-key-0123456789abcdef0123456789";
+    private static readonly string Current = NewKey();
+    private static readonly string Retired = NewKey();
 
     private static WebApplication Build(Dictionary<string, string?> settings)
     {
@@ -28,29 +33,26 @@ public class DefaultAuthenticationTests
     }
 
     [Theory]
-    [InlineData(null)]
-    [InlineData("")]
-    [InlineData("only-31-characters-long-0123456")]
-    public async Task A_service_without_a_usable_signing_key_does_not_start(string? signingKey)
+    [InlineData("Jwt:SigningKey", "")]
+    [InlineData("Jwt:SigningKey", "an-hs256-shared-secret-of-48-characters-0123456")]
+    [InlineData("Jwt:PublicKey", "not-a-key")]
+    public async Task A_service_with_an_unusable_key_does_not_start(string setting, string value)
     {
-        await using var app = Build(new() { ["Jwt:SigningKey"] = signingKey });
+        await using var app = Build(new() { [setting] = value });
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
 
-        Assert.Contains("Jwt:SigningKey", error.Message);
+        Assert.Contains(setting, error.Message);
     }
 
-    [Theory]
-    [InlineData("key-1", "")]
-    [InlineData("key-1", "retired-but-only-31-characters!")]
-    [InlineData("key-2", RetiredKey)]
-    public async Task A_service_with_an_unusable_retired_key_does_not_start(string keyId, string retiredKey)
+    [Fact]
+    public async Task A_retired_key_that_reuses_the_current_key_id_stops_the_start()
     {
         await using var app = Build(new()
         {
-            ["Jwt:SigningKey"] = Key,
+            ["Jwt:SigningKey"] = Current,
             ["Jwt:KeyId"] = "key-2",
-            [$"Jwt:PreviousKeys:{keyId}"] = retiredKey,
+            ["Jwt:PreviousKeys:key-2"] = PublicKeyOf(Retired),
         });
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
@@ -58,32 +60,88 @@ public class DefaultAuthenticationTests
         Assert.Contains("Jwt:PreviousKeys", error.Message);
     }
 
+    public static TheoryData<string, string, string, bool> Signers => new()
+    {
+        { "current", "key-2", "ES256", true },
+        { "retired", "key-1", "ES256", true },
+        { "other", "key-2", "ES256", false },
+        { "hs256", "key-2", "HS256", false },
+    };
+
     [Theory]
-    [InlineData(Key, "key-2", true)]
-    [InlineData(RetiredKey, "key-1", true)]
-    [InlineData("some-other-key-0123456789abcdef012345", "key-2", false)]
-    public async Task Tokens_signed_with_the_current_or_a_retired_key_are_accepted_and_others_are_not(string signedWith, string keyId, bool accepted)
+    [MemberData(nameof(Signers))]
+    public async Task Identity_accepts_tokens_of_its_current_or_a_retired_key_and_nothing_else(string signer, string keyId, string algorithm, bool accepted)
     {
         await using var app = Build(new()
         {
-            ["Jwt:SigningKey"] = Key,
+            ["Jwt:SigningKey"] = Current,
             ["Jwt:KeyId"] = "key-2",
-            ["Jwt:PreviousKeys:key-1"] = RetiredKey,
+            ["Jwt:PreviousKeys:key-1"] = PublicKeyOf(Retired),
         });
+
+        Assert.Equal(accepted, await ValidatesAsync(app, Token(signer, keyId, algorithm)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Signers))]
+    public async Task A_service_with_only_the_public_key_accepts_tokens_of_that_key_only(string signer, string keyId, string algorithm, bool accepted)
+    {
+        await using var app = Build(new() { ["Jwt:PublicKey"] = PublicKeyOf(Current), ["Jwt:KeyId"] = "key-2" });
+
+        Assert.Equal(accepted && signer == "current", await ValidatesAsync(app, Token(signer, keyId, algorithm)));
+    }
+
+    [Fact]
+    public void A_service_without_a_configured_key_reads_Identitys_metadata_over_service_discovery()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.AddDefaultAuthentication();
+        using var app = builder.Build();
+
+        var options = app.Services.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>().Get(JwtBearerDefaults.AuthenticationScheme);
+
+        Assert.Equal("http://identity/.well-known/openid-configuration", options.MetadataAddress);
+        Assert.Null(options.TokenValidationParameters.IssuerSigningKeys);
+        Assert.Equal([SecurityAlgorithms.EcdsaSha256], options.TokenValidationParameters.ValidAlgorithms);
+    }
+
+    private static async Task<bool> ValidatesAsync(WebApplication app, string token)
+    {
         var parameters = app.Services.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>()
             .Get(JwtBearerDefaults.AuthenticationScheme).TokenValidationParameters;
-        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        return (await new JsonWebTokenHandler().ValidateTokenAsync(token, parameters)).IsValid;
+    }
+
+    private static string Token(string signer, string keyId, string algorithm)
+    {
+        SecurityKey key = signer switch
+        {
+            "current" => new JwtSettings { SigningKey = Current }.CurrentSigningKey(),
+            "retired" => new JwtSettings { SigningKey = Retired }.CurrentSigningKey(),
+            "other" => new JwtSettings { SigningKey = NewKey() }.CurrentSigningKey(),
+            _ => new SymmetricSecurityKey(Encoding.UTF8.GetBytes(new string('k', 48))),
+        };
+        key.KeyId = keyId;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = "ecommerce-identity",
             Audience = "ecommerce",
             Subject = new ClaimsIdentity([new Claim("sub", "user-1")]),
             Expires = DateTime.UtcNow.AddMinutes(5),
-            SigningCredentials = new SigningCredentials(
-                new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signedWith)) { KeyId = keyId }, SecurityAlgorithms.HmacSha256),
+            SigningCredentials = new SigningCredentials(key, algorithm == "HS256" ? SecurityAlgorithms.HmacSha256 : SecurityAlgorithms.EcdsaSha256),
         });
+    }
 
-        var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, parameters);
+    private static string NewKey()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return Convert.ToBase64String(key.ExportPkcs8PrivateKey());
+    }
 
-        Assert.Equal(accepted, result.IsValid);
+    private static string PublicKeyOf(string privateKey)
+    {
+        using var key = ECDsa.Create();
+        key.ImportPkcs8PrivateKey(Convert.FromBase64String(privateKey), out _);
+        return Convert.ToBase64String(key.ExportSubjectPublicKeyInfo());
     }
 }
