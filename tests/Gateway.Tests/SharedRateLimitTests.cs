@@ -1,5 +1,6 @@
 using System.Net;
 using StackExchange.Redis;
+using TestSupport;
 
 namespace Gateway.Tests;
 

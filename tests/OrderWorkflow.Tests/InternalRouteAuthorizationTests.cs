@@ -132,20 +132,20 @@ public sealed class InternalRouteAuthorizationTests(CheckoutFixture checkout) : 
         var product = await checkout.NewProductAsync(5);
         var first = Guid.CreateVersion7();
         var second = Guid.CreateVersion7();
-        await checkout.PublishAsync(Submitted(first, product), first.ToString());
+        await checkout.SubmitAsync(Submitted(first, product), Payment.Payments.SimulatedPaymentProvider.Approve);
         await checkout.FinishedAsync([first], TimeSpan.FromSeconds(30));
         var afterFirst = checkout.TokenRequests;
 
-        await checkout.PublishAsync(Submitted(second, product), second.ToString());
+        await checkout.SubmitAsync(Submitted(second, product), Payment.Payments.SimulatedPaymentProvider.Approve);
         await checkout.FinishedAsync([second], TimeSpan.FromSeconds(30));
 
-        // One token per target (inventory, payment), cached: the second order asks for none.
-        Assert.Equal(2, afterFirst);
+        // One token per target (inventory, ordering, payment), cached: the second order asks for none.
+        Assert.Equal(3, afterFirst);
         Assert.Equal(afterFirst, checkout.TokenRequests);
     }
 
     private static IntegrationEvents.Events.OrderSubmitted Submitted(Guid order, int product) =>
-        new(order, "user-tokens", [new IntegrationEvents.Events.OrderLineContract(product, 1, 3m)], 3m, Payment.Payments.SimulatedPaymentProvider.Approve);
+        new(order, "user-tokens", [new IntegrationEvents.Events.OrderLineContract(product, 1, 3m)], 3m);
 
     private async Task<HttpResponseMessage> SendAsync(string route, string? token)
     {
@@ -155,9 +155,9 @@ public sealed class InternalRouteAuthorizationTests(CheckoutFixture checkout) : 
         using var request = new HttpRequestMessage(new HttpMethod(parts[1]), new Uri(address, parts[2].Replace("{order}", order.ToString())));
         if (parts[1] == "POST")
         {
-            request.Content = JsonContent.Create(parts[2].EndsWith("authorize", StringComparison.Ordinal)
-                ? new { orderId = order, amount = 1m, paymentToken = "tok_ok" }
-                : new { orderId = order, lines = new[] { new { productId = 1, quantity = 1 } } });
+            request.Content = parts[2].EndsWith("authorize", StringComparison.Ordinal)
+                ? JsonContent.Create(new { orderId = order, amount = 1m, paymentToken = "tok_ok" })
+                : JsonContent.Create(new { orderId = order, lines = new[] { new { productId = 1, quantity = 1 } } });
         }
 
         if (token is not null)

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using OrderWorkflow.IntegrationEvents.Events;
 using OrderWorkflow.Saga;
+using Ordering.Contracts;
 using Payment.Payments;
 using TestSupport;
 
@@ -18,7 +19,7 @@ public sealed class PaymentAnswerFaultTests(CheckoutFixture checkout) : IClassFi
     private async Task<Guid> SubmitAsync(string token, int productId)
     {
         var orderId = Guid.CreateVersion7();
-        await checkout.PublishAsync(new OrderSubmitted(orderId, "user-pay", [new OrderLineContract(productId, 1, 10m)], 10m, token), orderId.ToString());
+        await checkout.SubmitAsync(new OrderSubmitted(orderId, "user-pay", [new OrderLineContract(productId, 1, 10m)], 10m), token);
         return orderId;
     }
 

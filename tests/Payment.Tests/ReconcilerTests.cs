@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Ordering.Contracts;
 using Payment.Data;
 using Payment.IntegrationEvents.EventHandling;
 using Payment.IntegrationEvents.Events;
@@ -47,7 +48,7 @@ public sealed class ReconcilerTests(PaymentFixture payment) : IClassFixture<Paym
         var order = await PaidAsync(capture: true);
 
         // The order ended Cancelled, yet its card stayed captured (a compensation that went wrong).
-        await payment.PublishAsync(new OrderStatusChanged(order, "Cancelled", "TimedOut", 6), order.ToString());
+        await payment.PublishAsync(new OrderStatusChanged(order, OrderStatus.Cancelled, CancelReason.TimedOut, 6), order.ToString());
 
         await StatusEventuallyAsync(order, PaymentStatus.Refunded);
         Assert.Equal(0m, (await payment.ProviderPaymentAsync(order))!.NetCaptured);
@@ -60,7 +61,7 @@ public sealed class ReconcilerTests(PaymentFixture payment) : IClassFixture<Paym
         using var repairs = Repairs();
         var order = await PaidAsync(capture: false);
 
-        await payment.PublishAsync(new OrderStatusChanged(order, "Cancelled", "CancelledByUser", 6), order.ToString());
+        await payment.PublishAsync(new OrderStatusChanged(order, OrderStatus.Cancelled, CancelReason.CancelledByUser, 6), order.ToString());
 
         await StatusEventuallyAsync(order, PaymentStatus.Voided);
         Assert.Equal(ProviderPaymentState.Voided, (await payment.ProviderPaymentAsync(order))!.State);
@@ -73,7 +74,7 @@ public sealed class ReconcilerTests(PaymentFixture payment) : IClassFixture<Paym
         using var repairs = Repairs();
         var order = await PaidAsync(capture: false);
 
-        await payment.PublishAsync(new OrderStatusChanged(order, "Confirmed", null, 4), order.ToString());
+        await payment.PublishAsync(new OrderStatusChanged(order, OrderStatus.Confirmed, null, 4), order.ToString());
 
         await Eventually.TrueAsync(() => Counted(repairs, ReconciliationMetrics.ConfirmedNotCaptured, "Reported"), "the mismatch to be reported");
         await using var scope = payment.Services.CreateAsyncScope();
@@ -89,10 +90,10 @@ public sealed class ReconcilerTests(PaymentFixture payment) : IClassFixture<Paym
         await using var scope = payment.Services.CreateAsyncScope();
         var handler = scope.ServiceProvider.GetRequiredService<OrderStatusChangedHandler>();
 
-        await handler.HandleAsync(new OrderStatusChanged(order, "Cancelled", "CancelledByUser", 6), default);
-        await handler.HandleAsync(new OrderStatusChanged(order, "Confirmed", null, 4), default);
-        await handler.HandleAsync(new OrderStatusChanged(order, "Paid", null, 3), default);
-        await handler.HandleAsync(new OrderStatusChanged(order, "Cancelled", "CancelledByUser", 6), default); // redelivered
+        await handler.HandleAsync(new OrderStatusChanged(order, OrderStatus.Cancelled, CancelReason.CancelledByUser, 6), default);
+        await handler.HandleAsync(new OrderStatusChanged(order, OrderStatus.Confirmed, null, 4), default);
+        await handler.HandleAsync(new OrderStatusChanged(order, OrderStatus.Paid, null, 3), default);
+        await handler.HandleAsync(new OrderStatusChanged(order, OrderStatus.Cancelled, CancelReason.CancelledByUser, 6), default); // redelivered
 
         var db = scope.ServiceProvider.GetRequiredService<PaymentContext>();
         var recorded = await db.OrderFinalStatuses.AsNoTracking().SingleAsync(s => s.OrderId == order);
