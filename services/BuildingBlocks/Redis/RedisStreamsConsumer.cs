@@ -57,17 +57,9 @@ internal sealed class RedisStreamsConsumer(
             _wakeUps[subscription.Topic] = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
         }
 
-        var notifications = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisStreams.NotifyChannel));
-        notifications.OnMessage(message =>
-        {
-            if (_wakeUps.TryGetValue(message.Message.ToString(), out var wakeUp))
-            {
-                wakeUp.Writer.TryWrite(true);
-            }
-        });
-
         logger.LogInformation("Consuming {Topics} as group {Group}, consumer {Consumer}",
             string.Join(", ", subscriptions.All.Select(s => s.Topic)), _options.ServiceName, ConsumerName);
+        var subscribing = SubscribeAsync(stoppingToken);
         try
         {
             await Task.WhenAll(subscriptions.All.SelectMany(s => new[]
@@ -78,8 +70,51 @@ internal sealed class RedisStreamsConsumer(
         }
         finally
         {
-            await notifications.UnsubscribeAsync();
+            if (await subscribing is { } notifications)
+            {
+                try
+                {
+                    await notifications.UnsubscribeAsync();
+                }
+                catch (Exception ex)
+                {
+                    // Stopping while Redis is unreachable: the connection goes anyway.
+                    logger.LogDebug(ex, "Could not unsubscribe from {Channel}", RedisStreams.NotifyChannel);
+                }
+            }
         }
+    }
+
+    /// <summary>
+    /// Subscribes to the publishers' wake-up channel, trying again until it works: Redis may be down or
+    /// frozen at start-up, and the consumers do not need it to work (they poll meanwhile). Once subscribed,
+    /// the client renews the subscription by itself after a reconnect. Null if stopped first.
+    /// </summary>
+    private async Task<ChannelMessageQueue?> SubscribeAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var notifications = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisStreams.NotifyChannel));
+                notifications.OnMessage(message =>
+                {
+                    if (_wakeUps.TryGetValue(message.Message.ToString(), out var wakeUp))
+                    {
+                        wakeUp.Writer.TryWrite(true);
+                    }
+                });
+                return notifications;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Could not subscribe to {Channel}; consumers poll every {Interval} until it works",
+                    RedisStreams.NotifyChannel, _options.PollInterval);
+                await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        return null;
     }
 
     private async Task ConsumeTopicAsync(string topic, CancellationToken stoppingToken)
