@@ -78,7 +78,9 @@ public static class BuildingBlocksExtensions
                 {
                     options.ServiceName = builder.Environment.ApplicationName;
                 }
-            });
+            })
+            .Validate(options => TryParseDelays(options.RetrySchedule), $"{EventBusOptions.SectionName}:RetrySchedule is not a list of delays (00:00:05 or 5s, 250ms, 2m, 1h).")
+            .ValidateOnStart();
 
         var subscriptions = new EventSubscriptions();
         services.AddSingleton(subscriptions);
@@ -99,6 +101,7 @@ public static class BuildingBlocksExtensions
             services.AddSingleton<RedisDeadLetters>();
             services.AddHostedService<RedisStreamsConsumer>();
             services.AddHostedService<RedisStreamTrimmer>();
+            services.AddHostedService<RedisDeadLetterReplayer>();
         }
 
         return new EventBusBuilder(services, subscriptions, mode);
@@ -126,8 +129,22 @@ public static class BuildingBlocksExtensions
         deadLetters.MapPost("/{topic}/replay", async (string topic, RedisDeadLetters letters, CancellationToken cancellationToken) =>
                 TypedResults.Ok(await letters.ReplayAsync(topic, cancellationToken)))
             .WithName("ReplayDeadLetters")
-            .WithSummary("Hand this service's dead letters of a topic to its handler again");
+            .WithSummary("Hand this service's dead letters of a topic to its handler again")
+            .WithDescription("Every letter, also those the automatic replay has given up on; one that fails again goes back with its replay count raised.");
         return app;
+    }
+
+    private static bool TryParseDelays(string schedule)
+    {
+        try
+        {
+            EventBusOptions.ParseDelays(schedule);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 
     internal static (BuildingBlocksMode Mode, string Reason) ChooseMode(IConfiguration configuration)

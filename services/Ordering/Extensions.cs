@@ -4,6 +4,7 @@ using BuildingBlocks.Data;
 using Ordering.Api.Data;
 using Ordering.Api.IntegrationEvents.EventHandling;
 using Ordering.Api.IntegrationEvents.Events;
+using Ordering.Api.Orders;
 
 namespace Ordering.Api;
 
@@ -29,5 +30,10 @@ public static class OrderingServiceExtensions
             .AddServiceDiscovery()
             .AddServiceToken("basket");
         builder.Services.AddValidation();
+
+        // Orders stuck in a non-terminal status are re-announced to the workflow, then cancelled.
+        builder.Services.AddOptions<StuckOrderOptions>().BindConfiguration(StuckOrderOptions.SectionName);
+        builder.Services.AddHostedService<StuckOrderSweeper>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(StuckOrderSweeper.MeterName));
     }
 }

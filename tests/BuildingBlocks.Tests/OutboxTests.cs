@@ -85,7 +85,8 @@ public sealed class OutboxTests(LocalServers servers) : IAsyncLifetime
     private ShopContext NewContext() => new(new DbContextOptionsBuilder<ShopContext>().UseNpgsql(_database).Options);
 
     /// <summary>A service with an outbox on <see cref="ShopContext"/>; its relay is only started when asked.</summary>
-    private async Task<IHost> StartServiceAsync<TEvent>(bool consume, bool relay, Func<IEventPublisher, IEventPublisher>? wrapPublisher = null)
+    private async Task<IHost> StartServiceAsync<TEvent>(bool consume, bool relay, Func<IEventPublisher, IEventPublisher>? wrapPublisher = null,
+        Dictionary<string, string?>? settings = null)
         where TEvent : TestEvent
     {
         var host = await BusHost.StartAsync(servers, $"shop-{typeof(TEvent).Name}",
@@ -114,7 +115,8 @@ public sealed class OutboxTests(LocalServers servers) : IAsyncLifetime
                     services.Remove(inner);
                     services.AddSingleton(sp => wrapPublisher((IEventPublisher)ActivatorUtilities.CreateInstance(sp, inner.ImplementationType!)));
                 }
-            });
+            },
+            settings);
         _hosts.Add(host);
         return host;
     }
@@ -279,6 +281,52 @@ public sealed class OutboxTests(LocalServers servers) : IAsyncLifetime
         var stream = await ConnectionMultiplexer.Connect(servers.RedisConnectionString).GetDatabase()
             .StreamLengthAsync(RedisStreams.Stream("test.outbox-prune"));
         Assert.Equal(5, stream);
+    }
+
+    /// <summary>Both scans (listening and disconnected) ten minutes apart: only a notification can wake the relay within a test's deadline.</summary>
+    private static readonly Dictionary<string, string?> NoPolling = new()
+    {
+        ["EventBus:OutboxPollInterval"] = "00:10:00",
+        ["EventBus:OutboxDisconnectedPollInterval"] = "00:10:00",
+    };
+
+    /// <summary>The backend pid of the relay's LISTEN connection, once it listens.</summary>
+    private async Task<int> ListenerPidAsync(int? not = null)
+    {
+        await using var db = NewContext();
+        var pids = await Eventually.UntilAsync(async () => await db.Database.SqlQuery<int>($"""
+                SELECT pid AS "Value" FROM pg_stat_activity
+                WHERE datname = current_database() AND application_name = {OutboxRelay<ShopContext>.ListenerApplicationName} AND query LIKE 'LISTEN%'
+                """).ToListAsync(),
+            found => found.Count == 1 && found[0] != not, TimeSpan.FromSeconds(30), "the relay to listen");
+        return pids[0];
+    }
+
+    [Fact]
+    public async Task A_commit_to_the_outbox_wakes_the_relay_at_once_without_waiting_for_its_poll()
+    {
+        var host = await StartServiceAsync<NotifiedEvent>(consume: true, relay: true, settings: NoPolling);
+        await ListenerPidAsync();
+
+        await AddOrdersAsync(host, 1, i => new NotifiedEvent("dave", i));
+
+        await using var db = NewContext();
+        await Eventually.TrueAsync(async () => await db.Effects.CountAsync() == 1, "the event to be relayed on the commit's notification");
+        await Eventually.TrueAsync(async () => await UnpublishedAsync() == 0, "the relay to mark the event published");
+    }
+
+    [Fact]
+    public async Task The_relay_listens_again_after_its_database_connection_is_killed()
+    {
+        var host = await StartServiceAsync<ListenerKilledEvent>(consume: true, relay: true, settings: NoPolling);
+        var first = await ListenerPidAsync();
+
+        await using var db = NewContext();
+        await db.Database.ExecuteSqlAsync($"SELECT pg_terminate_backend({first})");
+        await ListenerPidAsync(not: first);
+        await AddOrdersAsync(host, 1, i => new ListenerKilledEvent("erin", i));
+
+        await Eventually.TrueAsync(async () => await db.Effects.CountAsync() == 1, "the event to be relayed after the listener reconnected");
     }
 
     [Fact]

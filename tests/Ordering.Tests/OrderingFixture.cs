@@ -55,6 +55,9 @@ public sealed class OrderingFixture : IAsyncLifetime
             // What the AppHost's WithReference(basket) gives: the endpoint named grpc of the resource basket.
             ["services:basket:grpc:0"] = basketAddress,
             ["Logging:LogLevel:Default"] = "Warning",
+            // The stuck-order sweeper looks often; its deadline stays long, so only orders a test backdates are stuck.
+            ["Ordering:StuckOrders:Interval"] = "00:00:00.500",
+            ["Ordering:StuckOrders:Deadline"] = "00:10:00",
         });
         // Migrations run before the first request, as in production.
         await _ordering.StartAsync();

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using BuildingBlocks.EventBus;
 using BuildingBlocks.Locking;
 using Microsoft.EntityFrameworkCore;
@@ -5,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace BuildingBlocks.Outbox;
 
@@ -14,6 +16,17 @@ namespace BuildingBlocks.Outbox;
 /// one carries on, so the relay never stalls. A publish that fails (broker outage) is retried on the
 /// next round and holds back only the later events of the same aggregate. A crash between publishing
 /// and marking re-publishes on restart: delivery is at least once and consumers deduplicate (inbox).
+/// <para>
+/// Woken on commit: an idle relay waits on a PostgreSQL LISTEN connection of its own, and a statement
+/// trigger on the outbox table NOTIFYs it when rows are inserted. PostgreSQL delivers a notification only
+/// when the inserting transaction commits (never for a rollback), once per transaction. A trigger rather
+/// than a <c>pg_notify</c> issued by our own SaveChanges: it fires for every insert, whatever code or
+/// context makes it, and no service has to register anything. The relay creates it, idempotently, when
+/// the listener connects (it needs the table, which the migrator creates first). Without a notification it
+/// still scans every <see cref="EventBusOptions.OutboxPollInterval"/> (seconds: a safety net, so idle
+/// stays idle); while the listener is disconnected (database down, connection killed) it scans every
+/// <see cref="EventBusOptions.OutboxDisconnectedPollInterval"/> and reconnects with backoff.
+/// </para>
 /// </summary>
 public sealed class OutboxRelay<TContext>(
     IServiceScopeFactory scopes,
@@ -30,10 +43,30 @@ public sealed class OutboxRelay<TContext>(
     private readonly EventBusOptions _options = options.Value;
     private readonly string _owner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
     private DateTimeOffset _nextPrune = DateTimeOffset.MinValue;
+    private readonly Channel<bool> _wakeUp = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private volatile bool _listening;
+
+    /// <summary>The <c>application_name</c> of the listener's connection (so an operator, or a test, can find it in pg_stat_activity).</summary>
+    public const string ListenerApplicationName = "outbox-listener";
+
+    private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(30);
 
     private string LockName => $"outbox-relay:{_options.ServiceName}:{typeof(TContext).Name}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var listener = ListenAsync(stoppingToken);
+        try
+        {
+            await RelayAsync(stoppingToken);
+        }
+        finally
+        {
+            await listener.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task RelayAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -54,10 +87,166 @@ public sealed class OutboxRelay<TContext>(
 
             if (published == 0)
             {
-                await Task.Delay(_options.OutboxPollInterval, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await WaitForCommitAsync(stoppingToken);
             }
         }
     }
+
+    /// <summary>Waits for a notification of a commit to the outbox, or the poll interval, whichever comes first.</summary>
+    private async Task WaitForCommitAsync(CancellationToken stoppingToken)
+    {
+        var interval = _listening ? _options.OutboxPollInterval : TimeSpan.FromTicks(Math.Min(
+            _options.OutboxDisconnectedPollInterval.Ticks, _options.OutboxPollInterval.Ticks));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(interval);
+        try
+        {
+            await _wakeUp.Reader.ReadAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The interval passed without a notification: scan anyway.
+        }
+    }
+
+    /// <summary>
+    /// Keeps a LISTEN connection open and turns each notification into a wake-up. Survives anything (a
+    /// killed connection, a database that is down or frozen): logs, falls back to polling, reconnects
+    /// with backoff. While quiet, a ping every poll interval finds a connection that died silently.
+    /// </summary>
+    private async Task ListenAsync(CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.FromSeconds(1);
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await OpenListenerAsync(stoppingToken);
+                if (connection is null)
+                {
+                    logger.LogInformation("The outbox of {Context} is not on PostgreSQL: polling every {Interval}",
+                        typeof(TContext).Name, _options.OutboxDisconnectedPollInterval);
+                    return;
+                }
+
+                _listening = true;
+                _wakeUp.Writer.TryWrite(true); // catch up with commits made while nobody listened
+                if (failures > 0)
+                {
+                    logger.LogInformation("Outbox listener of {Context} reconnected after {Failures} failures", typeof(TContext).Name, failures);
+                }
+
+                (backoff, failures) = (TimeSpan.FromSeconds(1), 0);
+                while (true)
+                {
+                    if (!await connection.WaitAsync(_options.OutboxPollInterval, stoppingToken))
+                    {
+                        await using var ping = new NpgsqlCommand("SELECT 1", connection) { CommandTimeout = 10 };
+                        await ping.ExecuteScalarAsync(stoppingToken);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                _listening = false;
+                failures++;
+                logger.LogWarning(ex, "Outbox listener of {Context} lost its connection; polling every {Interval}, reconnecting in {Backoff}",
+                    typeof(TContext).Name, _options.OutboxDisconnectedPollInterval, backoff);
+                await Task.Delay(backoff, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxReconnectDelay.Ticks));
+            }
+            finally
+            {
+                _listening = false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens a connection of its own (not pooled: it lives as long as it works), makes sure the outbox
+    /// has its notify trigger, and LISTENs. Null when the context is not on PostgreSQL.
+    /// </summary>
+    private async Task<NpgsqlConnection?> OpenListenerAsync(CancellationToken cancellationToken)
+    {
+        string channel, table, schema;
+        NpgsqlConnection connection;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TContext>();
+            if (db.Database.GetDbConnection() is not NpgsqlConnection template)
+            {
+                return null;
+            }
+
+            var entity = db.Model.FindEntityType(typeof(OutboxMessage))
+                ?? throw new InvalidOperationException($"{typeof(TContext).Name} has no outbox: call AddOutboxAndInbox() in OnModelCreating.");
+            table = entity.GetTableName()!;
+            schema = entity.GetSchema() ?? "public";
+            channel = $"{schema}.{table}";
+            var settings = new NpgsqlConnectionStringBuilder(template.ConnectionString)
+            {
+                Pooling = false,
+                ApplicationName = ListenerApplicationName,
+                KeepAlive = 30,
+            };
+            connection = template.CloneWith(settings.ConnectionString);
+        }
+
+        try
+        {
+            connection.Notification += (_, _) => _wakeUp.Writer.TryWrite(true);
+            await connection.OpenAsync(cancellationToken);
+            await EnsureNotifyTriggerAsync(connection, schema, table, cancellationToken);
+            await using var listen = new NpgsqlCommand($"LISTEN {Quote(channel)}", connection);
+            await listen.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Creates the statement trigger that NOTIFYs the channel "schema.table" on insert, unless it exists.
+    /// Replicas may start together: an advisory lock serialises them; a lock timeout keeps the DDL from
+    /// queueing behind a long transaction and holding up the service's inserts.
+    /// </summary>
+    private static async Task EnsureNotifyTriggerAsync(NpgsqlConnection connection, string schema, string table, CancellationToken cancellationToken)
+    {
+        var qualified = $"{Quote(schema)}.{Quote(table)}";
+        await using var exists = new NpgsqlCommand(
+            "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'outbox_notify_insert' AND tgrelid = to_regclass(@table))", connection);
+        exists.Parameters.AddWithValue("table", qualified);
+        if (await exists.ExecuteScalarAsync(cancellationToken) is true)
+        {
+            return;
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var create = new NpgsqlCommand($"""
+            SET LOCAL lock_timeout = '5s';
+            SELECT pg_advisory_xact_lock(hashtext('outbox_notify_insert'));
+            CREATE OR REPLACE FUNCTION {Quote(schema)}.outbox_notify_insert() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            BEGIN
+                PERFORM pg_notify(TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, '');
+                RETURN NULL;
+            END
+            $fn$;
+            CREATE OR REPLACE TRIGGER outbox_notify_insert AFTER INSERT ON {qualified}
+                FOR EACH STATEMENT EXECUTE FUNCTION {Quote(schema)}.outbox_notify_insert();
+            """, connection, transaction);
+        await create.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static string Quote(string identifier) => $"\"{identifier.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 
     /// <summary>One round under the lease: publish until the outbox is empty or half the lease is used.</summary>
     /// <returns>Events published.</returns>

@@ -32,8 +32,13 @@ internal sealed class RedisStreamTrimmer(
                     {
                         await TrimAsync(redis.GetDatabase(), subscription.Topic);
                     }
-                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                    catch (Exception ex)
                     {
+                        if (stoppingToken.IsCancellationRequested)
+                        {
+                            return; // stopping while Redis stalls: nothing to report
+                        }
+
                         // Any failure, a stall's timeout included: trimming waits for the next tick, the host lives on.
                         logger.LogWarning(ex, "Could not trim the stream of {Topic}", subscription.Topic);
                     }

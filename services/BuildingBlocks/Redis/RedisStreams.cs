@@ -12,4 +12,10 @@ internal static class RedisStreams
 
     /// <summary>Dead letters are per consumer group: a message poisonous to one service may be fine for another.</summary>
     public static string DeadLetterStream(string topic, string group) => $"events:{topic}:deadletter:{group}";
+
+    /// <summary>
+    /// A group's entries waiting for a scheduled retry: a sorted set scored by due time (Unix milliseconds),
+    /// whose members carry the event and its retry count (<see cref="ParkedEntry"/>).
+    /// </summary>
+    public static string RetrySet(string topic, string group) => $"events:{topic}:retry:{group}";
 }

@@ -12,12 +12,24 @@ namespace BuildingBlocks.Redis;
 
 /// <summary>
 /// Native consumer: one Redis Streams consumer group per subscribing service, one loop per topic.
-/// At least once: an entry is acknowledged only after its handler succeeded, or after it was moved to
-/// the group's dead-letter stream (atomically with the acknowledgement). A failing handler is retried
-/// with exponential backoff and jitter; entries left pending by a crashed consumer are reclaimed
-/// (XAUTOCLAIM) once idle for <see cref="EventBusOptions.ClaimIdleTime"/>. Within a batch, entries with
-/// different partition keys are handled concurrently and entries with the same key one after another,
-/// so one consumer sees an aggregate's events in stream order.
+/// At least once: an entry is acknowledged only after its handler succeeded, or after it was parked for
+/// a later retry or moved to the group's dead-letter stream (each atomically with the acknowledgement).
+/// A failing handler gets <see cref="EventBusOptions.MaxAttempts"/> quick attempts with exponential
+/// backoff and jitter; then the entry is parked in the group's retry set
+/// (<see cref="RedisStreams.RetrySet"/>) and a second loop per topic hands it to the handler again at each
+/// delay of <see cref="EventBusOptions.RetrySchedule"/> (minutes, by default); only when the schedule is
+/// exhausted is it dead-lettered. Entries left pending by a crashed consumer are reclaimed (XAUTOCLAIM)
+/// once idle for <see cref="EventBusOptions.ClaimIdleTime"/>, and so are parked entries whose retry was
+/// claimed by a consumer that died. Within a batch, entries with different partition keys are handled
+/// concurrently and entries with the same key one after another, so one consumer sees an aggregate's
+/// events in stream order.
+/// <para>
+/// Ordering under failure: a parked entry does not hold back its partition. The aggregate's later
+/// events are handled while it waits, so when its retry succeeds the handler sees it after them.
+/// Handlers are idempotent and must tolerate that (Ordering's status handler, for one, applies a status
+/// only if its sequence is higher than the last one applied); the alternative, stopping the aggregate
+/// for up to the whole schedule, would stall a checkout for minutes behind one failed step.
+/// </para>
 /// </summary>
 internal sealed class RedisStreamsConsumer(
     IConnectionMultiplexer redis,
@@ -45,25 +57,64 @@ internal sealed class RedisStreamsConsumer(
             _wakeUps[subscription.Topic] = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
         }
 
-        var notifications = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisStreams.NotifyChannel));
-        notifications.OnMessage(message =>
-        {
-            if (_wakeUps.TryGetValue(message.Message.ToString(), out var wakeUp))
-            {
-                wakeUp.Writer.TryWrite(true);
-            }
-        });
-
         logger.LogInformation("Consuming {Topics} as group {Group}, consumer {Consumer}",
             string.Join(", ", subscriptions.All.Select(s => s.Topic)), _options.ServiceName, ConsumerName);
+        var subscribing = SubscribeAsync(stoppingToken);
         try
         {
-            await Task.WhenAll(subscriptions.All.Select(s => ConsumeTopicAsync(s.Topic, stoppingToken)));
+            await Task.WhenAll(subscriptions.All.SelectMany(s => new[]
+            {
+                ConsumeTopicAsync(s.Topic, stoppingToken),
+                RetryParkedAsync(s.Topic, stoppingToken),
+            }));
         }
         finally
         {
-            await notifications.UnsubscribeAsync();
+            if (await subscribing is { } notifications)
+            {
+                try
+                {
+                    await notifications.UnsubscribeAsync();
+                }
+                catch (Exception ex)
+                {
+                    // Stopping while Redis is unreachable: the connection goes anyway.
+                    logger.LogDebug(ex, "Could not unsubscribe from {Channel}", RedisStreams.NotifyChannel);
+                }
+            }
         }
+    }
+
+    /// <summary>
+    /// Subscribes to the publishers' wake-up channel, trying again until it works: Redis may be down or
+    /// frozen at start-up, and the consumers do not need it to work (they poll meanwhile). Once subscribed,
+    /// the client renews the subscription by itself after a reconnect. Null if stopped first.
+    /// </summary>
+    private async Task<ChannelMessageQueue?> SubscribeAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var notifications = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisStreams.NotifyChannel));
+                notifications.OnMessage(message =>
+                {
+                    if (_wakeUps.TryGetValue(message.Message.ToString(), out var wakeUp))
+                    {
+                        wakeUp.Writer.TryWrite(true);
+                    }
+                });
+                return notifications;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Could not subscribe to {Channel}; consumers poll every {Interval} until it works",
+                    RedisStreams.NotifyChannel, _options.PollInterval);
+                await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        return null;
     }
 
     private async Task ConsumeTopicAsync(string topic, CancellationToken stoppingToken)
@@ -220,7 +271,13 @@ internal sealed class RedisStreamsConsumer(
         }
         catch (Exception ex)
         {
-            await DeadLetterAsync(db, topic, stream, group, entry, $"{ex.GetType().Name}: {ex.Message}", attempts);
+            var parked = new ParkedEntry(entry[RedisStreams.EventField].ToString(), entry.Id.ToString(), 0, attempts,
+                $"{ex.GetType().Name}: {ex.Message}");
+            var transaction = db.CreateTransaction();
+            _ = transaction.StreamAcknowledgeAsync(stream, group, entry.Id);
+            var dueIn = ParkOrDeadLetter(transaction, topic, group, parked, ex is UnhandledTopicException);
+            await transaction.ExecuteAsync();
+            Report(topic, group, parked, dueIn);
             return;
         }
 
@@ -228,18 +285,150 @@ internal sealed class RedisStreamsConsumer(
         metrics.DeliveryDelay(topic, DateTimeOffset.UtcNow - cloudEvent.Time);
     }
 
+    /// <summary>
+    /// Hands parked entries to their handler again when due: one attempt per delay of the schedule. A due
+    /// entry is claimed by moving its due time one <see cref="EventBusOptions.ClaimIdleTime"/> ahead (a
+    /// lease: if this consumer dies, another one retries it then), so replicas never retry it together.
+    /// </summary>
+    private async Task RetryParkedAsync(string topic, CancellationToken stoppingToken)
+    {
+        var key = RedisStreams.RetrySet(topic, _options.ServiceName);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var db = redis.GetDatabase();
+                var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                var claimed = (RedisValue[]?)await db.ScriptEvaluateAsync(ClaimDueScript, [key],
+                    [now, now + (long)_options.ClaimIdleTime.TotalMilliseconds, _options.BatchSize]) ?? [];
+                if (claimed.Length > 0)
+                {
+                    await RetryBatchAsync(db, topic, key, claimed, stoppingToken);
+                    continue;
+                }
+
+                // Nothing due: sleep until the earliest due entry, at most one poll interval (another
+                // consumer may park one meanwhile). Idle, that is one cheap look per poll interval.
+                var earliest = await db.SortedSetRangeByRankWithScoresAsync(key, 0, 0);
+                var wait = earliest.Length == 0
+                    ? _options.PollInterval
+                    : TimeSpan.FromMilliseconds(Math.Clamp(earliest[0].Score - now, 0, _options.PollInterval.TotalMilliseconds));
+                await Task.Delay(wait, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Anything (a stall surfaces as RedisTimeoutException, a TimeoutException): parked entries
+                // stay parked, claimed ones come due again when their lease ends.
+                logger.LogWarning(ex, "Could not retry the parked entries of {Topic}; retrying", topic);
+                await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private Task RetryBatchAsync(IDatabase db, string topic, RedisKey key, RedisValue[] claimed, CancellationToken stoppingToken)
+    {
+        var group = _options.ServiceName;
+        var parsed = claimed.Select(member => (Member: member, Entry: ParkedEntry.TryParse(member))).ToArray();
+        var partitions = parsed.GroupBy(p => p.Entry?.PartitionKey ?? p.Member.ToString());
+        return Parallel.ForEachAsync(partitions,
+            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = stoppingToken },
+            async (partition, token) =>
+            {
+                foreach (var (member, parked) in partition)
+                {
+                    if (parked?.CloudEvent is not { } cloudEvent)
+                    {
+                        var transaction = db.CreateTransaction();
+                        _ = transaction.SortedSetRemoveAsync(key, member);
+                        AddDeadLetter(transaction, topic, group, member.ToString(), "Unreadable parked entry.", 0, "");
+                        await transaction.ExecuteAsync();
+                        metrics.DeadLettered(topic);
+                        continue;
+                    }
+
+                    try
+                    {
+                        await dispatcher.DispatchAsync(cloudEvent, stoppingToken);
+                    }
+                    catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                    {
+                        throw; // shutting down: the lease ends and a consumer retries it
+                    }
+                    catch (Exception ex)
+                    {
+                        metrics.Retried(topic);
+                        var next = parked with { Retries = parked.Retries + 1, Attempts = parked.Attempts + 1, Reason = $"{ex.GetType().Name}: {ex.Message}" };
+                        var transaction = db.CreateTransaction();
+                        _ = transaction.SortedSetRemoveAsync(key, member);
+                        var dueIn = ParkOrDeadLetter(transaction, topic, group, next, ex is UnhandledTopicException);
+                        await transaction.ExecuteAsync();
+                        Report(topic, group, next, dueIn);
+                        continue;
+                    }
+
+                    await db.SortedSetRemoveAsync(key, member);
+                    metrics.DeliveryDelay(topic, DateTimeOffset.UtcNow - cloudEvent.Time);
+                    logger.LogInformation("Entry {EntryId} of {Topic} succeeded on scheduled retry {Retry}", parked.SourceId, topic, parked.Retries + 1);
+                }
+            });
+    }
+
+    /// <summary>
+    /// In <paramref name="transaction"/>: parks the entry for its next scheduled retry, or dead-letters it
+    /// when the schedule is exhausted (or retrying is pointless).
+    /// </summary>
+    /// <returns>The delay until the retry; null when dead-lettered.</returns>
+    private TimeSpan? ParkOrDeadLetter(ITransaction transaction, string topic, string group, ParkedEntry parked, bool hopeless)
+    {
+        var delays = _options.RetryDelays();
+        if (hopeless || parked.Retries >= delays.Count)
+        {
+            AddDeadLetter(transaction, topic, group, parked.Event, parked.Reason, parked.Attempts, parked.SourceId);
+            return null;
+        }
+
+        var delay = delays[parked.Retries];
+        _ = transaction.SortedSetAddAsync(RedisStreams.RetrySet(topic, group), parked.ToJson(),
+            (DateTimeOffset.UtcNow + delay).ToUnixTimeMilliseconds());
+        return delay;
+    }
+
+    private void Report(string topic, string group, ParkedEntry parked, TimeSpan? dueIn)
+    {
+        if (dueIn is { } delay)
+        {
+            metrics.Retried(topic);
+            logger.LogWarning("Entry {EntryId} of {Topic} failed {Attempts} times ({Reason}); retry {Retry} of {Retries} in {Delay}",
+                parked.SourceId, topic, parked.Attempts, parked.Reason, parked.Retries + 1, _options.RetryDelays().Count, delay);
+            return;
+        }
+
+        metrics.DeadLettered(topic);
+        logger.LogError("Dead-lettered entry {EntryId} of {Topic} for group {Group} after {Attempts} attempts: {Reason}",
+            parked.SourceId, topic, group, parked.Attempts, parked.Reason);
+    }
+
+    /// <summary>
+    /// Claims up to ARGV[3] members due by ARGV[1] (Unix ms) by moving their due time to ARGV[2], atomically,
+    /// so that two consumers never claim the same one.
+    /// </summary>
+    private const string ClaimDueScript = """
+        local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+        for _, member in ipairs(due) do
+            redis.call('ZADD', KEYS[1], 'XX', ARGV[2], member)
+        end
+        return due
+        """;
+
     /// <summary>Moves an entry to the group's dead-letter stream and acknowledges it, in one transaction.</summary>
     private async Task DeadLetterAsync(IDatabase db, string topic, RedisKey stream, string group, StreamEntry entry, string reason, int attempts)
     {
         var transaction = db.CreateTransaction();
-        _ = transaction.StreamAddAsync(RedisStreams.DeadLetterStream(topic, group),
-        [
-            new NameValueEntry(RedisStreams.EventField, entry[RedisStreams.EventField]),
-            new NameValueEntry("reason", reason),
-            new NameValueEntry("attempts", attempts),
-            new NameValueEntry("sourceId", entry.Id),
-            new NameValueEntry("failedAt", DateTimeOffset.UtcNow.ToString("O")),
-        ]);
+        AddDeadLetter(transaction, topic, group, entry[RedisStreams.EventField].ToString(), reason, attempts, entry.Id.ToString());
         _ = transaction.StreamAcknowledgeAsync(stream, group, entry.Id);
         await transaction.ExecuteAsync();
         metrics.DeadLettered(topic);
@@ -247,11 +436,21 @@ internal sealed class RedisStreamsConsumer(
             entry.Id, topic, group, attempts, reason);
     }
 
-    private ResiliencePipeline RetryPipeline(string topic) => new ResiliencePipelineBuilder()
+    private static void AddDeadLetter(ITransaction transaction, string topic, string group, string cloudEvent, string reason, int attempts, string sourceId) =>
+        _ = transaction.StreamAddAsync(RedisStreams.DeadLetterStream(topic, group),
+        [
+            new NameValueEntry(RedisStreams.EventField, cloudEvent),
+            new NameValueEntry("reason", reason),
+            new NameValueEntry("attempts", attempts),
+            new NameValueEntry("sourceId", sourceId),
+            new NameValueEntry("failedAt", DateTimeOffset.UtcNow.ToString("O")),
+        ]);
+
+    private ResiliencePipeline RetryPipeline(string topic) => _options.MaxAttempts <= 1 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException and not UnhandledTopicException),
-            MaxRetryAttempts = Math.Max(0, _options.MaxAttempts - 1),
+            MaxRetryAttempts = _options.MaxAttempts - 1,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
             Delay = _options.RetryBaseDelay,
@@ -263,4 +462,29 @@ internal sealed class RedisStreamsConsumer(
             },
         })
         .Build();
+}
+
+/// <summary>An entry waiting in a retry set: the CloudEvent as JSON, the stream entry it came from, retries done so far.</summary>
+internal sealed record ParkedEntry(string Event, string SourceId, int Retries, int Attempts, string Reason)
+{
+    [System.Text.Json.Serialization.JsonIgnore]
+    public CloudEvent? CloudEvent { get; private init; }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? PartitionKey => CloudEvent?.PartitionKey;
+
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, EventBus.CloudEvent.SerializerOptions);
+
+    public static ParkedEntry? TryParse(RedisValue member)
+    {
+        try
+        {
+            var parked = System.Text.Json.JsonSerializer.Deserialize<ParkedEntry>(member.ToString(), EventBus.CloudEvent.SerializerOptions);
+            return parked is null ? null : parked with { CloudEvent = EventBus.CloudEvent.FromJson(parked.Event) };
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 }

@@ -106,6 +106,26 @@ public sealed class DaprYamlTests
     }
 
     [Fact]
+    public void Inbound_pubsub_retries_span_at_least_the_native_buses_retry_schedule()
+    {
+        var resiliency = Single("Resiliency");
+        var policyName = (string)Get(resiliency, "spec", "targets", "components", DaprComponents.PubSub, "inbound", "retry")!;
+        var retry = Map(Get(resiliency, "spec", "policies", "retries", policyName));
+        var maxInterval = ParseDuration((string)retry["maxInterval"]);
+        var maxRetries = int.Parse((string)retry["maxRetries"], System.Globalization.CultureInfo.InvariantCulture);
+        var schedule = new BuildingBlocks.EventBus.EventBusOptions().RetryDelays();
+
+        // Dapr's exponential back-off: about 0.5 s, growing by half each retry, capped at maxInterval.
+        var span = Enumerable.Range(0, maxRetries)
+            .Sum(n => Math.Min(0.5 * Math.Pow(1.5, n), maxInterval.TotalSeconds));
+        Assert.True(maxInterval >= schedule.Max(), $"maxInterval {maxInterval} is shorter than the schedule's longest delay");
+        Assert.True(span >= schedule.Sum(d => d.TotalSeconds), $"the retries span {span} s, less than the native schedule");
+    }
+
+    private static TimeSpan ParseDuration(string duration) =>
+        BuildingBlocks.EventBus.EventBusOptions.ParseDelays(duration).Single();
+
+    [Fact]
     public void Configuration_traces_everything_to_an_otel_collector()
     {
         var tracing = Get(Single("Configuration"), "spec", "tracing");
