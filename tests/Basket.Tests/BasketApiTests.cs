@@ -188,7 +188,7 @@ public sealed class BasketApiTests(BasketFixture fixture)
         await PutAsync(buyerClient, mug, 1);
         await PutAsync(otherClient, mug, 1);
 
-        var version = (await new BasketService.BasketServiceClient(fixture.GrpcChannel).GetBasketAsync(new GetBasketRequest { UserId = buyer })).Version;
+        var version = (await new BasketService.BasketServiceClient(fixture.GrpcChannel).GetBasketAsync(new GetBasketRequest { UserId = buyer }, fixture.ServiceCaller())).Version;
 
         var orderId = Guid.NewGuid();
         await fixture.PublishAsync(new OrderSubmitted(orderId, buyer, version), orderId.ToString());
@@ -206,7 +206,7 @@ public sealed class BasketApiTests(BasketFixture fixture)
         var user = NewUser();
         using var client = fixture.ClientFor(user);
         var grpc = new BasketService.BasketServiceClient(fixture.GrpcChannel);
-        async Task<long> VersionAsync() => (await grpc.GetBasketAsync(new GetBasketRequest { UserId = user })).Version;
+        async Task<long> VersionAsync() => (await grpc.GetBasketAsync(new GetBasketRequest { UserId = user }, fixture.ServiceCaller())).Version;
 
         await PutAsync(client, mug, 1);
         var first = await VersionAsync();
@@ -227,14 +227,14 @@ public sealed class BasketApiTests(BasketFixture fixture)
         var user = NewUser();
         using var client = fixture.ClientFor(user);
         var grpc = new BasketService.BasketServiceClient(fixture.GrpcChannel);
-        async Task<long> VersionAsync() => (await grpc.GetBasketAsync(new GetBasketRequest { UserId = user })).Version;
+        async Task<long> VersionAsync() => (await grpc.GetBasketAsync(new GetBasketRequest { UserId = user }, fixture.ServiceCaller())).Version;
 
         await PutAsync(client, mug, 1);
         var checkedOut = await VersionAsync();
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/basket")).StatusCode);
         await PutAsync(client, mug, 1);
         var viaHttpClear = await VersionAsync();
-        await grpc.ClearBasketAsync(new ClearBasketRequest { UserId = user });
+        await grpc.ClearBasketAsync(new ClearBasketRequest { UserId = user }, fixture.ServiceCaller());
         await PutAsync(client, mug, 1);
         var viaGrpcClear = await VersionAsync();
 
@@ -253,11 +253,11 @@ public sealed class BasketApiTests(BasketFixture fixture)
         using var sentinelClient = fixture.ClientFor(sentinel);
         var grpc = new BasketService.BasketServiceClient(fixture.GrpcChannel);
         await PutAsync(shopperClient, mug, 1);
-        var consumed = (await grpc.GetBasketAsync(new GetBasketRequest { UserId = shopper })).Version;
+        var consumed = (await grpc.GetBasketAsync(new GetBasketRequest { UserId = shopper }, fixture.ServiceCaller())).Version;
         // The shopper adds a pen after checkout read the basket: the pen is for the next order.
         await PutAsync(shopperClient, pen, 1);
         await PutAsync(sentinelClient, mug, 1);
-        var sentinelVersion = (await grpc.GetBasketAsync(new GetBasketRequest { UserId = sentinel })).Version;
+        var sentinelVersion = (await grpc.GetBasketAsync(new GetBasketRequest { UserId = sentinel }, fixture.ServiceCaller())).Version;
 
         // One partition key: the consumer handles the two events in this order, so once the sentinel's
         // basket is empty the shopper's event has been handled.

@@ -10,7 +10,9 @@ using BuildingBlocks.EventBus;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using TestSupport;
 
 namespace BuildingBlocks.Tests.Dapr;
 
@@ -20,6 +22,7 @@ namespace BuildingBlocks.Tests.Dapr;
 /// </summary>
 public sealed class DaprSubscriptionEndpointsTests : IAsyncLifetime
 {
+    private const string AppToken = "sidecar-app-token";
     private readonly ReceivedEvents _received = new();
     private WebApplication _app = null!;
     private HttpClient _sidecar = null!;
@@ -29,6 +32,10 @@ public sealed class DaprSubscriptionEndpointsTests : IAsyncLifetime
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        // Event routes admit the sidecar by its app API token, as in production.
+        builder.Configuration["APP_API_TOKEN"] = AppToken;
+        builder.Configuration["Jwt:PublicKey"] = TestKeys.PublicKeyOf(TestKeys.NewPrivateKey());
+        builder.AddDefaultAuthentication();
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<EventBusMetrics>();
         builder.Services.AddSingleton<EventDispatcher>();
@@ -44,6 +51,7 @@ public sealed class DaprSubscriptionEndpointsTests : IAsyncLifetime
         _app.MapDaprEventSubscriptions();
         await _app.StartAsync();
         _sidecar = new HttpClient { BaseAddress = new Uri(_app.Urls.Single()) };
+        _sidecar.DefaultRequestHeaders.Add("dapr-api-token", AppToken);
     }
 
     public async Task DisposeAsync()

@@ -48,6 +48,7 @@ public class ServiceTokensTests
     {
         var services = new ServiceCollection();
         services.AddSingleton(clock);
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
         services.Configure<ServiceIdentityOptions>(options =>
         {
             options.ClientId = "orderworkflow";
