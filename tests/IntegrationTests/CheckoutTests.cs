@@ -74,7 +74,7 @@ public class CheckoutTests(PlatformFixture platform)
             async () => (await (await SendAsync(HttpMethod.Get, "/api/basket", user)).Content.ReadFromJsonAsync<BasketView>())!,
             b => b.Items.Length == 0, TimeSpan.FromSeconds(30), "the basket to be cleared");
         Assert.Equal(0m, basket.Total);
-        using var payment = platform.App.CreateHttpClient("payment");
+        using var payment = platform.App.AdminClientOf("payment");
         var paid = await payment.GetStringAsync($"/api/payments/{order.OrderId}");
         Assert.Contains("\"Captured\"", paid);
     }
@@ -195,7 +195,7 @@ public class CheckoutTests(PlatformFixture platform)
             o => o.Status == "Cancelled", SagaDeadline, "the cancellation");
         Assert.Equal("CancelledByUser", cancelled.Reason);
         Assert.Equal(new StockLevel(product, 4, 0, 4), await _admin.GetFromJsonAsync<StockLevel>($"/api/inventory/{product}"));
-        using var payment = platform.App.CreateHttpClient("payment");
+        using var payment = platform.App.AdminClientOf("payment");
         Assert.Contains("\"Refunded\"", await payment.GetStringAsync($"/api/payments/{order.OrderId}"));
         Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Post, $"/api/orders/{order.OrderId}/cancel", user)).StatusCode);
     }

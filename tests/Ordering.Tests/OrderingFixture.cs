@@ -97,6 +97,14 @@ public sealed class OrderingFixture : IAsyncLifetime
         return client;
     }
 
+    /// <summary>A client of the Ordering API calling as another service, with that service's token for Ordering (client credentials, as Identity issues them).</summary>
+    public HttpClient ServiceClientFor(string clientId)
+    {
+        var client = _ordering!.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AccessTokens.MintService(_jwt, clientId, "ordering"));
+        return client;
+    }
+
     /// <summary>An access token as Identity would mint it: the key, key id, issuer and audience Ordering runs with.</summary>
     public string TokenFor(string userId, DateTime? expires = null) =>
         AccessTokens.Mint(_jwt, userId, expires: expires);

@@ -45,17 +45,25 @@ public sealed class PaymentTokenTests(OrderingFixture fixture)
             db.Set<OutboxMessage>().SingleAsync(m => m.Topic == Topics.OrderSubmitted && m.PartitionKey == orderId.ToString()));
         Assert.DoesNotContain("tok_secret_4242", submitted.CloudEvent, StringComparison.Ordinal);
 
-        // The workflow's call (any valid token until services have identities of their own).
-        using var workflow = fixture.ClientFor("orderworkflow");
+        // The workflow's call, with its own service token.
+        using var workflow = fixture.ServiceClientFor("orderworkflow");
         Assert.Equal(new PaymentTokenView(orderId, "tok_secret_4242"), await workflow.GetFromJsonAsync<PaymentTokenView>(Route(orderId)));
     }
 
     [Fact]
-    public async Task The_internal_route_is_401_without_a_token_and_404_for_an_unknown_order()
+    public async Task The_internal_route_admits_only_the_workflows_token_and_is_404_for_an_unknown_order()
     {
-        using var workflow = fixture.ClientFor("orderworkflow");
+        var user = OrderingFixture.NewUser();
+        using var buyer = fixture.ClientFor(user);
+        var orderId = await CheckOutAsync(buyer, user, "tok_ok");
+        using var workflow = fixture.ServiceClientFor("orderworkflow");
+        using var anotherService = fixture.ServiceClientFor("basket");
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await fixture.Anonymous.GetAsync(Route(Guid.NewGuid()))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await fixture.Anonymous.GetAsync(Route(orderId))).StatusCode);
+        // Not even the order's own buyer reads the token back, nor a service other than the workflow.
+        Assert.Equal(HttpStatusCode.Forbidden, (await buyer.GetAsync(Route(orderId))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await anotherService.GetAsync(Route(orderId))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await workflow.GetAsync(Route(orderId))).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await workflow.GetAsync(Route(Guid.NewGuid()))).StatusCode);
     }
 
@@ -66,7 +74,7 @@ public sealed class PaymentTokenTests(OrderingFixture fixture)
     {
         var user = OrderingFixture.NewUser();
         using var client = fixture.ClientFor(user);
-        using var workflow = fixture.ClientFor("orderworkflow");
+        using var workflow = fixture.ServiceClientFor("orderworkflow");
         var orderId = await CheckOutAsync(client, user, "tok_ok");
 
         await DeliverAsync(new OrderStatusChanged(orderId, "Paid", null, SagaSequence.Paid));
