@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using Aspire.Hosting.Testing;
 using TestSupport;
 
 namespace IntegrationTests;
