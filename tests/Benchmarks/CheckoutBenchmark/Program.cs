@@ -94,6 +94,35 @@ try
         }
     }
 
+    // Where the time goes inside the saga: each transition commits with its status event, so the
+    // workflow's outbox holds when each step ended.
+    var stepEnds = new Dictionary<(string Order, string Status), DateTimeOffset>();
+    await using (var reader = await new NpgsqlCommand("""
+        SELECT partition_key, cloud_event->'data'->>'status', created_at FROM outbox_messages WHERE topic = 'workflow.order-status-changed'
+        """, workflow).ExecuteReaderAsync())
+    {
+        while (await reader.ReadAsync())
+        {
+            stepEnds[(reader.GetString(0), reader.GetString(1))] = reader.GetFieldValue<DateTimeOffset>(2);
+        }
+    }
+
+    var sagaStarts = new Dictionary<string, DateTimeOffset>();
+    await using (var reader = await new NpgsqlCommand("""SELECT "OrderId", "CreatedAt" FROM order_sagas WHERE "Step" = 'Confirmed'""", workflow).ExecuteReaderAsync())
+    {
+        while (await reader.ReadAsync())
+        {
+            sagaStarts[reader.GetGuid(0).ToString()] = reader.GetFieldValue<DateTimeOffset>(1);
+        }
+    }
+
+    List<double> Segment(Func<string, DateTimeOffset?> from, string to) =>
+        [.. sagaStarts.Keys.Where(o => from(o) is not null && stepEnds.ContainsKey((o, to)))
+            .Select(o => (stepEnds[(o, to)] - from(o)!.Value).TotalMilliseconds).Order()];
+    var reserve = Segment(o => sagaStarts[o], "StockReserved");
+    var pay = Segment(o => stepEnds.TryGetValue((o, "StockReserved"), out var at) ? at : null, "Paid");
+    var commit = Segment(o => stepEnds.TryGetValue((o, "Paid"), out var at) ? at : null, "Confirmed");
+
     latencies.Sort();
     toWorkflow.Sort();
     double Percentile(double p) => latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
@@ -102,6 +131,8 @@ try
     Console.WriteLine($"confirmed: {latencies.Count}, cancelled: {cancelled}, sustained to Confirmed: {latencies.Count / (last - first).TotalSeconds:F1} orders/s");
     Console.WriteLine($"checkout to Confirmed: p50 {Percentile(0.50):F0} ms, p95 {Percentile(0.95):F0} ms, p99 {Percentile(0.99):F0} ms, max {latencies[^1]:F0} ms");
     Console.WriteLine($"of which order created to saga started (outbox, relay, bus): p50 {Median(toWorkflow):F0} ms");
+    double P95(List<double> values) => values[Math.Min(values.Count - 1, (int)Math.Ceiling(0.95 * values.Count) - 1)];
+    Console.WriteLine($"saga steps (p50 / p95 ms): reserve {Median(reserve):F0} / {P95(reserve):F0}, token + authorize + capture {Median(pay):F0} / {P95(pay):F0}, commit {Median(commit):F0} / {P95(commit):F0}");
 }
 finally
 {
