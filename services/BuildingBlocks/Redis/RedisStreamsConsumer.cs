@@ -45,7 +45,12 @@ internal sealed class RedisStreamsConsumer(
             _wakeUps[subscription.Topic] = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
         }
 
-        var notifications = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisStreams.NotifyChannel));
+        var notifications = await SubscribeToNotificationsAsync(stoppingToken);
+        if (notifications is null)
+        {
+            return; // stopping
+        }
+
         notifications.OnMessage(message =>
         {
             if (_wakeUps.TryGetValue(message.Message.ToString(), out var wakeUp))
@@ -64,6 +69,28 @@ internal sealed class RedisStreamsConsumer(
         {
             await notifications.UnsubscribeAsync();
         }
+    }
+
+    /// <summary>
+    /// Subscribes to the publishers' wake-up channel, retrying while Redis is away or frozen: a loop that
+    /// throws here would end before consuming anything.
+    /// </summary>
+    private async Task<ChannelMessageQueue?> SubscribeToNotificationsAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                return await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisStreams.NotifyChannel));
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Could not subscribe to the event notifications; retrying");
+                await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        return null;
     }
 
     private async Task ConsumeTopicAsync(string topic, CancellationToken stoppingToken)
