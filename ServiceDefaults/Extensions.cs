@@ -101,8 +101,8 @@ public static class Extensions
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag])
             // Readiness, not liveness: a dead loop takes the process out of rotation and says which one.
             .AddCheck<BackgroundServicesHealthCheck>(BackgroundServicesCheckName, tags: [ReadyTag]);
-        // Every check answers within its timeout (5 s unless it sets one), even one that ignores cancellation:
-        // readiness reports a frozen dependency instead of hanging with it.
+        // A check registered with a timeout answers within it even if it ignores cancellation: readiness reports
+        // a frozen dependency instead of hanging with it.
         builder.Services.PostConfigure<HealthCheckServiceOptions>(TimeBoxedHealthCheck.Apply);
         // A background loop that throws must not end the process (the default stops the host, and with it
         // everything the process still serves): the loop's error is logged and the check above reports it.

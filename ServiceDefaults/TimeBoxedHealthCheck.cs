@@ -22,19 +22,16 @@ internal sealed class TimeBoxedHealthCheck(IHealthCheck inner, TimeSpan timeout)
     }
 
     /// <summary>
-    /// What a check without a timeout of its own gets: a frozen PostgreSQL would otherwise hold readiness for the
-    /// client's connect timeout (15 s) and more; well above what a healthy dependency needs even under load.
+    /// Wraps every registration that sets a timeout. Only those: a check left running past its timeout must own
+    /// what it uses (its own connection, the shared multiplexer), never a request's pooled DbContext, which would
+    /// go back to the pool mid-connect (the DbContext checks Aspire registers do that, so they keep no timeout).
     /// </summary>
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
-
-    /// <summary>Wraps every registration, with its own timeout or <see cref="DefaultTimeout"/>.</summary>
     public static void Apply(HealthCheckServiceOptions options)
     {
-        foreach (var registration in options.Registrations)
+        foreach (var registration in options.Registrations.Where(r => r.Timeout != Timeout.InfiniteTimeSpan))
         {
             var factory = registration.Factory;
-            var timeout = registration.Timeout == Timeout.InfiniteTimeSpan ? DefaultTimeout : registration.Timeout;
-            registration.Timeout = timeout;
+            var timeout = registration.Timeout;
             registration.Factory = services => new TimeBoxedHealthCheck(factory(services), timeout);
         }
     }

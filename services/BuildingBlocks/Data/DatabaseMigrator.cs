@@ -12,31 +12,36 @@ namespace BuildingBlocks.Data;
 /// Replicas that start together serialise on a PostgreSQL advisory lock held by the migrating
 /// session, so exactly one migrates and seeds and the others find the work done.
 /// A database that is away or frozen at start-up neither ends the process nor keeps it from starting:
-/// after the first failed attempt the start goes on, the migration is retried in the background (any
+/// after the first failed attempt (or <see cref="StartupWait"/>, as a first attempt can itself be retried by the
+/// context's execution strategy for minutes) the start goes on, the migration is retried in the background (any
 /// failure, backing off to <see cref="MaxRetryDelay"/>) and readiness reports the context Unhealthy
 /// until it is applied; event handlers wait for it (<see cref="DatabaseMigrationStatus.AllAppliedAsync"/>).
 /// </summary>
 public sealed class DatabaseMigrator<TContext>(
     IServiceProvider services,
-    Func<IServiceProvider, CancellationToken, Task>? seed = null) : IHostedService, IDisposable
+    Func<IServiceProvider, CancellationToken, Task>? seed = null) : IHostedService
     where TContext : DbContext
 {
     public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the start waits for the migration at most; a healthy database needs a few seconds.</summary>
+    public static readonly TimeSpan StartupWait = TimeSpan.FromSeconds(30);
 
     // Stable across processes and replicas (string.GetHashCode is randomised per process).
     private static readonly long LockKey = StableHash(typeof(TContext).FullName!);
 
     private readonly ILogger _logger = services.GetService<ILogger<DatabaseMigrator<TContext>>>() ?? NullLogger<DatabaseMigrator<TContext>>.Instance;
+    // Not disposed: the host may call StopAsync after the container disposed its singletons.
     private readonly CancellationTokenSource _stopping = new();
     private Task _run = Task.CompletedTask;
 
     public DatabaseMigrationStatus Status { get; } = new(typeof(TContext).Name);
 
-    /// <summary>Returns once the migration is applied or its first attempt failed (it then goes on in the background).</summary>
+    /// <summary>Returns once the migration is applied, its first attempt failed or <see cref="StartupWait"/> passed (it then goes on in the background).</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _run = RunAsync(_stopping.Token);
-        await Task.WhenAny(Status.Applied, Status.FirstFailure).WaitAsync(cancellationToken);
+        await Task.WhenAny(Status.Applied, Status.FirstFailure, Task.Delay(StartupWait, cancellationToken)).WaitAsync(cancellationToken);
         if (!Status.Applied.IsCompleted)
         {
             _logger.LogWarning("Starting without the {Context} migrations applied; not ready until they are", Status.Context);
@@ -48,8 +53,6 @@ public sealed class DatabaseMigrator<TContext>(
         await _stopping.CancelAsync();
         await _run.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
-
-    public void Dispose() => _stopping.Dispose();
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {

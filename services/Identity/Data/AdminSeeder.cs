@@ -17,7 +17,7 @@ public sealed class AdminSeeder(
     IConfiguration configuration,
     IEnumerable<DatabaseMigrationStatus> migrations,
     IHostApplicationLifetime lifetime,
-    ILogger<AdminSeeder> logger) : IHostedService, IDisposable
+    ILogger<AdminSeeder> logger) : IHostedService
 {
     public const string EmailKey = "Identity:Admin:Email";
     public const string PasswordKey = "Identity:Admin:Password";
@@ -27,6 +27,7 @@ public sealed class AdminSeeder(
 
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(10);
 
+    // Not disposed: the host may call StopAsync after the container disposed its singletons.
     private readonly CancellationTokenSource _stopping = new();
     private Task _background = Task.CompletedTask;
 
@@ -54,8 +55,6 @@ public sealed class AdminSeeder(
         await _stopping.CancelAsync();
         await _background.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
-
-    public void Dispose() => _stopping.Dispose();
 
     /// <returns>Whether the administrator is in place; false when the database is not usable yet.</returns>
     private async Task<bool> TrySeedAsync(string email, string password, CancellationToken cancellationToken)
