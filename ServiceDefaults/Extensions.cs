@@ -31,6 +31,9 @@ public static class Extensions
     /// <summary>Tag for dependency checks that decide readiness.</summary>
     public const string ReadyTag = "ready";
 
+    /// <summary>The readiness check that names the background loops that died.</summary>
+    public const string BackgroundServicesCheckName = "background-services";
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.ConfigureOpenTelemetry();
@@ -95,7 +98,16 @@ public static class Extensions
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddHealthChecks()
-            .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag])
+            // Readiness, not liveness: a dead loop takes the process out of rotation and says which one.
+            .AddCheck<BackgroundServicesHealthCheck>(BackgroundServicesCheckName, tags: [ReadyTag]);
+        // A check registered with a timeout answers within it even if it ignores cancellation: readiness reports
+        // a frozen dependency instead of hanging with it.
+        builder.Services.PostConfigure<HealthCheckServiceOptions>(TimeBoxedHealthCheck.Apply);
+        // A background loop that throws must not end the process (the default stops the host, and with it
+        // everything the process still serves): the loop's error is logged and the check above reports it.
+        builder.Services.Configure<HostOptions>(options =>
+            options.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
         return builder;
     }
 

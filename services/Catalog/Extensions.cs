@@ -15,6 +15,10 @@ public static class CatalogServiceExtensions
     public const string DatabaseName = "catalogdb";
     public const string RedisName = "redis";
 
+    // A frozen dependency does not answer at all; its check gives up well within the gateway's 2 s probe, so that
+    // readiness reports it (Degraded for Redis, Unhealthy for PostgreSQL) instead of the probe timing out.
+    private static readonly TimeSpan DependencyCheckTimeout = TimeSpan.FromSeconds(1);
+
     public static void AddCatalogServices(this IHostApplicationBuilder builder)
     {
         builder.AddDefaultAuthentication(serviceAudience: "catalog");
@@ -29,12 +33,13 @@ public static class CatalogServiceExtensions
             options => options.BacklogPolicy = BacklogPolicy.FailFast);
 
         builder.Services.AddHealthChecks()
-            // Without its database the catalog cannot answer: unhealthy, take it out of rotation.
+            // Without its database the catalog cannot answer most reads: unhealthy, take it out of rotation (while
+            // every replica is out, the gateway still sends reads, which cached products answer).
             .AddNpgSql(sp => sp.GetRequiredService<IConfiguration>().GetConnectionString(DatabaseName)!,
-                name: "catalogdb", tags: [Extensions.ReadyTag])
+                name: "catalogdb", tags: [Extensions.ReadyTag], timeout: DependencyCheckTimeout)
             // Redis is only the second cache level: reads still work from PostgreSQL, so degraded.
             .AddRedis(sp => sp.GetRequiredService<IConnectionMultiplexer>(),
-                name: "redis", failureStatus: HealthStatus.Degraded, tags: [Extensions.ReadyTag]);
+                name: "redis", failureStatus: HealthStatus.Degraded, tags: [Extensions.ReadyTag], timeout: DependencyCheckTimeout);
 
         // HybridCache: L1 in process, L2 in Redis (through the same multiplexer as everything else).
         builder.Services.AddStackExchangeRedisCache(_ => { });

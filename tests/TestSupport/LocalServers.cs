@@ -44,6 +44,12 @@ public sealed class LocalServers : IAsyncLifetime
     /// <summary>Resumes a frozen redis-server (SIGCONT).</summary>
     public void ThawRedis() => Signal("CONT");
 
+    /// <summary>Freezes the PostgreSQL server and every backend (SIGSTOP to the script's descendants). <see cref="ThawPostgres"/> resumes them.</summary>
+    public void FreezePostgres() => ProcessTree.Signal(_postgres!.Id, "STOP");
+
+    /// <summary>Resumes a frozen PostgreSQL (SIGCONT to every process of it, also those started since).</summary>
+    public void ThawPostgres() => ProcessTree.Signal(_postgres!.Id, "CONT");
+
     private void Signal(string signal) => Process.Start("kill", [$"-{signal}", _redis!.Id.ToString()])!.WaitForExit();
 
     public async Task InitializeAsync()

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using BuildingBlocks.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -14,6 +15,7 @@ public sealed class EventDispatcher(
     IServiceScopeFactory scopes,
     EventSubscriptions subscriptions,
     EventBusMetrics metrics,
+    IEnumerable<DatabaseMigrationStatus> migrations,
     ILogger<EventDispatcher> logger)
 {
     public async Task DispatchAsync(CloudEvent cloudEvent, CancellationToken cancellationToken)
@@ -29,6 +31,10 @@ public sealed class EventDispatcher(
 
         var @event = (IntegrationEvent?)cloudEvent.Data.Deserialize(subscription.EventType, CloudEvent.SerializerOptions)
             ?? throw new JsonException($"Event {cloudEvent.Id} on '{cloudEvent.Topic}' has no data.");
+
+        // A handler run against a schema not yet migrated (the database was away at start) would fail and use
+        // up its delivery attempts: the event waits instead. Completed at once once migrated, or without a database.
+        await DatabaseMigrationStatus.AllAppliedAsync(migrations, cancellationToken);
 
         await using var scope = scopes.CreateAsyncScope();
         try

@@ -22,6 +22,25 @@ public static class CatalogApi
         LocalCacheExpiration = TimeSpan.FromSeconds(2),
     };
 
+    // A product read waits this long for the cache and the database, then as long again for the database alone,
+    // then half as long for the last copy read (stale if error): together under the 3 s the gateway gives one
+    // replica (the catalog cluster's ActivityTimeout), so that a client gets an answer while Redis or PostgreSQL
+    // is frozen. An answer from a healthy cache or database takes milliseconds.
+    private static readonly TimeSpan ItemReadDeadline = TimeSpan.FromMilliseconds(800);
+
+    // The last copy of each product read from the database, kept for an hour, in process and in Redis. Served only
+    // when the database does not answer in time; never read otherwise.
+    private static readonly HybridCacheEntryOptions LastKnownCaching = new()
+    {
+        Expiration = TimeSpan.FromHours(1),
+        LocalCacheExpiration = TimeSpan.FromHours(1),
+    };
+
+    private static readonly HybridCacheEntryOptions LastKnownLookup = new()
+    {
+        Flags = HybridCacheEntryFlags.DisableUnderlyingData | HybridCacheEntryFlags.DisableLocalCacheWrite | HybridCacheEntryFlags.DisableDistributedCacheWrite,
+    };
+
     public static IEndpointRouteBuilder MapCatalogApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/catalog").WithTags("Catalog");
@@ -89,20 +108,98 @@ public static class CatalogApi
     }
 
     public static async Task<Results<Ok<CatalogItemDto>, NotFound>> GetItem(
-        int id, CatalogContext db, HybridCache cache, CancellationToken cancellationToken)
+        int id, HybridCache cache, IServiceScopeFactory scopes, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var item = await cache.GetOrCreateAsync(
-            ItemKey(id),
-            (db, id),
-            static async (state, token) =>
-                await state.db.Items.AsNoTracking().Where(i => i.Id == state.id)
-                    .Select(i => new CatalogItemDto(i.Id, i.Name, i.Description, i.Price, i.CategoryId, i.BrandId, i.AvailableStock))
-                    .SingleOrDefaultAsync(token),
-            ItemCaching,
-            [ItemsTag],
-            cancellationToken);
+        CatalogItemDto? item;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(ItemReadDeadline);
+        try
+        {
+            item = await cache.GetOrCreateAsync(
+                ItemKey(id),
+                (scopes, cache, id),
+                static async (state, token) =>
+                {
+                    // A context of its own: the request may stop waiting at its deadline while this read goes on,
+                    // and the request's pooled context must not be shared with it or returned mid-query.
+                    var read = await ReadItemInOwnScopeAsync(state.scopes, state.id, token);
+                    if (read is not null)
+                    {
+                        // Not awaited: a slow or frozen Redis must not hold up the read that fills the cache.
+                        _ = RememberAsync(state.cache, read);
+                    }
+
+                    return read;
+                },
+                ItemCaching,
+                [ItemsTag],
+                deadline.Token);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Redis frozen (the cache lookup waits for its timeout), or PostgreSQL away, frozen or slow. First the
+            // database alone, briefly; then the last copy read, if there is one; else the error stands. A read
+            // against a frozen server does not stop when cancelled, so it is left to finish on a context of its own.
+            var direct = ReadItemInOwnScopeAsync(scopes, id);
+            try
+            {
+                item = await direct.WaitAsync(ItemReadDeadline, cancellationToken);
+                return item is null ? TypedResults.NotFound() : TypedResults.Ok(item);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                _ = direct.ContinueWith(static read => read.Exception, CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
+
+            var last = await LastKnownAsync(cache, id, cancellationToken);
+            if (last is null)
+            {
+                throw;
+            }
+
+            loggers.CreateLogger(typeof(CatalogApi)).LogWarning(
+                "Serving the last known copy of product {ProductId}: the database did not answer ({Error})", id, ex.GetBaseException().Message);
+            return TypedResults.Ok(last);
+        }
 
         return item is null ? TypedResults.NotFound() : TypedResults.Ok(item);
+    }
+
+    private static async Task<CatalogItemDto?> ReadItemInOwnScopeAsync(IServiceScopeFactory scopes, int id, CancellationToken cancellationToken = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<CatalogContext>().Items.AsNoTracking().Where(i => i.Id == id)
+            .Select(i => new CatalogItemDto(i.Id, i.Name, i.Description, i.Price, i.CategoryId, i.BrandId, i.AvailableStock))
+            .SingleOrDefaultAsync(cancellationToken);
+    }
+
+    private static async Task RememberAsync(HybridCache cache, CatalogItemDto item)
+    {
+        try
+        {
+            await cache.SetAsync(LastKnownKey(item.Id), item, LastKnownCaching);
+        }
+        catch (Exception)
+        {
+            // Redis away: this replica still keeps its in-process copy; the next read from the database tries again.
+        }
+    }
+
+    /// <summary>The last copy read from the database: in process at once, else from Redis if it answers in time.</summary>
+    private static async Task<CatalogItemDto?> LastKnownAsync(HybridCache cache, int id, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(ItemReadDeadline / 2);
+        try
+        {
+            return await cache.GetOrCreateAsync(LastKnownKey(id),
+                static _ => ValueTask.FromResult<CatalogItemDto?>(null), LastKnownLookup, cancellationToken: deadline.Token);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 
     public static async Task<Ok<NamedEntityDto[]>> ListCategories(CatalogContext db, HybridCache cache, CancellationToken cancellationToken) =>
@@ -180,12 +277,15 @@ public static class CatalogApi
             return TypedResults.NotFound();
         }
 
-        await cache.RemoveAsync(ItemKey(id), cancellationToken);
+        await cache.RemoveAsync([ItemKey(id), LastKnownKey(id)], cancellationToken);
         return TypedResults.NoContent();
     }
 
     /// <summary>The cache key of one product (also invalidated when Inventory reports its availability).</summary>
     internal static string ItemKey(int id) => $"catalog:item:{id}";
+
+    /// <summary>The key of the last copy of a product read from the database (stale if error).</summary>
+    private static string LastKnownKey(int id) => $"catalog:item-last:{id}";
 
     private static void Apply(CatalogItemRequest request, CatalogItem item)
     {
