@@ -107,7 +107,7 @@ public static class CatalogApi
         return TypedResults.Ok(new PaginatedItems<CatalogItemDto>(query.PageIndex, query.PageSize, count, page));
     }
 
-    public static async Task<Results<Ok<CatalogItemDto>, NotFound>> GetItem(
+    public static async Task<Results<Ok<CatalogItemDto>, NotFound, ProblemHttpResult>> GetItem(
         int id, HybridCache cache, IServiceScopeFactory scopes, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         CatalogItemDto? item;
@@ -155,7 +155,11 @@ public static class CatalogApi
             var last = await LastKnownAsync(cache, id, cancellationToken);
             if (last is null)
             {
-                throw;
+                // Nothing to serve: a clear, retryable refusal rather than a 500.
+                loggers.CreateLogger(typeof(CatalogApi)).LogWarning(
+                    "Product {ProductId} could not be read and no copy is kept: {Error}", id, ex.GetBaseException().Message);
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The catalog cannot read this product now",
+                    detail: "Its database did not answer in time and no copy of it is kept. Try again shortly.");
             }
 
             loggers.CreateLogger(typeof(CatalogApi)).LogWarning(
