@@ -27,9 +27,6 @@ public static class ServiceCallers
     /// <summary>Ordering only.</summary>
     public const string Ordering = PolicyPrefix + "ordering";
 
-    /// <summary>Any service holding a token for this one.</summary>
-    public const string AnyService = PolicyPrefix + "*";
-
     /// <summary>Event deliveries over HTTP: the Dapr sidecar (its app API token) or any service token.</summary>
     public const string EventDelivery = "event-delivery";
 
@@ -56,12 +53,15 @@ public static class ServiceCallers
 /// <summary>Builds the <see cref="ServiceCallers"/> policies on demand; the others come from the registered options.</summary>
 internal sealed class ServiceCallerPolicyProvider(IOptions<AuthorizationOptions> options, ServiceAudience audience) : DefaultAuthorizationPolicyProvider(options)
 {
+    // Each policy depends only on its name and this service's audience (a singleton): built once, cached.
+    public override bool AllowsCachingPolicies => true;
+
     public override async Task<AuthorizationPolicy?> GetPolicyAsync(string policyName)
     {
         if (policyName.StartsWith(ServiceCallers.PolicyPrefix, StringComparison.Ordinal))
         {
             var callers = policyName[ServiceCallers.PolicyPrefix.Length..];
-            IReadOnlyCollection<string>? clientIds = callers == "*" ? null : callers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var clientIds = callers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             return new AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme)
                 .RequireAssertion(context => ServiceCallers.IsServiceCaller(context.User, audience.Value, clientIds))
                 .Build();

@@ -23,7 +23,6 @@ public sealed class IdentityFixture : IAsyncLifetime
     public const string AdminEmail = "admin@identity-tests.example";
     public const string AdminPassword = "Admin-Pa55word!";
 
-    // 48 characters of randomness: an HMAC-SHA256 key of 384 bits, new for every run.
     /// <summary>Identity's private key (base64 PKCS#8); only Identity gets it.</summary>
     public string SigningKey { get; } = TestKeys.NewPrivateKey();
 

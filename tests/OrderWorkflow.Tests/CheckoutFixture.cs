@@ -59,7 +59,7 @@ public class CheckoutFixture : IAsyncLifetime
         }
 
         _redis = await ConnectionMultiplexer.ConnectAsync(Servers.RedisConnectionString);
-        _ordering = await OrderingTestDouble.StartAsync(_orderingPort);
+        _ordering = await OrderingTestDouble.StartAsync(_orderingPort, _jwt);
         await StartInventoryAsync();
         await StartPaymentAsync();
         await StartWorkflowAsync();

@@ -3,40 +3,41 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using TestSupport;
 
 namespace OrderWorkflow.Tests;
 
 /// <summary>
 /// A test double of Ordering's internal payment-token route, which the saga calls when it authorizes
 /// (the token never travels in OrderSubmitted). Ordering itself is tested in Ordering.Tests; here only
-/// the workflow's side of the call matters. Counts the calls so a test can see the token was fetched.
+/// the workflow's side of the call matters, so the double admits callers as Ordering does: ServiceDefaults'
+/// authentication and only the order workflow's service token for audience "ordering".
 /// </summary>
 public sealed class OrderingTestDouble : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
+    private OrderingTestDouble(WebApplication app) => _app = app;
+
     public ConcurrentDictionary<Guid, string> PaymentTokens { get; } = new();
 
-    public int Port { get; }
-
-    private OrderingTestDouble(WebApplication app, int port)
-    {
-        _app = app;
-        Port = port;
-    }
-
-    public static async Task<OrderingTestDouble> StartAsync(int port)
+    public static async Task<OrderingTestDouble> StartAsync(int port, JwtSettings jwt)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        builder.Configuration["Jwt:PublicKey"] = TestKeys.PublicKeyOf(jwt.SigningKey!);
+        builder.Configuration["Jwt:KeyId"] = jwt.KeyId;
+        builder.AddDefaultAuthentication(serviceAudience: "ordering");
         var app = builder.Build();
-        var ordering = new OrderingTestDouble(app, port);
+        var ordering = new OrderingTestDouble(app);
         app.MapGet("/internal/orders/{orderId:guid}/payment-token", (Guid orderId) =>
             ordering.PaymentTokens.TryGetValue(orderId, out var token)
                 ? Results.Ok(new { orderId, paymentToken = token })
-                : Results.NotFound());
+                : Results.NotFound())
+            .RequireServiceCaller("orderworkflow");
         await app.StartAsync();
         return ordering;
     }

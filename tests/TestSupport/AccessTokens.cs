@@ -90,11 +90,4 @@ public static class TestKeys
 
     /// <summary>Settings holding a new private key under <paramref name="keyId"/>.</summary>
     public static JwtSettings NewSettings(string keyId = "key-1") => new() { SigningKey = NewPrivateKey(), KeyId = keyId };
-
-    /// <summary>The configuration a validating service under test gets: the public key and its key id.</summary>
-    public static Dictionary<string, string?> ValidatorSettings(JwtSettings jwt) => new()
-    {
-        ["Jwt:PublicKey"] = PublicKeyOf(jwt.SigningKey!),
-        ["Jwt:KeyId"] = jwt.KeyId,
-    };
 }

@@ -163,7 +163,7 @@ public static class DatabaseMigratorExtensions
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseMigrator<TContext>>());
         services.AddSingleton(sp => sp.GetRequiredService<DatabaseMigrator<TContext>>().Status);
         services.AddHealthChecks().Add(new HealthCheckRegistration($"{typeof(TContext).Name} migrations",
-            sp => sp.GetRequiredService<DatabaseMigrator<TContext>>().Status, HealthStatus.Unhealthy, ["ready"]));
+            sp => sp.GetRequiredService<DatabaseMigrator<TContext>>().Status, HealthStatus.Unhealthy, [Microsoft.Extensions.Hosting.Extensions.ReadyTag]));
         return services;
     }
 }

@@ -360,7 +360,6 @@ internal sealed class RedisStreamsConsumer(
                     }
                     catch (Exception ex)
                     {
-                        metrics.Retried(topic);
                         var next = parked with { Retries = parked.Retries + 1, Attempts = parked.Attempts + 1, Reason = $"{ex.GetType().Name}: {ex.Message}" };
                         var transaction = db.CreateTransaction();
                         _ = transaction.SortedSetRemoveAsync(key, member);

@@ -104,9 +104,7 @@ public static class OrdersApi
         db.IdempotencyRecords.Add(new IdempotencyRecord { UserId = userId, Key = idempotencyKey, OrderId = order.Id, Fingerprint = fingerprint });
         db.BasketCheckouts.Add(new BasketCheckout { UserId = userId, BasketVersion = contents.Version, OrderId = order.Id });
         db.PaymentTokens.Add(new OrderPaymentToken { OrderId = order.Id, Token = request.PaymentToken! });
-        outbox.Add(new OrderSubmitted(order.Id, userId,
-            [.. order.Lines.Select(l => new OrderLineContract(l.ProductId, l.Quantity, l.UnitPrice))], order.Total, contents.Version),
-            order.Id.ToString());
+        outbox.Add(OrderSubmitted.From(order, contents.Version), order.Id.ToString());
         try
         {
             await db.SaveChangesAsync(cancellationToken);

@@ -36,14 +36,15 @@ public sealed class StuckOrderOptions
 /// <see cref="OrderSubmitted"/> (new event id, same order id and content) through the outbox, with the
 /// order id as partition key, and it moves the order's <c>UpdatedAt</c> so the next sweep waits a whole
 /// deadline again. An order placed more than <see cref="StuckOrderOptions.GiveUpAfter"/> ago gets
-/// <see cref="OrderCancelRequested"/> instead (the saga's cancel path: compensate, end Cancelled) and an
+/// <see cref="OrderCancelRequested"/> as well (the saga's cancel path: compensate, end Cancelled) and an
 /// error in the log. Each nudge is logged and counted (<c>ordering.stuck_orders.nudged</c>, tagged with
 /// the action and the status it was stuck in).
 /// <para>
 /// The workflow's side of the contract: an <see cref="OrderSubmitted"/> for an order whose saga exists
-/// starts nothing new; a running saga re-announces its current status and a finished one re-emits its
-/// final status (<c>workflow.order-status-changed</c>), which Ordering applies as any other (statuses
-/// only move forward). An order whose saga never started (its first OrderSubmitted was lost) starts it now.
+/// starts nothing new; a running saga is nudged to run now and a finished one re-emits its final status
+/// (<c>workflow.order-status-changed</c>), which Ordering applies as any other (statuses only move
+/// forward). An order whose saga never started (its first OrderSubmitted was lost) starts it now, with
+/// any cancellation that came first pending.
 /// </para>
 /// <para>
 /// Replicas may sweep together: a nudge is one transaction that moves <c>UpdatedAt</c> only if it is
@@ -147,14 +148,10 @@ public sealed class StuckOrderSweeper(
             {
                 outbox.Add(new OrderCancelRequested(order.Id), order.Id.ToString());
             }
-            else
-            {
-                // As OrdersApi.CreateOrder builds it, from the order; a new event id, so no consumer takes it for a redelivery.
-                outbox.Add(new OrderSubmitted(order.Id, order.UserId,
-                    [.. order.Lines.Select(l => new OrderLineContract(l.ProductId, l.Quantity, l.UnitPrice))], order.Total,
-                    await BasketVersionAsync(db, order.Id, token)),
-                    order.Id.ToString());
-            }
+
+            // A new event id, so no consumer takes it for a redelivery. Also after the cancellation: an order
+            // whose first OrderSubmitted was lost has no saga, and only this starts one (cancellation pending).
+            outbox.Add(OrderSubmitted.From(order, await BasketVersionAsync(db, order.Id, token)), order.Id.ToString());
 
             await db.SaveChangesAsync(token);
             return true;

@@ -1,4 +1,5 @@
 using BuildingBlocks.EventBus;
+using Ordering.Api.Model;
 
 namespace Ordering.Api.IntegrationEvents.Events;
 
@@ -11,4 +12,9 @@ public sealed record OrderLineContract(int ProductId, int Quantity, decimal Unit
 /// relayed in the open; the workflow fetches the token from Ordering's internal route.
 /// </summary>
 [EventTopic("ordering.order-submitted")]
-public sealed record OrderSubmitted(Guid OrderId, string UserId, OrderLineContract[] Lines, decimal Total, long BasketVersion) : IntegrationEvent;
+public sealed record OrderSubmitted(Guid OrderId, string UserId, OrderLineContract[] Lines, decimal Total, long BasketVersion) : IntegrationEvent
+{
+    /// <summary>The event of <paramref name="order"/>, at checkout and when the stuck-order sweeper announces it again.</summary>
+    public static OrderSubmitted From(Order order, long basketVersion) => new(order.Id, order.UserId,
+        [.. order.Lines.Select(l => new OrderLineContract(l.ProductId, l.Quantity, l.UnitPrice))], order.Total, basketVersion);
+}
