@@ -56,9 +56,11 @@ if [ -f "$PGDATA/postmaster.pid" ]; then
   fi
 fi
 
+# pg_stat_statements: statement counts and times per query, for operators and the checkout benchmark.
 "${as_owner[@]}" "$PG_BINDIR/postgres" -D "$PGDATA" -p "$PGPORT" \
   -c listen_addresses=127.0.0.1 -c unix_socket_directories= \
-  -c max_connections=300 -c logging_collector=off &
+  -c max_connections=300 -c logging_collector=off \
+  -c shared_preload_libraries=pg_stat_statements &
 server=$!
 
 # Stop means a fast shutdown (SIGINT): roll back open transactions, do not wait for clients.

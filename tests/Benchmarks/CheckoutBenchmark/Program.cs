@@ -2,16 +2,22 @@
 // mode, every request through the gateway (basket PUT, order POST with an Idempotency-Key), orders
 // offered at a fixed rate, each running the saga to Confirmed. Latency = the order's creation in
 // Ordering to the saga's Confirmed commit in OrderWorkflow, both read from their databases.
-//   dotnet run -c Release --project tests/Benchmarks/CheckoutBenchmark -- [orders] [rate per second]
+//   dotnet run -c Release --project tests/Benchmarks/CheckoutBenchmark -- [orders] [rate per second] [warm-up orders]
+// Warm-up orders run first at the same rate, to the end, and are not measured: a process that has just
+// started spends much of its CPU compiling its hot paths (tiered JIT), which is not its steady state.
+// Besides latency it reports, over the measured window, CPU seconds per order by process and database
+// statements, transactions and Redis commands per order: what bounds the throughput.
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using Aspire.Hosting.Testing;
+using CheckoutBenchmark;
 using IntegrationTests;
 using Npgsql;
 
 var orders = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
 var rate = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+var warmup = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 0;
 
 var dataDirectory = PlatformHost.NewDataDirectory();
 var app = await PlatformHost.StartAsync(dataDirectory);
@@ -22,73 +28,106 @@ try
     var created = await admin.PostAsJsonAsync("/api/catalog/items",
         new { name = "Benchmark Lamp", price = 9.99m, categoryId = 1, brandId = 1 });
     var product = (await created.Content.ReadFromJsonAsync<CatalogItem>())!.Id;
-    (await admin.PutAsJsonAsync($"/api/inventory/{product}", new { onHand = orders * 2 })).EnsureSuccessStatusCode();
-
-    var clock = Stopwatch.StartNew();
-    var failures = 0;
-    var submissions = Enumerable.Range(0, orders).Select(async i =>
-    {
-        await Task.Delay(TimeSpan.FromSeconds(i / rate)); // the offered load's schedule, not synchronisation
-        var token = Tokens.For($"bench-{i}");
-        var put = new HttpRequestMessage(HttpMethod.Put, $"/api/basket/items/{product}") { Content = JsonContent.Create(new { quantity = 1 }) }.WithToken(token);
-        var post = new HttpRequestMessage(HttpMethod.Post, "/api/orders")
-        {
-            Content = JsonContent.Create(new
-            {
-                shippingAddress = new { street = "1 Bench Street", city = "Benchville", postalCode = "1", country = "NL" },
-                paymentToken = "tok_ok",
-            }),
-        }.WithToken(token);
-        post.Headers.Add("Idempotency-Key", $"bench-{i}");
-        if (!(await gateway.SendAsync(put)).IsSuccessStatusCode || !(await gateway.SendAsync(post)).IsSuccessStatusCode)
-        {
-            Interlocked.Increment(ref failures);
-        }
-    }).ToList();
-    await Task.WhenAll(submissions);
-    var offeredFor = clock.Elapsed;
+    (await admin.PutAsJsonAsync($"/api/inventory/{product}", new { onHand = (orders + warmup) * 2 })).EnsureSuccessStatusCode();
 
     await using var ordering = new NpgsqlConnection(await app.GetConnectionStringAsync("orderingdb"));
     await using var workflow = new NpgsqlConnection(await app.GetConnectionStringAsync("workflowdb"));
     await ordering.OpenAsync();
     await workflow.OpenAsync();
+    var counters = await PlatformCounters.ConnectAsync(ordering, (await app.GetConnectionStringAsync("redis"))!);
 
-    var deadline = DateTime.UtcNow.AddMinutes(5);
-    long finished;
-    do
+    // Offers the orders at the rate and returns how many requests failed.
+    async Task<int> OfferAsync(string prefix, int count)
     {
-        await Task.Delay(200);
-        finished = (long)(await new NpgsqlCommand("""SELECT count(*) FROM order_sagas WHERE "Step" IN ('Confirmed', 'Cancelled')""", workflow).ExecuteScalarAsync())!;
+        var failed = 0;
+        await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(i / rate)); // the offered load's schedule, not synchronisation
+            var token = Tokens.For($"{prefix}-{i}");
+            var put = new HttpRequestMessage(HttpMethod.Put, $"/api/basket/items/{product}") { Content = JsonContent.Create(new { quantity = 1 }) }.WithToken(token);
+            var post = new HttpRequestMessage(HttpMethod.Post, "/api/orders")
+            {
+                Content = JsonContent.Create(new
+                {
+                    shippingAddress = new { street = "1 Bench Street", city = "Benchville", postalCode = "1", country = "NL" },
+                    paymentToken = "tok_ok",
+                }),
+            }.WithToken(token);
+            post.Headers.Add("Idempotency-Key", $"{prefix}-{i}");
+            if (!(await gateway.SendAsync(put)).IsSuccessStatusCode || !(await gateway.SendAsync(post)).IsSuccessStatusCode)
+            {
+                Interlocked.Increment(ref failed);
+            }
+        }));
+        return failed;
     }
-    while (finished < orders - failures && DateTime.UtcNow < deadline);
+
+    // Polls until that many sagas have finished, or five minutes have passed.
+    async Task WaitFinishedAsync(long expected)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        long finished;
+        do
+        {
+            await Task.Delay(200);
+            finished = (long)(await new NpgsqlCommand("""SELECT count(*) FROM order_sagas WHERE "Step" IN ('Confirmed', 'Cancelled')""", workflow).ExecuteScalarAsync())!;
+        }
+        while (finished < expected && DateTime.UtcNow < deadline);
+    }
+
+    var warmupFailures = 0;
+    if (warmup > 0)
+    {
+        var warmupClock = Stopwatch.StartNew();
+        warmupFailures = await OfferAsync("warmup", warmup);
+        await WaitFinishedAsync(warmup - warmupFailures);
+        Console.WriteLine($"warm-up: {warmup} orders at {rate}/s, all finished after {warmupClock.Elapsed.TotalSeconds:F1} s; request failures: {warmupFailures}");
+    }
+
+    var measuredFrom = DateTimeOffset.UtcNow;
+    var before = await counters.ReadAsync();
+    var clock = Stopwatch.StartNew();
+    var failures = await OfferAsync("bench", orders);
+    var offeredFor = clock.Elapsed;
+    await WaitFinishedAsync(warmup - warmupFailures + orders - failures);
+    var after = await counters.ReadAsync();
 
     var createdAt = new Dictionary<Guid, DateTimeOffset>();
     await using (var reader = await new NpgsqlCommand("""SELECT "Id", "CreatedAt" FROM orders""", ordering).ExecuteReaderAsync())
     {
         while (await reader.ReadAsync())
         {
-            createdAt[reader.GetGuid(0)] = reader.GetFieldValue<DateTimeOffset>(1);
+            if (reader.GetFieldValue<DateTimeOffset>(1) >= measuredFrom)
+            {
+                createdAt[reader.GetGuid(0)] = reader.GetFieldValue<DateTimeOffset>(1);
+            }
         }
     }
 
     var latencies = new List<double>();
     var toWorkflow = new List<double>();
+    var sagaStarts = new Dictionary<string, DateTimeOffset>();
     DateTimeOffset first = DateTimeOffset.MaxValue, last = DateTimeOffset.MinValue;
     var cancelled = 0;
     await using (var reader = await new NpgsqlCommand("""SELECT "OrderId", "Step", "UpdatedAt", "CreatedAt" FROM order_sagas""", workflow).ExecuteReaderAsync())
     {
         while (await reader.ReadAsync())
         {
+            if (!createdAt.TryGetValue(reader.GetGuid(0), out var start))
+            {
+                continue; // a warm-up order
+            }
+
             if (reader.GetString(1) != "Confirmed")
             {
                 cancelled++;
                 continue;
             }
 
-            var start = createdAt[reader.GetGuid(0)];
             var end = reader.GetFieldValue<DateTimeOffset>(2);
             latencies.Add((end - start).TotalMilliseconds);
             toWorkflow.Add((reader.GetFieldValue<DateTimeOffset>(3) - start).TotalMilliseconds);
+            sagaStarts[reader.GetGuid(0).ToString()] = reader.GetFieldValue<DateTimeOffset>(3);
             first = start < first ? start : first;
             last = end > last ? end : last;
         }
@@ -107,15 +146,6 @@ try
         }
     }
 
-    var sagaStarts = new Dictionary<string, DateTimeOffset>();
-    await using (var reader = await new NpgsqlCommand("""SELECT "OrderId", "CreatedAt" FROM order_sagas WHERE "Step" = 'Confirmed'""", workflow).ExecuteReaderAsync())
-    {
-        while (await reader.ReadAsync())
-        {
-            sagaStarts[reader.GetGuid(0).ToString()] = reader.GetFieldValue<DateTimeOffset>(1);
-        }
-    }
-
     List<double> Segment(Func<string, DateTimeOffset?> from, string to) =>
         [.. sagaStarts.Keys.Where(o => from(o) is not null && stepEnds.ContainsKey((o, to)))
             .Select(o => (stepEnds[(o, to)] - from(o)!.Value).TotalMilliseconds).Order()];
@@ -125,14 +155,14 @@ try
 
     latencies.Sort();
     toWorkflow.Sort();
-    double Percentile(double p) => latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
-    double Median(List<double> values) => values[values.Count / 2];
+    double Percentile(List<double> values, double p) => values[Math.Min(values.Count - 1, (int)Math.Ceiling(p * values.Count) - 1)];
     Console.WriteLine($"offered: {orders} orders at {rate}/s over {offeredFor.TotalSeconds:F1} s; request failures: {failures}");
     Console.WriteLine($"confirmed: {latencies.Count}, cancelled: {cancelled}, sustained to Confirmed: {latencies.Count / (last - first).TotalSeconds:F1} orders/s");
-    Console.WriteLine($"checkout to Confirmed: p50 {Percentile(0.50):F0} ms, p95 {Percentile(0.95):F0} ms, p99 {Percentile(0.99):F0} ms, max {latencies[^1]:F0} ms");
-    Console.WriteLine($"of which order created to saga started (outbox, relay, bus): p50 {Median(toWorkflow):F0} ms");
-    double P95(List<double> values) => values[Math.Min(values.Count - 1, (int)Math.Ceiling(0.95 * values.Count) - 1)];
-    Console.WriteLine($"saga steps (p50 / p95 ms): reserve {Median(reserve):F0} / {P95(reserve):F0}, token + authorize + capture {Median(pay):F0} / {P95(pay):F0}, commit {Median(commit):F0} / {P95(commit):F0}");
+    Console.WriteLine($"checkout to Confirmed: p50 {Percentile(latencies, 0.50):F0} ms, p95 {Percentile(latencies, 0.95):F0} ms, p99 {Percentile(latencies, 0.99):F0} ms, max {latencies[^1]:F0} ms");
+    Console.WriteLine($"of which order created to saga started (outbox, relay, bus): p50 {Percentile(toWorkflow, 0.5):F0} ms");
+    Console.WriteLine($"saga steps (p50 / p95 ms): reserve {Percentile(reserve, 0.5):F0} / {Percentile(reserve, 0.95):F0}, " +
+        $"token + authorize + capture {Percentile(pay, 0.5):F0} / {Percentile(pay, 0.95):F0}, commit {Percentile(commit, 0.5):F0} / {Percentile(commit, 0.95):F0}");
+    after.WriteDifference(before, orders, Console.Out);
 }
 finally
 {

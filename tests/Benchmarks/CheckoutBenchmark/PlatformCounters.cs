@@ -1,0 +1,172 @@
+using Npgsql;
+using StackExchange.Redis;
+
+namespace CheckoutBenchmark;
+
+/// <summary>
+/// What the platform spent, read before and after the measured window: CPU time of every process on
+/// the machine (Linux /proc), statements per database (pg_stat_statements, which the local PostgreSQL
+/// preloads), transactions per database (pg_stat_database) and commands Redis processed.
+/// </summary>
+internal sealed class PlatformCounters(NpgsqlConnection postgres, IConnectionMultiplexer redis, bool statementsAvailable)
+{
+    internal sealed record Snapshot(
+        Dictionary<int, (string Name, double CpuSeconds)> Processes,
+        Dictionary<string, long> Transactions,
+        Dictionary<(string Database, string Query), long>? Statements,
+        Dictionary<string, long> RedisCommands)
+    {
+        public void WriteDifference(Snapshot before, int orders, TextWriter output)
+        {
+            var cpu = Processes
+                .Select(p => (p.Value.Name, Seconds: p.Value.CpuSeconds - (before.Processes.TryGetValue(p.Key, out var b) && b.Name == p.Value.Name ? b.CpuSeconds : 0)))
+                .Where(p => p.Seconds > 0)
+                .GroupBy(p => p.Name)
+                .Select(g => (Name: g.Key, Seconds: g.Sum(p => p.Seconds), Count: g.Count()))
+                .OrderByDescending(g => g.Seconds)
+                .ToList();
+            output.WriteLine($"CPU per order, by process (total {cpu.Sum(p => p.Seconds) * 1000 / orders:F1} ms):");
+            foreach (var (name, seconds, count) in cpu.Where(p => p.Seconds * 1000 / orders >= 0.1))
+            {
+                output.WriteLine($"  {name}{(count > 1 ? $" ({count} processes)" : "")}: {seconds * 1000 / orders:F1} ms");
+            }
+
+            output.WriteLine("per order, by database: transactions" + (Statements is null ? "" : " / statements"));
+            foreach (var (database, transactions) in Transactions.OrderBy(t => t.Key))
+            {
+                var perOrder = (transactions - before.Transactions.GetValueOrDefault(database)) / (double)orders;
+                if (perOrder >= 0.05)
+                {
+                    var statements = Statements is null ? "" : $" / {StatementsOf(database) / orders:F1}";
+                    output.WriteLine($"  {database}: {perOrder:F1}{statements}");
+                }
+            }
+
+            if (Statements is not null)
+            {
+                output.WriteLine("the statements run most often, per order:");
+                foreach (var (key, calls) in Statements.Select(s => (s.Key, Calls: s.Value - before.Statements!.GetValueOrDefault(s.Key)))
+                             .OrderByDescending(s => s.Calls).Take(25))
+                {
+                    var query = string.Join(' ', key.Query.Split((char[])['\n', '\r', ' '], StringSplitOptions.RemoveEmptyEntries));
+                    output.WriteLine($"  {calls / (double)orders,5:F1}  {key.Database}: {query[..Math.Min(query.Length, 160)]}");
+                }
+            }
+
+            var redis = RedisCommands.Select(c => (Command: c.Key, Calls: c.Value - before.RedisCommands.GetValueOrDefault(c.Key)))
+                .Where(c => c.Calls > 0).OrderByDescending(c => c.Calls).ToList();
+            output.WriteLine($"Redis commands per order: {redis.Sum(c => c.Calls) / (double)orders:F1} " +
+                $"({string.Join(", ", redis.Take(12).Select(c => $"{c.Command} {c.Calls / (double)orders:F1}"))})");
+
+            double StatementsOf(string database) =>
+                Statements!.Where(s => s.Key.Database == database).Sum(s => s.Value - before.Statements!.GetValueOrDefault(s.Key));
+        }
+    }
+
+    public static async Task<PlatformCounters> ConnectAsync(NpgsqlConnection postgres, string redisConnectionString)
+    {
+        var statements = true;
+        try
+        {
+            await new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", postgres).ExecuteNonQueryAsync();
+            await new NpgsqlCommand("SELECT pg_stat_statements_reset()", postgres).ExecuteNonQueryAsync();
+        }
+        catch (PostgresException)
+        {
+            statements = false; // not preloaded (a container image's default): transactions only
+        }
+
+        return new PlatformCounters(postgres, await ConnectionMultiplexer.ConnectAsync(redisConnectionString + ",allowAdmin=true"), statements);
+    }
+
+    public async Task<Snapshot> ReadAsync()
+    {
+        var transactions = new Dictionary<string, long>();
+        await using (var reader = await new NpgsqlCommand(
+            "SELECT datname, xact_commit + xact_rollback FROM pg_stat_database WHERE datname IS NOT NULL", postgres).ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                transactions[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+
+        Dictionary<(string, string), long>? statements = null;
+        if (statementsAvailable)
+        {
+            statements = [];
+            await using var reader = await new NpgsqlCommand(
+                "SELECT d.datname, s.query, sum(s.calls)::bigint FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid GROUP BY 1, 2", postgres).ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                statements[(reader.GetString(0), reader.GetString(1))] = reader.GetInt64(2);
+            }
+        }
+
+        // cmdstat_xadd: calls=12,usec=...
+        var commands = (await redis.GetServers()[0].InfoAsync("commandstats")).SelectMany(group => group)
+            .ToDictionary(pair => pair.Key["cmdstat_".Length..], pair => long.Parse(pair.Value.Split(',')[0]["calls=".Length..]));
+        return new Snapshot(ReadProcesses(), transactions, statements, commands);
+    }
+
+    private static Dictionary<int, (string, double)> ReadProcesses()
+    {
+        var processes = new Dictionary<int, (string, double)>();
+        if (!OperatingSystem.IsLinux())
+        {
+            return processes;
+        }
+
+        var ticksPerSecond = 100.0; // USER_HZ, 100 on Linux
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // after "pid (comm) "
+                var ticks = long.Parse(fields[11]) + long.Parse(fields[12]); // utime, stime
+                processes[pid] = (NameOf(pid, File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries)), ticks / ticksPerSecond);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while being read.
+            }
+        }
+
+        return processes;
+    }
+
+    /// <summary>A .NET app by its assembly (dotnet exec X.dll, or its apphost), PostgreSQL backends as one, others by executable.</summary>
+    private static string NameOf(int pid, string[] arguments)
+    {
+        if (pid == Environment.ProcessId)
+        {
+            return "load generator and AppHost (this benchmark)";
+        }
+
+        if (arguments.Length == 0)
+        {
+            return "kernel threads";
+        }
+
+        var dll = arguments.FirstOrDefault(a => a.EndsWith(".dll", StringComparison.Ordinal));
+        if (arguments[0] == "dotnet" || arguments[0].EndsWith("/dotnet", StringComparison.Ordinal))
+        {
+            return dll is null ? "dotnet" : Path.GetFileNameWithoutExtension(dll);
+        }
+
+        if (arguments[0].StartsWith("postgres: ", StringComparison.Ordinal))
+        {
+            // A backend names itself "postgres: user database client state".
+            var title = arguments[0].Split(' ');
+            return title.Length > 2 ? $"postgres ({title[2]})" : "postgres";
+        }
+
+        return Path.GetFileName(arguments[0]);
+    }
+}
