@@ -152,4 +152,19 @@ foreach (var replica in catalogs)
     gateway.WithReference(replica).WaitFor(replica);
 }
 
+// Locally DCP puts a TCP proxy in front of every endpoint, so every call between services would cross
+// one more process twice. Services reach each other directly on ports DCP allocates; only the gateway,
+// the platform's one documented address, keeps its proxy (and its launch profile's port).
+if (builder.ExecutionContext.IsRunMode)
+{
+    foreach (var project in builder.Resources.OfType<ProjectResource>().Where(project => project != gateway.Resource))
+    {
+        foreach (var endpoint in project.Annotations.OfType<EndpointAnnotation>())
+        {
+            endpoint.IsProxied = false;
+            endpoint.Port = null;
+        }
+    }
+}
+
 builder.Build().Run();

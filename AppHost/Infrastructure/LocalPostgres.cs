@@ -51,7 +51,8 @@ public static class LocalPostgresExtensions
 
         return builder.AddResource(server)
             .WithArgs(Path.Combine(AppContext.BaseDirectory, ScriptPath))
-            .WithEndpoint(name: LocalPostgresServerResource.EndpointName, scheme: "tcp", env: "PGPORT")
+            // Not behind DCP's proxy: every round trip of every service would cross one more process twice.
+            .WithEndpoint(name: LocalPostgresServerResource.EndpointName, scheme: "tcp", env: "PGPORT", isProxied: false)
             .WithEnvironment("PGDATA", directories.PostgresData)
             .WithEnvironment("PG_BINDIR", FindPostgresBinDirectory(builder))
             .WithEnvironment("POSTGRES_PASSWORD", password)

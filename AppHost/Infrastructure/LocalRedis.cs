@@ -45,7 +45,8 @@ public static class LocalRedisExtensions
             healthCheckKey, _ => new RedisHealthCheck(redis), failureStatus: null, tags: null));
 
         var resource = builder.AddResource(redis)
-            .WithEndpoint(name: LocalRedisResource.EndpointName, scheme: "tcp")
+            // Not behind DCP's proxy: every command of every service would cross one more process twice.
+            .WithEndpoint(name: LocalRedisResource.EndpointName, scheme: "tcp", isProxied: false)
             .WithHealthCheck(healthCheckKey)
             .ExcludeFromManifest();
         return resource.WithArgs(context =>
