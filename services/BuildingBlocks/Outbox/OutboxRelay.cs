@@ -12,7 +12,7 @@ namespace BuildingBlocks.Outbox;
 
 /// <summary>
 /// Publishes a service's outbox. One replica relays at a time, holding a lease on a distributed lock
-/// for each round, so events leave in commit order; if that replica dies its lease expires and another
+/// while it relays, so events leave in commit order; if that replica dies its lease expires and another
 /// one carries on, so the relay never stalls. A publish that fails (broker outage) is retried on the
 /// next round and holds back only the later events of the same aggregate. A crash between publishing
 /// and marking re-publishes on restart: delivery is at least once and consumers deduplicate (inbox).
@@ -45,6 +45,8 @@ public sealed class OutboxRelay<TContext>(
     private DateTimeOffset _nextPrune = DateTimeOffset.MinValue;
     private readonly Channel<bool> _wakeUp = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private volatile bool _listening;
+    private bool _leaseHeld;
+    private DateTimeOffset _renewLeaseAt;
 
     /// <summary>The <c>application_name</c> of the listener's connection (so an operator, or a test, can find it in pg_stat_activity).</summary>
     public const string ListenerApplicationName = "outbox-listener";
@@ -62,6 +64,7 @@ public sealed class OutboxRelay<TContext>(
         }
         finally
         {
+            await ReleaseLeaseAsync();
             await listener.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
@@ -70,10 +73,9 @@ public sealed class OutboxRelay<TContext>(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            var published = 0;
             try
             {
-                published = await RunRoundAsync(stoppingToken);
+                await RunRoundAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -85,10 +87,9 @@ public sealed class OutboxRelay<TContext>(
                 logger.LogWarning(ex, "Outbox relay round failed; retrying");
             }
 
-            if (published == 0)
-            {
-                await WaitForCommitAsync(stoppingToken);
-            }
+            // A round publishes until the outbox is empty: wait for the next commit (one made during the
+            // round has already notified) or, after a failure, for the next scan.
+            await WaitForCommitAsync(stoppingToken);
         }
     }
 
@@ -248,11 +249,16 @@ public sealed class OutboxRelay<TContext>(
 
     private static string Quote(string identifier) => $"\"{identifier.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 
-    /// <summary>One round under the lease: publish until the outbox is empty or half the lease is used.</summary>
+    /// <summary>
+    /// One round under the lease: publish until the outbox is empty (as far as this round can tell: a
+    /// commit made meanwhile notifies again). The lease is kept between rounds and renewed once a third
+    /// of it has passed, so a busy relay spends no lock round trip per commit; it is released when a
+    /// round fails or the relay stops, and lapses by itself when the relay goes idle or stalls.
+    /// </summary>
     /// <returns>Events published.</returns>
     internal async Task<int> RunRoundAsync(CancellationToken cancellationToken)
     {
-        if (!await distributedLock.TryAcquireAsync(LockName, _owner, _options.OutboxLease, cancellationToken))
+        if (!await HoldLeaseAsync(cancellationToken))
         {
             return 0;
         }
@@ -260,13 +266,12 @@ public sealed class OutboxRelay<TContext>(
         var total = 0;
         try
         {
-            var deadline = clock.GetUtcNow() + _options.OutboxLease / 2;
-            while (clock.GetUtcNow() < deadline)
+            while (true)
             {
                 var (published, failed, remaining) = await PublishBatchAsync(cancellationToken);
                 total += published;
                 // After a failure, wait for the next round rather than retry at once.
-                if (published == 0 || failed > 0 || remaining == 0)
+                if (published == 0 || failed > 0 || remaining == 0 || !await HoldLeaseAsync(cancellationToken))
                 {
                     break;
                 }
@@ -278,12 +283,47 @@ public sealed class OutboxRelay<TContext>(
                 _nextPrune = clock.GetUtcNow() + TimeSpan.FromMinutes(1);
             }
         }
-        finally
+        catch
         {
-            await distributedLock.ReleaseAsync(LockName, _owner, CancellationToken.None);
+            await ReleaseLeaseAsync();
+            throw;
         }
 
         return total;
+    }
+
+    /// <returns>True while this relay holds the lease, renewing or taking it when a third of it has passed.</returns>
+    private async Task<bool> HoldLeaseAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        if (_leaseHeld && now < _renewLeaseAt)
+        {
+            return true;
+        }
+
+        _leaseHeld = (_leaseHeld && await distributedLock.RenewAsync(LockName, _owner, _options.OutboxLease, cancellationToken))
+            || await distributedLock.TryAcquireAsync(LockName, _owner, _options.OutboxLease, cancellationToken);
+        _renewLeaseAt = now + _options.OutboxLease / 3;
+        return _leaseHeld;
+    }
+
+    private async Task ReleaseLeaseAsync()
+    {
+        if (!_leaseHeld)
+        {
+            return;
+        }
+
+        _leaseHeld = false;
+        try
+        {
+            await distributedLock.ReleaseAsync(LockName, _owner, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // The lock store is away: the lease lapses by itself.
+            logger.LogDebug(ex, "Could not release the outbox lease");
+        }
     }
 
     private async Task<(int Published, int Failed, int Remaining)> PublishBatchAsync(CancellationToken cancellationToken)
@@ -340,10 +380,24 @@ public sealed class OutboxRelay<TContext>(
                 .ExecuteUpdateAsync(set => set.SetProperty(m => m.PublishedAt, now), cancellationToken);
         }
 
-        var backlog = await outbox.Where(m => m.PublishedAt == null).CountAsync(cancellationToken);
-        var oldest = await outbox.Where(m => m.PublishedAt == null).MinAsync(m => (DateTimeOffset?)m.CreatedAt, cancellationToken);
-        metrics.OutboxState(backlog, oldest is { } created ? clock.GetUtcNow() - created : TimeSpan.Zero);
+        // What is left: a short batch was everything unpublished when it was read, so what it left behind
+        // is the backlog (commits since then notify again); only after a full batch is the table counted.
+        int backlog;
+        DateTimeOffset? oldest;
+        if (batch.Count < BatchSize)
+        {
+            var left = batch.Where(m => !published.Contains(m.Sequence)).ToList();
+            (backlog, oldest) = (left.Count, left.Count > 0 ? left.Min(m => m.CreatedAt) : null);
+        }
+        else
+        {
+            var state = await outbox.Where(m => m.PublishedAt == null).GroupBy(_ => 1)
+                .Select(g => new { Count = g.Count(), Oldest = g.Min(m => (DateTimeOffset?)m.CreatedAt) })
+                .SingleOrDefaultAsync(cancellationToken);
+            (backlog, oldest) = (state?.Count ?? 0, state?.Oldest);
+        }
 
+        metrics.OutboxState(backlog, oldest is { } created ? clock.GetUtcNow() - created : TimeSpan.Zero);
         return (published.Count, failures.Count, backlog);
     }
 

@@ -123,13 +123,19 @@ internal sealed class RedisStreamsConsumer(
         var group = _options.ServiceName;
         var retry = RetryPipeline(topic);
         var nextClaim = DateTime.UtcNow;
+        var groupExists = false;
 
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var db = redis.GetDatabase();
-                await EnsureGroupAsync(db, stream, group);
+                if (!groupExists)
+                {
+                    // Once, and again after any failure (the stream may have been deleted with its group).
+                    await EnsureGroupAsync(db, stream, group);
+                    groupExists = true;
+                }
 
                 if (DateTime.UtcNow >= nextClaim)
                 {
@@ -140,7 +146,9 @@ internal sealed class RedisStreamsConsumer(
                 var entries = await db.StreamReadGroupAsync(stream, group, ConsumerName, StreamPosition.NewMessages, _options.BatchSize);
                 await HandleBatchAsync(db, topic, stream, group, entries, retry, stoppingToken);
 
-                if (entries.Length == 0)
+                // A short batch read everything there was: wait for the next entry's notification (one
+                // that came while the batch was handled is already waiting) rather than read again.
+                if (entries.Length < _options.BatchSize)
                 {
                     await WaitForEntriesAsync(topic, stoppingToken);
                 }
@@ -153,6 +161,7 @@ internal sealed class RedisStreamsConsumer(
             {
                 // Broker outage or stall (a RedisTimeoutException is a TimeoutException, not a RedisException),
                 // or anything else: the loop must outlive it. The entries stay pending or unread; try again shortly.
+                groupExists = false;
                 logger.LogWarning(ex, "Could not consume {Topic}; retrying", topic);
                 await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
