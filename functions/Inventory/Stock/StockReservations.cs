@@ -102,10 +102,7 @@ public sealed class StockReservations(
                 var expiresAt = now + options.Value.ReservationTtl;
                 foreach (var line in merged)
                 {
-                    var held = await db.Stock
-                        .Where(s => s.ProductId == line.ProductId && s.OnHand - s.Reserved >= line.Quantity)
-                        .ExecuteUpdateAsync(set => set.SetProperty(s => s.Reserved, s => s.Reserved + line.Quantity), token);
-                    if (held == 0)
+                    if (!await ChangeStockAsync(line.ProductId, reservedChange: line.Quantity, onHandChange: 0, minimumAvailable: line.Quantity, token))
                     {
                         // Undo the lines already held: nothing of this order stays reserved.
                         await db.Database.CurrentTransaction!.RollbackAsync(token);
@@ -122,11 +119,6 @@ public sealed class StockReservations(
                         CreatedAt = now,
                         ExpiresAt = expiresAt,
                     });
-                }
-
-                foreach (var line in merged)
-                {
-                    await AnnounceAvailabilityAsync(line.ProductId, token);
                 }
 
                 await db.SaveChangesAsync(token);
@@ -207,14 +199,7 @@ public sealed class StockReservations(
                     ReservationStatus.Returned => (0, line.Quantity),
                     _ => (-line.Quantity, 0),
                 };
-                await db.Stock.Where(s => s.ProductId == line.ProductId).ExecuteUpdateAsync(set => set
-                    .SetProperty(s => s.Reserved, s => s.Reserved + reservedChange)
-                    .SetProperty(s => s.OnHand, s => s.OnHand + onHandChange), token);
-            }
-
-            foreach (var line in lines)
-            {
-                await AnnounceAvailabilityAsync(line.ProductId, token);
+                await ChangeStockAsync(line.ProductId, reservedChange, onHandChange, minimumAvailable: int.MinValue, token);
             }
 
             if (expired && lines.Count > 0)
@@ -228,13 +213,27 @@ public sealed class StockReservations(
         }, cancellationToken);
 
     /// <summary>
-    /// Tells the catalog the product's availability after this transaction's change, through the
-    /// outbox (one partition per product keeps the values in commit order).
+    /// Changes a product's stock if at least <paramref name="minimumAvailable"/> units are available, and
+    /// tells the catalog the availability that results, through the outbox (one partition per product
+    /// keeps the values in commit order). One statement: the row stays locked to the end of the
+    /// transaction, and a best-selling product's reservations queue on that lock, so the transaction
+    /// does as little as possible after it.
     /// </summary>
-    private async Task AnnounceAvailabilityAsync(int productId, CancellationToken cancellationToken)
+    /// <returns>False when fewer units were available (nothing changed).</returns>
+    private async Task<bool> ChangeStockAsync(int productId, int reservedChange, int onHandChange, int minimumAvailable, CancellationToken cancellationToken)
     {
-        var available = await db.Stock.Where(s => s.ProductId == productId).Select(s => s.OnHand - s.Reserved).SingleAsync(cancellationToken);
-        outbox.Add(new StockChanged(productId, available), productId.ToString());
+        var available = await db.Database.SqlQuery<int>($"""
+            UPDATE stock SET reserved = reserved + {reservedChange}, on_hand = on_hand + {onHandChange}
+            WHERE product_id = {productId} AND on_hand - reserved >= {minimumAvailable}
+            RETURNING on_hand - reserved AS "Value"
+            """).ToListAsync(cancellationToken);
+        if (available.Count == 0)
+        {
+            return false;
+        }
+
+        outbox.Add(new StockChanged(productId, available[0]), productId.ToString());
+        return true;
     }
 
     private async Task<ReserveOutcome?> ExistingOutcomeAsync(Guid orderId, CancellationToken cancellationToken)

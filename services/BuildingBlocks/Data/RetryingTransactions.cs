@@ -16,6 +16,9 @@ public static class RetryingTransactions
         db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
         {
             db.ChangeTracker.Clear();
+            // A failed statement fails the whole attempt, which is replayed whole: savepoints around each
+            // SaveChanges would only cost two round trips each.
+            db.Database.AutoSavepointsEnabled = false;
             await using var transaction = await db.Database.BeginTransactionAsync(token);
             var result = await work(token);
             if (db.Database.CurrentTransaction is not null)
