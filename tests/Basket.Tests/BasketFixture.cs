@@ -126,7 +126,7 @@ public sealed class BasketFixture : IAsyncLifetime
         var cloudEvent = CloudEvent.Create(@event, "tests", partitionKey);
         await _redis.GetDatabase().StreamAddAsync($"events:{cloudEvent.Topic}", "event", cloudEvent.ToJson());
         // Wakes the consumer at once instead of at its next poll.
-        await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal("events:notify"), cloudEvent.Topic);
+        await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal($"events:{cloudEvent.Topic}:notify"), "");
     }
 
     private async Task<string> StartCatalogAsync()

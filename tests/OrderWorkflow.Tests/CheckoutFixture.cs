@@ -184,7 +184,7 @@ public class CheckoutFixture : IAsyncLifetime
     {
         var cloudEvent = CloudEvent.Create(@event, "tests", partitionKey);
         await _redis.GetDatabase().StreamAddAsync($"events:{cloudEvent.Topic}", "event", cloudEvent.ToJson());
-        await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal("events:notify"), cloudEvent.Topic);
+        await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal($"events:{cloudEvent.Topic}:notify"), "");
     }
 
     public async Task<int> NewProductAsync(int onHand)

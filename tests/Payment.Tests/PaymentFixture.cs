@@ -50,7 +50,7 @@ public sealed class PaymentFixture : IAsyncLifetime
     {
         var cloudEvent = CloudEvent.Create(@event, "tests", partitionKey);
         await _redis!.GetDatabase().StreamAddAsync($"events:{cloudEvent.Topic}", "event", cloudEvent.ToJson());
-        await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal("events:notify"), cloudEvent.Topic);
+        await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal($"events:{cloudEvent.Topic}:notify"), "");
     }
 
     /// <summary>Changes a setting of the running app and reloads its configuration (as an operator's edit would).</summary>

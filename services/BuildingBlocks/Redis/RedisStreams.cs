@@ -3,8 +3,11 @@ namespace BuildingBlocks.Redis;
 /// <summary>Key names of the native (Redis Streams) event bus.</summary>
 internal static class RedisStreams
 {
-    /// <summary>Pub/sub channel on which publishers announce "topic has new entries" to wake consumers.</summary>
-    public const string NotifyChannel = "events:notify";
+    /// <summary>
+    /// Pub/sub channel on which publishers announce "the topic has new entries" to wake its consumers. One
+    /// per topic: a process hears only of the topics it consumes, not of every event on the bus.
+    /// </summary>
+    public static string NotifyChannel(string topic) => $"events:{topic}:notify";
 
     public const string EventField = "event";
 

@@ -59,7 +59,7 @@ internal sealed class RedisStreamsConsumer(
 
         logger.LogInformation("Consuming {Topics} as group {Group}, consumer {Consumer}",
             string.Join(", ", subscriptions.All.Select(s => s.Topic)), _options.ServiceName, ConsumerName);
-        var subscribing = SubscribeAsync(stoppingToken);
+        var subscribing = _wakeUps.Keys.Select(topic => SubscribeAsync(topic, stoppingToken)).ToList();
         try
         {
             await Task.WhenAll(subscriptions.All.SelectMany(s => new[]
@@ -70,8 +70,13 @@ internal sealed class RedisStreamsConsumer(
         }
         finally
         {
-            if (await subscribing is { } notifications)
+            foreach (var subscription in subscribing)
             {
+                if (await subscription is not { } notifications)
+                {
+                    continue;
+                }
+
                 try
                 {
                     await notifications.UnsubscribeAsync();
@@ -79,37 +84,33 @@ internal sealed class RedisStreamsConsumer(
                 catch (Exception ex)
                 {
                     // Stopping while Redis is unreachable: the connection goes anyway.
-                    logger.LogDebug(ex, "Could not unsubscribe from {Channel}", RedisStreams.NotifyChannel);
+                    logger.LogDebug(ex, "Could not unsubscribe from {Channel}", notifications.Channel);
                 }
             }
         }
     }
 
     /// <summary>
-    /// Subscribes to the publishers' wake-up channel, trying again until it works: Redis may be down or
-    /// frozen at start-up, and the consumers do not need it to work (they poll meanwhile). Once subscribed,
-    /// the client renews the subscription by itself after a reconnect. Null if stopped first.
+    /// Subscribes to the topic's wake-up channel, trying again until it works: Redis may be down or frozen
+    /// at start-up, and the consumer does not need it to work (it polls meanwhile). Once subscribed, the
+    /// client renews the subscription by itself after a reconnect. Null if stopped first.
     /// </summary>
-    private async Task<ChannelMessageQueue?> SubscribeAsync(CancellationToken stoppingToken)
+    private async Task<ChannelMessageQueue?> SubscribeAsync(string topic, CancellationToken stoppingToken)
     {
+        var channel = RedisChannel.Literal(RedisStreams.NotifyChannel(topic));
+        var wakeUp = _wakeUps[topic].Writer;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var notifications = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisStreams.NotifyChannel));
-                notifications.OnMessage(message =>
-                {
-                    if (_wakeUps.TryGetValue(message.Message.ToString(), out var wakeUp))
-                    {
-                        wakeUp.Writer.TryWrite(true);
-                    }
-                });
+                var notifications = await redis.GetSubscriber().SubscribeAsync(channel);
+                notifications.OnMessage(_ => wakeUp.TryWrite(true));
                 return notifications;
             }
             catch (Exception ex)
             {
                 logger.LogWarning(ex, "Could not subscribe to {Channel}; consumers poll every {Interval} until it works",
-                    RedisStreams.NotifyChannel, _options.PollInterval);
+                    channel, _options.PollInterval);
                 await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }

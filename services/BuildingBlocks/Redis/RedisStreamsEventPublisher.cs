@@ -18,7 +18,7 @@ internal sealed class RedisStreamsEventPublisher(IConnectionMultiplexer redis, E
         await db.StreamAddAsync(RedisStreams.Stream(cloudEvent.Topic), RedisStreams.EventField, cloudEvent.ToJson())
             .WaitAsync(cancellationToken);
         // Only a wake-up call: a consumer that misses it still finds the entry on its next poll.
-        await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisStreams.NotifyChannel), cloudEvent.Topic);
+        await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisStreams.NotifyChannel(cloudEvent.Topic)), "");
         metrics.Published(cloudEvent.Topic);
     }
 }
