@@ -152,13 +152,34 @@ foreach (var replica in catalogs)
     gateway.WithReference(replica).WaitFor(replica);
 }
 
-// Locally DCP puts a TCP proxy in front of every endpoint, so every call between services would cross
-// one more process twice. Services reach each other directly on ports DCP allocates; only the gateway,
-// the platform's one documented address, keeps its proxy (and its launch profile's port).
+// Share of traces recorded (parent-based: a trace is kept or dropped whole). Every trace by default, for
+// the dashboard; a load run, like production, records a fraction (docs/benchmarks.md).
+var traceSampling = builder.AddParameterWithDefault("trace-sampling-ratio", "1");
+
+foreach (var project in builder.Resources.OfType<ProjectResource>())
+{
+    builder.CreateResourceBuilder(project)
+        .WithEnvironment("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+        .WithEnvironment("OTEL_TRACES_SAMPLER_ARG", traceSampling);
+}
+
 if (builder.ExecutionContext.IsRunMode)
 {
-    foreach (var project in builder.Resources.OfType<ProjectResource>().Where(project => project != gateway.Resource))
+    foreach (var project in builder.Resources.OfType<ProjectResource>())
     {
+        // Locally a dozen .NET processes share a few cores, and PGO's instrumented tier has each of them
+        // compile its hot code twice more: minutes of JIT after every start (docs/benchmarks.md). In a
+        // cluster each pod has cores of its own and keeps PGO.
+        builder.CreateResourceBuilder(project).WithEnvironment("DOTNET_TieredPGO", "0");
+
+        // DCP puts a TCP proxy in front of every endpoint, so every call between services would cross one
+        // more process twice. Services reach each other directly on ports DCP allocates; only the gateway,
+        // the platform's one documented address, keeps its proxy (and its launch profile's port).
+        if (project == gateway.Resource)
+        {
+            continue;
+        }
+
         foreach (var endpoint in project.Annotations.OfType<EndpointAnnotation>())
         {
             endpoint.IsProxied = false;

@@ -33,7 +33,11 @@ public static class PlatformHost
     public static string NewDataDirectory() =>
         Path.Combine(Path.GetTempPath(), "ecommerce-tests", Guid.NewGuid().ToString("N")[..12]);
 
-    public static async Task<DistributedApplication> StartAsync(string dataDirectory, CancellationToken cancellationToken = default)
+    /// <param name="dataDirectory">The test's own data directory (<see cref="NewDataDirectory"/>).</param>
+    /// <param name="arguments">More AppHost arguments, such as <c>--Parameters:name=value</c>.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public static async Task<DistributedApplication> StartAsync(string dataDirectory, IEnumerable<string>? arguments = null,
+        CancellationToken cancellationToken = default)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
@@ -50,6 +54,7 @@ public static class PlatformHost
                 $"--Parameters:ratelimit-login-failures-per-minute={LoginFailuresPerMinute}",
                 "--Parameters:ratelimit-login-failures-per-ip-per-minute=100000",
                 $"--LocalInfrastructure:DataDirectory={dataDirectory}",
+                .. arguments ?? [],
             ],
             timeout.Token);
         builder.Services.AddLogging(logging => logging

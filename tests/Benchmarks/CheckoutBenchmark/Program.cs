@@ -2,11 +2,12 @@
 // mode, every request through the gateway (basket PUT, order POST with an Idempotency-Key), orders
 // offered at a fixed rate, each running the saga to Confirmed. Latency = the order's creation in
 // Ordering to the saga's Confirmed commit in OrderWorkflow, both read from their databases.
-//   dotnet run -c Release --project tests/Benchmarks/CheckoutBenchmark -- [orders] [rate per second] [warm-up orders]
+//   dotnet run -c Release --project tests/Benchmarks/CheckoutBenchmark -- [orders] [rate per second] [warm-up orders] [trace sampling ratio]
 // Warm-up orders run first at the same rate, to the end, and are not measured: a process that has just
 // started spends much of its CPU compiling its hot paths (tiered JIT), which is not its steady state.
 // Besides latency it reports, over the measured window, CPU seconds per order by process and database
-// statements, transactions and Redis commands per order: what bounds the throughput.
+// statements, transactions and Redis commands per order: what bounds the throughput. The sampling ratio
+// is the AppHost's trace-sampling-ratio (1, every trace, as `./platform.sh up` runs by default).
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -18,9 +19,10 @@ using Npgsql;
 var orders = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
 var rate = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var warmup = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 0;
+var sampling = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 1;
 
 var dataDirectory = PlatformHost.NewDataDirectory();
-var app = await PlatformHost.StartAsync(dataDirectory);
+var app = await PlatformHost.StartAsync(dataDirectory, [$"--Parameters:trace-sampling-ratio={sampling.ToString(CultureInfo.InvariantCulture)}"]);
 try
 {
     using var gateway = app.CreateHttpClient("gateway");
@@ -156,7 +158,7 @@ try
     latencies.Sort();
     toWorkflow.Sort();
     double Percentile(List<double> values, double p) => values[Math.Min(values.Count - 1, (int)Math.Ceiling(p * values.Count) - 1)];
-    Console.WriteLine($"offered: {orders} orders at {rate}/s over {offeredFor.TotalSeconds:F1} s; request failures: {failures}");
+    Console.WriteLine($"offered: {orders} orders at {rate}/s over {offeredFor.TotalSeconds:F1} s; request failures: {failures}; traces sampled: {sampling:P0}");
     Console.WriteLine($"confirmed: {latencies.Count}, cancelled: {cancelled}, sustained to Confirmed: {latencies.Count / (last - first).TotalSeconds:F1} orders/s");
     Console.WriteLine($"checkout to Confirmed: p50 {Percentile(latencies, 0.50):F0} ms, p95 {Percentile(latencies, 0.95):F0} ms, p99 {Percentile(latencies, 0.99):F0} ms, max {latencies[^1]:F0} ms");
     Console.WriteLine($"of which order created to saga started (outbox, relay, bus): p50 {Percentile(toWorkflow, 0.5):F0} ms");
