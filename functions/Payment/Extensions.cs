@@ -2,11 +2,13 @@ using BuildingBlocks;
 using BuildingBlocks.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Payment.Data;
 using Payment.Functions;
 using Payment.IntegrationEvents.EventHandling;
 using Payment.IntegrationEvents.Events;
 using Payment.Payments;
+using Polly;
 
 namespace Payment;
 
@@ -30,6 +32,8 @@ public static class PaymentServiceExtensions
 
         builder.Services.AddOptions<PaymentProviderOptions>().BindConfiguration(PaymentProviderOptions.SectionName);
         builder.Services.AddSingleton<SimulatedPaymentProvider>();
+        builder.Services.AddResiliencePipeline<string, ProviderAnswer>(PaymentService.ProviderPipeline, (pipeline, context) =>
+            PaymentService.BuildProviderPipeline(pipeline, context.ServiceProvider.GetRequiredService<IOptions<PaymentProviderOptions>>().Value));
         builder.Services.AddScoped<PaymentService>();
         builder.Services.AddScoped<PaymentFunctions>();
         builder.Services.AddScoped<ReceiveEventFunction>();

@@ -1,8 +1,8 @@
 using BuildingBlocks.Data;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Payment.Data;
 using Polly;
+using Polly.Registry;
 using Polly.Retry;
 using Polly.Timeout;
 
@@ -38,9 +38,12 @@ public sealed record PaymentResult(Guid OrderId, PaymentOutcome Outcome, decimal
 public sealed class PaymentService(
     PaymentContext db,
     SimulatedPaymentProvider provider,
-    IOptions<PaymentProviderOptions> options,
+    ResiliencePipelineProvider<string> pipelines,
     TimeProvider clock)
 {
+    /// <summary>Retries (same key) and a timeout per attempt around every provider call (built once, from <see cref="PaymentProviderOptions"/>).</summary>
+    public const string ProviderPipeline = "payment-provider";
+
     public async Task<OrderPayment?> GetAsync(Guid orderId, CancellationToken cancellationToken) =>
         await db.Payments.AsNoTracking().SingleOrDefaultAsync(p => p.OrderId == orderId, cancellationToken);
 
@@ -61,7 +64,7 @@ public sealed class PaymentService(
         }
 
         var now = clock.GetUtcNow();
-        db.Payments.Add(new OrderPayment
+        var payment = new OrderPayment
         {
             OrderId = orderId,
             Amount = amount,
@@ -70,17 +73,18 @@ public sealed class PaymentService(
             DeclineReason = answer.DeclineReason,
             CreatedAt = now,
             UpdatedAt = now,
-        });
+        };
+        db.Payments.Add(payment);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            return ResultOf(payment);
         }
         catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
             db.ChangeTracker.Clear(); // a concurrent authorize of the same order recorded the same answer
+            return ResultOf((await GetAsync(orderId, cancellationToken))!);
         }
-
-        return ResultOf((await GetAsync(orderId, cancellationToken))!);
     }
 
     public Task<PaymentResult> CaptureAsync(Guid orderId, CancellationToken cancellationToken) =>
@@ -141,7 +145,13 @@ public sealed class PaymentService(
             return new PaymentResult(orderId, PaymentOutcome.Unavailable, payment.Amount, "The provider did not answer.", payment.Status);
         }
 
-        await RecordProviderStateAsync(orderId, answer.State, cancellationToken);
+        // The row moved as this call asked: no need to read it back (the usual case, one round trip less).
+        if (await RecordProviderStateAsync(orderId, answer.State, cancellationToken) == to)
+        {
+            payment.Status = to; // a detached copy
+            return ResultOf(payment);
+        }
+
         payment = (await GetAsync(orderId, cancellationToken))!;
         return payment.Status == to
             ? ResultOf(payment)
@@ -154,7 +164,8 @@ public sealed class PaymentService(
     /// Refunded, Authorized → Voided): answers that arrive out of order never move it back, and the
     /// provider applies one payment's requests one at a time, so the row converges on its truth.
     /// </summary>
-    private async Task RecordProviderStateAsync(Guid orderId, ProviderPaymentState state, CancellationToken cancellationToken)
+    /// <returns>The status it moved to; null when it did not move.</returns>
+    private async Task<PaymentStatus?> RecordProviderStateAsync(Guid orderId, ProviderPaymentState state, CancellationToken cancellationToken)
     {
         PaymentStatus[] before = state switch
         {
@@ -164,12 +175,13 @@ public sealed class PaymentService(
         };
         if (before.Length == 0 || StatusOf(state) is not { } to)
         {
-            return;
+            return null;
         }
 
-        await db.Payments.Where(p => p.OrderId == orderId && before.Contains(p.Status)).ExecuteUpdateAsync(set => set
+        var moved = await db.Payments.Where(p => p.OrderId == orderId && before.Contains(p.Status)).ExecuteUpdateAsync(set => set
             .SetProperty(p => p.Status, to)
             .SetProperty(p => p.UpdatedAt, clock.GetUtcNow()), cancellationToken);
+        return moved > 0 ? to : null;
     }
 
     private static PaymentStatus? StatusOf(ProviderPaymentState state) => state switch
@@ -190,7 +202,7 @@ public sealed class PaymentService(
         ProviderAnswer answer;
         try
         {
-            answer = await Pipeline(options.Value).ExecuteAsync(
+            answer = await pipelines.GetPipeline<ProviderAnswer>(ProviderPipeline).ExecuteAsync(
                 token => new ValueTask<ProviderAnswer>(provider.SendAsync(kind, orderId, key, paymentToken, amount, token)), cancellationToken);
         }
         catch (Exception ex) when (ex is ProviderUnavailableException or TimeoutRejectedException)
@@ -219,8 +231,9 @@ public sealed class PaymentService(
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    private static ResiliencePipeline<ProviderAnswer> Pipeline(PaymentProviderOptions settings) =>
-        new ResiliencePipelineBuilder<ProviderAnswer>()
+    /// <summary>The provider pipeline's strategies, registered under <see cref="ProviderPipeline"/>.</summary>
+    public static void BuildProviderPipeline(ResiliencePipelineBuilder<ProviderAnswer> pipeline, PaymentProviderOptions settings) =>
+        pipeline
             .AddRetry(new RetryStrategyOptions<ProviderAnswer>
             {
                 ShouldHandle = new PredicateBuilder<ProviderAnswer>().Handle<ProviderUnavailableException>().Handle<TimeoutRejectedException>(),
@@ -230,8 +243,7 @@ public sealed class PaymentService(
                 Delay = TimeSpan.FromMilliseconds(50),
                 MaxDelay = TimeSpan.FromSeconds(2),
             })
-            .AddTimeout(settings.AttemptTimeout)
-            .Build();
+            .AddTimeout(settings.AttemptTimeout);
 
     private static PaymentResult ResultOf(OrderPayment payment) => new(payment.OrderId, payment.Status switch
     {

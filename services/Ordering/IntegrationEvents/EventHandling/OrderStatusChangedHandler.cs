@@ -1,6 +1,4 @@
-using BuildingBlocks.Data;
 using BuildingBlocks.EventBus;
-using BuildingBlocks.Inbox;
 using Microsoft.EntityFrameworkCore;
 using Ordering.Api.Data;
 using Ordering.Api.IntegrationEvents.Events;
@@ -16,26 +14,21 @@ public sealed class OrderStatusChangedHandler(OrderingContext db, TimeProvider c
 {
     public async Task HandleAsync(OrderStatusChanged @event, CancellationToken cancellationToken)
     {
+        var status = @event.Status.ToString();
         var reason = @event.Reason?.ToString();
-        await db.InTransactionAsync(async token =>
-        {
-            if (!await db.TryMarkProcessedAsync("ordering", @event.Id, token))
-            {
-                return;
-            }
-
-            await db.Orders.Where(o => o.Id == @event.OrderId && o.StatusSequence < @event.Sequence)
-                .ExecuteUpdateAsync(set => set
-                    .SetProperty(o => o.Status, @event.Status)
-                    .SetProperty(o => o.Reason, reason)
-                    .SetProperty(o => o.StatusSequence, @event.Sequence)
-                    .SetProperty(o => o.UpdatedAt, clock.GetUtcNow()), token);
-
-            // A final status: nothing will charge the order any more, so its payment token goes.
-            if (@event.Status.IsFinal())
-            {
-                await db.PaymentTokens.Where(t => t.OrderId == @event.OrderId).ExecuteDeleteAsync(token);
-            }
-        }, cancellationToken);
+        var final = @event.Status.IsFinal();
+        var now = clock.GetUtcNow();
+        // One statement, so atomic and one round trip (three status events per checkout): the event is
+        // recorded in the inbox, and only if it is new is the status applied (when newer than the order's)
+        // and, for a final status, the payment token deleted; nothing will charge the order any more.
+        await db.Database.ExecuteSqlAsync($"""
+            WITH handled AS (
+                INSERT INTO inbox_messages (consumer, event_id, processed_at) VALUES ('ordering', {@event.Id}, {now})
+                ON CONFLICT DO NOTHING RETURNING 1),
+            applied AS (
+                UPDATE orders SET "Status" = {status}, "Reason" = {reason}, "StatusSequence" = {@event.Sequence}, "UpdatedAt" = {now}
+                WHERE "Id" = {@event.OrderId} AND "StatusSequence" < {@event.Sequence} AND EXISTS (SELECT 1 FROM handled))
+            DELETE FROM order_payment_tokens WHERE order_id = {@event.OrderId} AND {final} AND EXISTS (SELECT 1 FROM handled)
+            """, cancellationToken);
     }
 }
