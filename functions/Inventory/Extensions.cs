@@ -20,9 +20,7 @@ public static class InventoryServiceExtensions
     {
         // The stock-level functions check the caller's token themselves (defence in depth behind the gateway).
         builder.AddDefaultAuthentication(serviceAudience: "inventory");
-        builder.AddNpgsqlDbContext<InventoryContext>(DatabaseName);
-        // Before anything that uses the database starts (hosted services start in registration order).
-        builder.Services.AddDatabaseMigrator<InventoryContext>(StockSeed.StockSeededProductsAsync);
+        builder.AddServiceDatabase<InventoryContext>(DatabaseName, StockSeed.StockSeededProductsAsync);
         builder.AddRedisClient(RedisName);
         builder.AddBuildingBlocks()
             .AddOutbox<InventoryContext>()

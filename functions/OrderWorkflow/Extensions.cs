@@ -20,9 +20,7 @@ public static class OrderWorkflowServiceExtensions
     {
         // Its event route admits the Dapr sidecar or a service token for "orderworkflow".
         builder.AddDefaultAuthentication(serviceAudience: "orderworkflow");
-        builder.AddNpgsqlDbContext<WorkflowContext>(DatabaseName);
-        // Before anything that uses the database starts (hosted services start in registration order).
-        builder.Services.AddDatabaseMigrator<WorkflowContext>();
+        builder.AddServiceDatabase<WorkflowContext>(DatabaseName);
         builder.AddRedisClient(RedisName);
         builder.AddBuildingBlocks()
             .AddOutbox<WorkflowContext>()

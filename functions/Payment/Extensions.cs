@@ -22,9 +22,7 @@ public static class PaymentServiceExtensions
     {
         // Every route is internal: the order workflow's service token, or an administrator's for reading.
         builder.AddDefaultAuthentication(serviceAudience: "payment");
-        builder.AddNpgsqlDbContext<PaymentContext>(DatabaseName);
-        // Before anything that uses the database starts (hosted services start in registration order).
-        builder.Services.AddDatabaseMigrator<PaymentContext>();
+        builder.AddServiceDatabase<PaymentContext>(DatabaseName);
         builder.AddRedisClient(RedisName);
         builder.AddBuildingBlocks()
             .AddOutbox<PaymentContext>()

@@ -23,9 +23,7 @@ public static class CatalogServiceExtensions
     {
         builder.AddDefaultAuthentication(serviceAudience: "catalog");
         // Health checks are registered below with readiness tags and the right failure status.
-        builder.AddNpgsqlDbContext<CatalogContext>(DatabaseName, settings => settings.DisableHealthChecks = true);
-        // Before anything that uses the database starts (hosted services start in registration order).
-        builder.Services.AddDatabaseMigrator<CatalogContext>(CatalogSeed.SeedIfEmptyAsync);
+        builder.AddServiceDatabase<CatalogContext>(DatabaseName, CatalogSeed.SeedIfEmptyAsync, settings => settings.DisableHealthChecks = true);
         // Redis is the second cache level and the event bus here. While it is away, fail at once: reads
         // fall back to PostgreSQL instead of queueing each command for the multiplexer's timeout (longer
         // than the gateway gives a replica per try), and the stream consumer backs off and retries.

@@ -31,9 +31,7 @@ public static class IdentityServiceExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        builder.AddNpgsqlDbContext<IdentityContext>(DatabaseName);
-        // Before anything that uses the database starts (hosted services start in registration order).
-        builder.Services.AddDatabaseMigrator<IdentityContext>();
+        builder.AddServiceDatabase<IdentityContext>(DatabaseName);
         builder.Services.AddHostedService<AdminSeeder>();
         // Redis carries the event bus and the outbox relay's lock.
         builder.AddRedisClient(RedisName);

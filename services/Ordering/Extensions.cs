@@ -16,9 +16,7 @@ public static class OrderingServiceExtensions
     public static void AddOrderingServices(this IHostApplicationBuilder builder)
     {
         builder.AddDefaultAuthentication(serviceAudience: "ordering");
-        builder.AddNpgsqlDbContext<OrderingContext>(DatabaseName);
-        // Before anything that uses the database starts (hosted services start in registration order).
-        builder.Services.AddDatabaseMigrator<OrderingContext>();
+        builder.AddServiceDatabase<OrderingContext>(DatabaseName);
         builder.AddRedisClient(RedisName);
         builder.AddBuildingBlocks()
             .AddOutbox<OrderingContext>()
