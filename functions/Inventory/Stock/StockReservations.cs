@@ -214,7 +214,7 @@ public sealed class StockReservations(
 
     /// <summary>
     /// Changes a product's stock if at least <paramref name="minimumAvailable"/> units are available, and
-    /// tells the catalog the availability that results, through the outbox (one partition per product
+    /// tells the catalog the availability that results if it changed, through the outbox (one partition per product
     /// keeps the values in commit order). One statement: the row stays locked to the end of the
     /// transaction, and a best-selling product's reservations queue on that lock, so the transaction
     /// does as little as possible after it.
@@ -232,7 +232,12 @@ public sealed class StockReservations(
             return false;
         }
 
-        outbox.Add(new StockChanged(productId, available[0]), productId.ToString());
+        // A commit takes held units off the shelf: availability stays what it was, and the catalog already shows it.
+        if (onHandChange != reservedChange)
+        {
+            outbox.Add(new StockChanged(productId, available[0]), productId.ToString());
+        }
+
         return true;
     }
 

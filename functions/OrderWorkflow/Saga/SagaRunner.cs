@@ -42,10 +42,12 @@ public sealed class WorkflowOptions
 /// </list>
 /// A cancellation (the shopper's, or an expired hold) turns any step, Confirmed included, to
 /// Compensating. A step that keeps failing transiently for <see cref="WorkflowOptions.StepTimeout"/>
-/// compensates as TimedOut; one refused outright compensates as Failed. Each transition is saved with
-/// its status event (outbox) before the next step starts. A runner claims a saga with a lease that it
-/// renews while a step runs, and every save is fenced by the lease owner, so a runner that stalled past
-/// its lease can never write over the runner that took over.
+/// compensates as TimedOut; one refused outright compensates as Failed. The saga is saved, with the
+/// status event of the step it reached (outbox), when it reaches Paid or Compensating, waits for a
+/// retry, or finishes (<see cref="SagaSteps.IsSavedOnTheWay"/>); the steps between run on without a
+/// round trip. A runner claims a saga with a lease that it renews while a step runs, and every save is
+/// fenced by the lease owner and the pending cancellation, so a runner that stalled past its lease can
+/// never write over the runner that took over, and a cancellation that arrived meanwhile wins.
 /// </summary>
 public sealed class SagaRunner(
     WorkflowContext db,
@@ -66,6 +68,10 @@ public sealed class SagaRunner(
     // One owner per runner instance (a scope: one event, one timer tick), not per process: an event
     // handler and a timer tick in the same process must not run one saga side by side either.
     private readonly string _runner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+
+    // The step as last read from or written to the database: a save announces the order's status only
+    // when the saga has reached a shown step other than this one.
+    private SagaStep _savedStep;
     private WorkflowOptions Options => options.Value;
 
     /// <summary>
@@ -175,6 +181,8 @@ public sealed class SagaRunner(
             return;
         }
 
+        _savedStep = saga.Step;
+
         using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var done = new CancellationTokenSource();
         var keeper = KeepLeaseAsync(orderId, leaseLost, done.Token);
@@ -227,16 +235,22 @@ public sealed class SagaRunner(
         }
 
         var goOn = next is not null && !saga.Step.IsFinished();
+        if (goOn && !saga.Step.IsSavedOnTheWay())
+        {
+            return saga;
+        }
+
         try
         {
             await SaveAsync(saga, keepLease: goOn, cancellationToken);
         }
         catch (DbUpdateConcurrencyException)
         {
-            // A cancellation arrived, or the lease was taken over, while the step ran: this step's
-            // result is dropped (its effect, if any, is undone by compensation or redone idempotently).
+            // A cancellation arrived, or the lease was taken over, while the steps ran: their results
+            // are dropped (their effects, if any, are undone by compensation or redone idempotently).
             db.ChangeTracker.Clear();
             var fresh = await db.Sagas.SingleOrDefaultAsync(s => s.OrderId == saga.OrderId, cancellationToken);
+            _savedStep = fresh?.Step ?? _savedStep;
             return fresh?.LeaseOwner == _runner ? fresh : null;
         }
 
@@ -334,12 +348,6 @@ public sealed class SagaRunner(
         saga.LastAttemptAt = null;
         saga.LastError = null;
         saga.NextAttemptAt = clock.GetUtcNow();
-        if (transition.To.ShownAs() is { } status)
-        {
-            saga.StatusSequence++;
-            outbox.Add(new OrderStatusChanged(saga.OrderId, status, status == OrderStatus.Cancelled ? saga.Reason : null, saga.StatusSequence),
-                saga.OrderId.ToString());
-        }
     }
 
     /// <summary>A transient failure: try again after a backoff, or compensate once a forward step has failed for longer than the step timeout.</summary>
@@ -452,14 +460,26 @@ public sealed class SagaRunner(
         }
     }
 
-    /// <summary>Saves the saga and its status events in one transaction, fenced by the lease owner and the pending cancellation.</summary>
+    /// <summary>
+    /// Saves the saga in one transaction with its status event, fenced by the lease owner and the pending
+    /// cancellation. The status announced is the step reached, if it is shown and not announced yet: an
+    /// order that went through StockReserved without waiting there is announced Paid next.
+    /// </summary>
     private async Task SaveAsync(OrderSaga saga, bool keepLease, CancellationToken cancellationToken)
     {
+        if (saga.Step != _savedStep && saga.Step.ShownAs() is { } status)
+        {
+            saga.StatusSequence++;
+            outbox.Add(new OrderStatusChanged(saga.OrderId, status, status == OrderStatus.Cancelled ? saga.Reason : null, saga.StatusSequence),
+                saga.OrderId.ToString());
+        }
+
         var now = clock.GetUtcNow();
         saga.UpdatedAt = now;
         saga.LeaseOwner = keepLease ? _runner : null;
         saga.LeaseUntil = keepLease ? now + Options.Lease : null;
         await db.SaveChangesAsync(cancellationToken);
+        _savedStep = saga.Step;
     }
 }
 
