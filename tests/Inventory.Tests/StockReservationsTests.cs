@@ -83,8 +83,10 @@ public sealed class StockReservationsTests(InventoryFixture inventory) : IClassF
         Assert.Equal(0, await inventory.WithReservationsAsync(r => r.ReleaseAsync(kept, default)));
 
         Assert.Equal(new StockLevel(product, 6, 0, 6), await inventory.LevelAsync(product));
-        // A closed order cannot hold stock again.
+        // A released order cannot hold stock again; a committed one's reserve, repeated, says it is committed.
         Assert.Equal(ReserveResult.Closed, (await inventory.WithReservationsAsync(r => r.ReserveAsync(cancelled, One(product), default))).Result);
+        Assert.Equal(ReserveResult.Committed, (await inventory.WithReservationsAsync(r => r.ReserveAsync(kept, One(product, 4), default))).Result);
+        Assert.Equal(new StockLevel(product, 6, 0, 6), await inventory.LevelAsync(product));
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace Payment.Tests;
 public sealed class PaymentServiceTests(PaymentFixture payment) : IClassFixture<PaymentFixture>
 {
     private Task<PaymentResult> Authorize(Guid order, string token, decimal amount = 42.50m) =>
-        payment.WithPaymentsAsync(p => p.AuthorizeAsync(order, amount, token, default));
+        payment.WithPaymentsAsync(p => p.AuthorizeAsync(order, amount, token, capture: false, default));
 
     [Fact]
     public async Task An_approved_authorization_is_captured_once_however_often_capture_is_sent()

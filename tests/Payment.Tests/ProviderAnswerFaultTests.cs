@@ -12,7 +12,7 @@ namespace Payment.Tests;
 public sealed class ProviderAnswerFaultTests(PaymentFixture payment) : IClassFixture<PaymentFixture>
 {
     private Task<PaymentResult> Authorize(Guid order, string token, decimal amount = 30m) =>
-        payment.WithPaymentsAsync(p => p.AuthorizeAsync(order, amount, token, default));
+        payment.WithPaymentsAsync(p => p.AuthorizeAsync(order, amount, token, capture: false, default));
 
     private Task<PaymentResult> Capture(Guid order) => payment.WithPaymentsAsync(p => p.CaptureAsync(order, default));
 
@@ -35,6 +35,35 @@ public sealed class ProviderAnswerFaultTests(PaymentFixture payment) : IClassFix
         var provider = await payment.ProviderPaymentAsync(order);
         Assert.Equal((ProviderPaymentState.Captured, 30m), (provider!.State, provider.NetCaptured));
         Assert.Single(await payment.ProviderRecordsAsync(order), r => r.Kind == PaymentOperationKind.Capture);
+    }
+
+    [Fact]
+    public async Task Authorize_with_capture_charges_once_in_one_call_however_often_it_is_sent()
+    {
+        var order = Guid.NewGuid();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ =>
+            payment.WithPaymentsAsync(p => p.AuthorizeAsync(order, 30m, SimulatedPaymentProvider.CaptureAnswerLost, capture: true, default))));
+
+        Assert.All(answers, a => Assert.Equal((PaymentOutcome.Captured, PaymentStatus.Captured), (a.Outcome, a.Status)));
+        Assert.Equal(PaymentStatus.Captured, await StatusAsync(order));
+        var records = await payment.ProviderRecordsAsync(order);
+        Assert.Single(records, r => r.Kind == PaymentOperationKind.Authorize);
+        Assert.Single(records, r => r.Kind == PaymentOperationKind.Capture);
+        Assert.Equal((ProviderPaymentState.Captured, 30m), ((await payment.ProviderPaymentAsync(order))!.State, (await payment.ProviderPaymentAsync(order))!.NetCaptured));
+    }
+
+    [Fact]
+    public async Task Authorize_with_capture_whose_capture_never_answers_answers_authorized_and_the_void_finds_it_captured()
+    {
+        var order = Guid.NewGuid();
+
+        var answer = await payment.WithPaymentsAsync(p => p.AuthorizeAsync(order, 30m, SimulatedPaymentProvider.CaptureNeverAnswers, capture: true, default));
+
+        // Not Captured: the caller was not told the capture happened, so it goes on as after an authorization.
+        Assert.Equal((PaymentOutcome.Authorized, PaymentStatus.Authorized), (answer.Outcome, answer.Status));
+        var voided = await Void(order);
+        Assert.Equal((PaymentOutcome.Rejected, PaymentStatus.Captured), (voided.Outcome, voided.Status));
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class ReconcilerTests(PaymentFixture payment) : IClassFixture<Paym
     private async Task<Guid> PaidAsync(bool capture)
     {
         var order = Guid.NewGuid();
-        await payment.WithPaymentsAsync(p => p.AuthorizeAsync(order, 25m, SimulatedPaymentProvider.Approve, default));
+        await payment.WithPaymentsAsync(p => p.AuthorizeAsync(order, 25m, SimulatedPaymentProvider.Approve, capture: false, default));
         if (capture)
         {
             await payment.WithPaymentsAsync(p => p.CaptureAsync(order, default));

@@ -87,7 +87,7 @@ public sealed class InventoryFunctions(StockReservations reservations)
         var outcome = await reservations.ReserveAsync(reserve.OrderId, reserve.Lines, request.HttpContext.RequestAborted);
         return outcome.Result switch
         {
-            ReserveResult.Reserved => new OkObjectResult(outcome),
+            ReserveResult.Reserved or ReserveResult.Committed => new OkObjectResult(outcome),
             _ => new ConflictObjectResult(outcome),
         };
     }

@@ -17,8 +17,14 @@ public enum ReserveResult
     /// <summary>At least one line could not be held; nothing is held for the order.</summary>
     OutOfStock,
 
-    /// <summary>The order's reservation was already released or committed: it cannot be reserved again.</summary>
+    /// <summary>The order's reservation was already released or returned: it cannot be reserved again.</summary>
     Closed,
+
+    /// <summary>
+    /// The order's reservation was already committed: its units are its own for good. What a repeated
+    /// reserve finds when the saga that committed it runs its steps again (it stopped before it saved).
+    /// </summary>
+    Committed,
 }
 
 public sealed record ReserveOutcome(ReserveResult Result, int? UnavailableProductId = null);
@@ -247,6 +253,7 @@ public sealed class StockReservations(
             .Select(r => r.Status).Distinct().ToListAsync(cancellationToken);
         return statuses.Count == 0 ? null
             : statuses.All(s => s == ReservationStatus.Reserved) ? new ReserveOutcome(ReserveResult.Reserved)
+            : statuses.All(s => s == ReservationStatus.Committed) ? new ReserveOutcome(ReserveResult.Committed)
             : new ReserveOutcome(ReserveResult.Closed);
     }
 }

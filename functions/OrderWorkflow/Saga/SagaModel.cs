@@ -35,11 +35,11 @@ public static class SagaSteps
     /// <summary>
     /// Whether reaching the step is saved before the saga goes on (it is always saved when the saga
     /// finishes or waits for a retry). Every step call is idempotent per order, so a runner that dies
-    /// between saves repeats the calls since the last one; two are worth a round trip: Paid, so that a
-    /// repeat never reserves stock the order has already committed, and Compensating, so that a
+    /// between saves repeats the calls since the last save (a reserve repeated after the commit answers
+    /// Committed, and the saga goes on from Paid). Compensating is saved at once, so that a
     /// cancellation once acted on is never forgotten.
     /// </summary>
-    public static bool IsSavedOnTheWay(this SagaStep step) => step is SagaStep.Paid or SagaStep.Compensating;
+    public static bool IsSavedOnTheWay(this SagaStep step) => step is SagaStep.Compensating;
 }
 
 public sealed record SagaLine(int ProductId, int Quantity, decimal UnitPrice);

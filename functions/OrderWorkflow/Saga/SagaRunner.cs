@@ -34,8 +34,8 @@ public sealed class WorkflowOptions
 /// <summary>
 /// Runs checkout sagas as a state machine with one transition per step:
 /// <list type="table">
-/// <item><term>Submitted</term><description>reserve stock → StockReserved; OutOfStock → Cancelled (nothing held)</description></item>
-/// <item><term>StockReserved</term><description>authorize the payment → PaymentAuthorized; declined → Compensating</description></item>
+/// <item><term>Submitted</term><description>reserve stock → StockReserved; already committed (a repeat) → Paid; OutOfStock → Cancelled (nothing held)</description></item>
+/// <item><term>StockReserved</term><description>authorize and capture the payment in one call → Paid; authorized only → PaymentAuthorized; declined → Compensating</description></item>
 /// <item><term>PaymentAuthorized</term><description>capture → Paid; refused → Compensating</description></item>
 /// <item><term>Paid</term><description>commit the stock → Confirmed; the hold expired → Compensating</description></item>
 /// <item><term>Compensating</term><description>void or refund, release or return stock → Cancelled</description></item>
@@ -43,8 +43,8 @@ public sealed class WorkflowOptions
 /// A cancellation (the shopper's, or an expired hold) turns any step, Confirmed included, to
 /// Compensating. A step that keeps failing transiently for <see cref="WorkflowOptions.StepTimeout"/>
 /// compensates as TimedOut; one refused outright compensates as Failed. The saga is saved, with the
-/// status event of the step it reached (outbox), when it reaches Paid or Compensating, waits for a
-/// retry, or finishes (<see cref="SagaSteps.IsSavedOnTheWay"/>); the steps between run on without a
+/// status event of the step it reached (outbox), when it reaches Compensating, waits for a retry, or
+/// finishes (<see cref="SagaSteps.IsSavedOnTheWay"/>); the steps between run on without a
 /// round trip. A runner claims a saga with a lease that it renews while a step runs, and every save is
 /// fenced by the lease owner and the pending cancellation, so a runner that stalled past its lease can
 /// never write over the runner that took over, and a cancellation that arrived meanwhile wins.
@@ -270,15 +270,18 @@ public sealed class SagaRunner(
                 return await inventory.ReserveAsync(saga.OrderId, saga.Lines, cancellationToken) switch
                 {
                     "Reserved" => new(SagaStep.StockReserved),
+                    // Only the Paid step commits: a runner that stopped after it, before its save, got this far.
+                    "Committed" => new(SagaStep.Paid),
                     "OutOfStock" => new(SagaStep.Cancelled, CancelReason.OutOfStock), // nothing is held: nothing to undo
                     _ => new(SagaStep.Compensating, CancelReason.ReservationExpired), // closed by the sweeper meanwhile
                 };
 
             case SagaStep.StockReserved:
                 var paymentToken = await ordering.PaymentTokenAsync(saga.OrderId, cancellationToken);
-                return await payment.AuthorizeAsync(saga.OrderId, saga.Total, paymentToken, cancellationToken) switch
+                return await payment.AuthorizeAndCaptureAsync(saga.OrderId, saga.Total, paymentToken, cancellationToken) switch
                 {
-                    "Authorized" or "Captured" => new(SagaStep.PaymentAuthorized),
+                    "Captured" => new(SagaStep.Paid),
+                    "Authorized" => new(SagaStep.PaymentAuthorized), // the capture did not succeed in the same call: its own step
                     _ => new(SagaStep.Compensating, CancelReason.PaymentDeclined),
                 };
 
@@ -463,7 +466,7 @@ public sealed class SagaRunner(
     /// <summary>
     /// Saves the saga in one transaction with its status event, fenced by the lease owner and the pending
     /// cancellation. The status announced is the step reached, if it is shown and not announced yet: an
-    /// order that went through StockReserved without waiting there is announced Paid next.
+    /// order that waited nowhere on the way is announced Confirmed next.
     /// </summary>
     private async Task SaveAsync(OrderSaga saga, bool keepLease, CancellationToken cancellationToken)
     {

@@ -14,7 +14,7 @@ public sealed class InventoryClient(HttpClient http)
     private sealed record ReserveAnswer(string Result, int? UnavailableProductId);
     private sealed record StateAnswer(Guid OrderId, string Status, int ChangedLines);
 
-    /// <returns>"Reserved", "OutOfStock" or "Closed".</returns>
+    /// <returns>"Reserved", "OutOfStock", "Closed" (released or returned) or "Committed" (this order's commit came first).</returns>
     public async Task<string> ReserveAsync(Guid orderId, IEnumerable<SagaLine> lines, CancellationToken cancellationToken)
     {
         var response = await StepCalls.Send(() => http.PostAsJsonAsync("/api/inventory/reservations",
@@ -55,10 +55,11 @@ public sealed class PaymentClient(HttpClient http)
 {
     private sealed record Answer(Guid OrderId, string Outcome, decimal Amount, string? Detail, string? Status);
 
-    /// <returns>Authorized, Declined, Captured, Voided, Refunded, Rejected.</returns>
-    public async Task<string> AuthorizeAsync(Guid orderId, decimal amount, string paymentToken, CancellationToken cancellationToken) =>
+    /// <summary>Authorizes the amount and captures it in the same call.</summary>
+    /// <returns>Captured; Authorized when the capture did not succeed (capture on its own); Declined, Voided, Refunded, Rejected.</returns>
+    public async Task<string> AuthorizeAndCaptureAsync(Guid orderId, decimal amount, string paymentToken, CancellationToken cancellationToken) =>
         (await ReadAsync(await StepCalls.Send(() =>
-            http.PostAsJsonAsync("/api/payments/authorize", new { orderId, amount, paymentToken }, cancellationToken)), cancellationToken)).Outcome;
+            http.PostAsJsonAsync("/api/payments/authorize", new { orderId, amount, paymentToken, capture = true }, cancellationToken)), cancellationToken)).Outcome;
 
     /// <returns>Captured, or Rejected (the payment is not capturable: declined, voided or refunded).</returns>
     public async Task<string> CaptureAsync(Guid orderId, CancellationToken cancellationToken) =>

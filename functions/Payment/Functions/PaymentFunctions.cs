@@ -14,9 +14,10 @@ namespace Payment.Functions;
 /// </summary>
 public sealed class PaymentFunctions(PaymentService payments)
 {
-    public sealed record AuthorizeRequest(Guid OrderId, decimal Amount, string? PaymentToken);
+    /// <summary>An authorization; with <c>capture</c>, the amount is captured too in the same call (if the capture does not succeed, the answer is the authorization's).</summary>
+    public sealed record AuthorizeRequest(Guid OrderId, decimal Amount, string? PaymentToken, bool Capture = false);
 
-    [EndpointSummary("Authorize the amount of an order with its payment token")]
+    [EndpointSummary("Authorize the amount of an order with its payment token, and capture it if asked")]
     [FunctionBody(typeof(AuthorizeRequest))]
     [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status200OK, "application/json")]
     [ProducesResponseType(typeof(PaymentResult), StatusCodes.Status409Conflict, "application/json")]
@@ -48,7 +49,7 @@ public sealed class PaymentFunctions(PaymentService payments)
             return FunctionRequests.Invalid("paymentToken", "paymentToken is required, at most 200 characters.");
         }
 
-        return Answer(await payments.AuthorizeAsync(body.OrderId, body.Amount, body.PaymentToken, request.HttpContext.RequestAborted));
+        return Answer(await payments.AuthorizeAsync(body.OrderId, body.Amount, body.PaymentToken, body.Capture, request.HttpContext.RequestAborted));
     }
 
     [EndpointSummary("Capture an authorized payment")]

@@ -50,17 +50,36 @@ public sealed class PaymentService(
     public async Task<IReadOnlyList<PaymentOperation>> LedgerAsync(Guid orderId, CancellationToken cancellationToken) =>
         await db.Ledger.AsNoTracking().Where(o => o.OrderId == orderId).OrderBy(o => o.Id).ToListAsync(cancellationToken);
 
-    public async Task<PaymentResult> AuthorizeAsync(Guid orderId, decimal amount, string paymentToken, CancellationToken cancellationToken)
+    /// <summary>
+    /// Authorizes the order's amount and, with <paramref name="capture"/>, captures it in the same call
+    /// (one request from the saga instead of two). A capture that does not succeed here (no answer, or
+    /// refused) answers as the authorization did, Authorized, and the caller captures on its own.
+    /// </summary>
+    public async Task<PaymentResult> AuthorizeAsync(Guid orderId, decimal amount, string paymentToken, bool capture, CancellationToken cancellationToken)
     {
-        if (await GetAsync(orderId, cancellationToken) is { } existing)
+        var payment = await GetAsync(orderId, cancellationToken) ?? await AuthorizeNewAsync(orderId, amount, paymentToken, cancellationToken);
+        if (payment is null)
         {
-            return ResultOf(existing);
+            return new PaymentResult(orderId, PaymentOutcome.Unavailable, amount, "The provider did not answer.");
         }
 
+        var authorized = ResultOf(payment);
+        if (!capture || payment.Status != PaymentStatus.Authorized)
+        {
+            return authorized;
+        }
+
+        var captured = await TransitionAsync(payment, PaymentOperationKind.Capture, from: PaymentStatus.Authorized, to: PaymentStatus.Captured, cancellationToken);
+        return captured.Outcome == PaymentOutcome.Captured ? captured : authorized;
+    }
+
+    /// <returns>The payment as recorded from the provider's answer; null when the provider never answered.</returns>
+    private async Task<OrderPayment?> AuthorizeNewAsync(Guid orderId, decimal amount, string paymentToken, CancellationToken cancellationToken)
+    {
         var answer = await SendAsync(PaymentOperationKind.Authorize, orderId, paymentToken, amount, cancellationToken);
         if (answer is null)
         {
-            return new PaymentResult(orderId, PaymentOutcome.Unavailable, amount, "The provider did not answer.");
+            return null;
         }
 
         var now = clock.GetUtcNow();
@@ -78,12 +97,13 @@ public sealed class PaymentService(
         try
         {
             await db.SaveChangesAsync(cancellationToken);
-            return ResultOf(payment);
+            db.Entry(payment).State = EntityState.Detached; // as GetAsync gives it
+            return payment;
         }
         catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
             db.ChangeTracker.Clear(); // a concurrent authorize of the same order recorded the same answer
-            return ResultOf((await GetAsync(orderId, cancellationToken))!);
+            return await GetAsync(orderId, cancellationToken);
         }
     }
 
@@ -121,14 +141,15 @@ public sealed class PaymentService(
     /// payment's recorded state afterwards, so two operations that race (a capture and a void) both
     /// answer with what actually happened.
     /// </summary>
-    private async Task<PaymentResult> TransitionAsync(Guid orderId, PaymentOperationKind kind, PaymentStatus from, PaymentStatus to, CancellationToken cancellationToken)
-    {
-        var payment = await GetAsync(orderId, cancellationToken);
-        if (payment is null)
-        {
-            return new PaymentResult(orderId, PaymentOutcome.Rejected, 0m, "No payment was authorized for this order.");
-        }
+    private async Task<PaymentResult> TransitionAsync(Guid orderId, PaymentOperationKind kind, PaymentStatus from, PaymentStatus to, CancellationToken cancellationToken) =>
+        await GetAsync(orderId, cancellationToken) is { } payment
+            ? await TransitionAsync(payment, kind, from, to, cancellationToken)
+            : new PaymentResult(orderId, PaymentOutcome.Rejected, 0m, "No payment was authorized for this order.");
 
+    // The payment as last read (detached); the answer comes from what the provider then says.
+    private async Task<PaymentResult> TransitionAsync(OrderPayment payment, PaymentOperationKind kind, PaymentStatus from, PaymentStatus to, CancellationToken cancellationToken)
+    {
+        var orderId = payment.OrderId;
         if (payment.Status == to)
         {
             return ResultOf(payment); // already done: the retry of a step that succeeded
