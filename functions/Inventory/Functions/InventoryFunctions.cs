@@ -101,7 +101,7 @@ public sealed class InventoryFunctions(StockReservations reservations)
     [Function("CommitReservation")]
     public async Task<IActionResult> Commit(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "inventory/reservations/{orderId:guid}/commit")] HttpRequest request, Guid orderId) =>
-        await StateAfterAsync(orderId, reservations.CommitAsync(orderId, request.HttpContext.RequestAborted), request);
+        await StateAfterAsync(orderId, reservations.CommitAsync(orderId, request.HttpContext.RequestAborted), ReservationStatus.Committed, request);
 
     [EndpointSummary("Release an order's reservation: the units are available again")]
     [ProducesResponseType(typeof(ReservationState), StatusCodes.Status200OK, "application/json")]
@@ -109,7 +109,7 @@ public sealed class InventoryFunctions(StockReservations reservations)
     [Function("ReleaseReservation")]
     public async Task<IActionResult> Release(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "inventory/reservations/{orderId:guid}/release")] HttpRequest request, Guid orderId) =>
-        await StateAfterAsync(orderId, reservations.ReleaseAsync(orderId, request.HttpContext.RequestAborted), request);
+        await StateAfterAsync(orderId, reservations.ReleaseAsync(orderId, request.HttpContext.RequestAborted), ReservationStatus.Released, request);
 
     [EndpointSummary("Return the units of a committed reservation to the stock")]
     [ProducesResponseType(typeof(ReservationState), StatusCodes.Status200OK, "application/json")]
@@ -117,11 +117,13 @@ public sealed class InventoryFunctions(StockReservations reservations)
     [Function("ReturnReservation")]
     public async Task<IActionResult> Return(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "inventory/reservations/{orderId:guid}/return")] HttpRequest request, Guid orderId) =>
-        await StateAfterAsync(orderId, reservations.ReturnAsync(orderId, request.HttpContext.RequestAborted), request);
+        await StateAfterAsync(orderId, reservations.ReturnAsync(orderId, request.HttpContext.RequestAborted), ReservationStatus.Returned, request);
 
-    private async Task<IActionResult> StateAfterAsync(Guid orderId, Task<int> change, HttpRequest request)
+    // "to" is where the lines the change moved now stand; only a change that moved none (a repeat) looks the state up.
+    private async Task<IActionResult> StateAfterAsync(Guid orderId, Task<int> change, ReservationStatus to, HttpRequest request)
     {
         var changed = await change;
-        return new OkObjectResult(new ReservationState(orderId, await reservations.StatusAsync(orderId, request.HttpContext.RequestAborted), changed));
+        var status = changed > 0 ? to.ToString() : await reservations.StatusAsync(orderId, request.HttpContext.RequestAborted);
+        return new OkObjectResult(new ReservationState(orderId, status, changed));
     }
 }

@@ -16,15 +16,26 @@ internal sealed class PlatformCounters(NpgsqlConnection postgres, IConnectionMul
         Dictionary<(string Database, string Query), long>? Statements,
         Dictionary<string, long> RedisCommands)
     {
+        /// <summary>CPU seconds used since <paramref name="before"/>, by process name (replicas together), most first.</summary>
+        private List<(string Name, double Seconds, int Count)> CpuSince(Snapshot before) => Processes
+            .Select(p => (p.Value.Name, Seconds: p.Value.CpuSeconds - (before.Processes.TryGetValue(p.Key, out var b) && b.Name == p.Value.Name ? b.CpuSeconds : 0)))
+            .Where(p => p.Seconds > 0)
+            .GroupBy(p => p.Name)
+            .Select(g => (Name: g.Key, Seconds: g.Sum(p => p.Seconds), Count: g.Count()))
+            .OrderByDescending(g => g.Seconds)
+            .ToList();
+
+        /// <summary>What the platform uses with no order coming in: CPU milliseconds per second, by process.</summary>
+        public void WriteAtRest(Snapshot before, TimeSpan window, TextWriter output)
+        {
+            var cpu = CpuSince(before);
+            output.WriteLine($"at rest ({window.TotalSeconds:F0} s, no orders): {cpu.Sum(p => p.Seconds) * 1000 / window.TotalSeconds:F0} ms of CPU per second; " +
+                string.Join(", ", cpu.Where(p => p.Seconds * 1000 / window.TotalSeconds >= 5).Select(p => $"{p.Name} {p.Seconds * 1000 / window.TotalSeconds:F0}")));
+        }
+
         public void WriteDifference(Snapshot before, int orders, TextWriter output)
         {
-            var cpu = Processes
-                .Select(p => (p.Value.Name, Seconds: p.Value.CpuSeconds - (before.Processes.TryGetValue(p.Key, out var b) && b.Name == p.Value.Name ? b.CpuSeconds : 0)))
-                .Where(p => p.Seconds > 0)
-                .GroupBy(p => p.Name)
-                .Select(g => (Name: g.Key, Seconds: g.Sum(p => p.Seconds), Count: g.Count()))
-                .OrderByDescending(g => g.Seconds)
-                .ToList();
+            var cpu = CpuSince(before);
             output.WriteLine($"CPU per order, by process (total {cpu.Sum(p => p.Seconds) * 1000 / orders:F1} ms):");
             foreach (var (name, seconds, count) in cpu.Where(p => p.Seconds * 1000 / orders >= 0.1))
             {
