@@ -69,6 +69,19 @@ public sealed class StockReservationsTests(InventoryFixture inventory) : IClassF
     }
 
     [Fact]
+    public async Task Reserving_an_order_again_after_it_took_the_last_units_answers_reserved_not_out_of_stock()
+    {
+        var product = await inventory.NewProductAsync(onHand: 3);
+        var order = Guid.NewGuid();
+        await inventory.WithReservationsAsync(r => r.ReserveAsync(order, One(product, 3), default));
+
+        var again = await inventory.WithReservationsAsync(r => r.ReserveAsync(order, One(product, 3), default));
+
+        Assert.Equal(ReserveResult.Reserved, again.Result);
+        Assert.Equal(new StockLevel(product, 3, 3, 0), await inventory.LevelAsync(product));
+    }
+
+    [Fact]
     public async Task Commit_takes_the_units_out_of_stock_and_release_gives_them_back_each_once()
     {
         var product = await inventory.NewProductAsync(onHand: 10);

@@ -97,23 +97,21 @@ public sealed class StockReservations(
 
         try
         {
+            // No look for an earlier reserve of the order first: a repeat is rare (a saga's retry), and the
+            // reservations' key refuses its second hold at the save, below, or it finds the units held.
             return await db.InTransactionAsync(async token =>
             {
-                if (await ExistingOutcomeAsync(orderId, token) is { } existing)
-                {
-                    return existing;
-                }
-
                 var now = clock.GetUtcNow();
                 var expiresAt = now + options.Value.ReservationTtl;
                 foreach (var line in merged)
                 {
                     if (!await ChangeStockAsync(line.ProductId, reservedChange: line.Quantity, onHandChange: 0, minimumAvailable: line.Quantity, token))
                     {
-                        // Undo the lines already held: nothing of this order stays reserved.
+                        // Undo the lines already held: nothing of this order stays reserved. A repeat of a
+                        // reserve that succeeded finds its own units unavailable: it answers as the first did.
                         await db.Database.CurrentTransaction!.RollbackAsync(token);
                         db.ChangeTracker.Clear();
-                        return new ReserveOutcome(ReserveResult.OutOfStock, line.ProductId);
+                        return await ExistingOutcomeAsync(orderId, token) ?? new ReserveOutcome(ReserveResult.OutOfStock, line.ProductId);
                     }
 
                     db.Reservations.Add(new Reservation

@@ -237,20 +237,12 @@ public sealed class PaymentService(
         return answer;
     }
 
-    private async Task WriteLedgerAsync(Guid orderId, PaymentOperationKind kind, string key, decimal amount, string outcome, string? reference, CancellationToken cancellationToken)
-    {
-        db.Ledger.Add(new PaymentOperation
-        {
-            OrderId = orderId,
-            Kind = kind,
-            IdempotencyKey = key,
-            Amount = amount,
-            Outcome = outcome[..Math.Min(outcome.Length, 200)],
-            ProviderReference = reference,
-            At = clock.GetUtcNow(),
-        });
-        await db.SaveChangesAsync(cancellationToken);
-    }
+    // One statement, not a tracked entity: written on every provider answer, and never read back here.
+    private async Task WriteLedgerAsync(Guid orderId, PaymentOperationKind kind, string key, decimal amount, string outcome, string? reference, CancellationToken cancellationToken) =>
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO payment_ledger ("OrderId", "Kind", "IdempotencyKey", "Amount", "Outcome", "ProviderReference", "At")
+            VALUES ({orderId}, {kind.ToString()}, {key}, {amount}, {outcome[..Math.Min(outcome.Length, 200)]}, {reference}, {clock.GetUtcNow()})
+            """, cancellationToken);
 
     /// <summary>The provider pipeline's strategies, registered under <see cref="ProviderPipeline"/>.</summary>
     public static void BuildProviderPipeline(ResiliencePipelineBuilder<ProviderAnswer> pipeline, PaymentProviderOptions settings) =>
