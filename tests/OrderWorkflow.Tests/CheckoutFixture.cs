@@ -176,6 +176,9 @@ public class CheckoutFixture : IAsyncLifetime
         await PublishAsync(submitted, submitted.OrderId.ToString());
     }
 
+    /// <summary>Holds the answer to the saga's next payment-token request of the order, right before it pays.</summary>
+    public OrderingTestDouble.HeldAnswer HoldPaymentToken(Guid orderId) => _ordering.Hold(orderId);
+
     /// <summary>Keeps an order's payment token where the saga fetches it (Ordering's internal route).</summary>
     public void RecordPaymentToken(Guid orderId, string paymentToken) => _ordering.PaymentTokens[orderId] = paymentToken;
 

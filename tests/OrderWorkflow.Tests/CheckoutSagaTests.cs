@@ -208,6 +208,30 @@ public sealed class CheckoutSagaTests(CheckoutFixture checkout) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_cancellation_that_arrives_after_the_stock_is_held_is_acted_on_before_any_money_moves()
+    {
+        var product = await checkout.NewProductAsync(3);
+        var order = Guid.CreateVersion7();
+        var held = checkout.HoldPaymentToken(order);
+        await checkout.SubmitAsync(new OrderSubmitted(order, "user-midway", [new OrderLineContract(product, 1, 5m)], 5m), SimulatedPaymentProvider.Approve);
+
+        // The stock is held (not saved: the saga runs on), and the saga is about to pay when the shopper cancels.
+        await held.Asked.Task.WaitAsync(Deadline);
+        await checkout.PublishAsync(new OrderCancelRequested(order), order.ToString());
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var db = checkout.Workflow();
+            return await db.Sagas.AnyAsync(s => s.OrderId == order && s.PendingCancel != null);
+        }, "the cancellation to be pending", Deadline);
+        held.Released.SetResult();
+
+        var saga = (await checkout.FinishedAsync([order], Deadline)).Single();
+        Assert.Equal((SagaStep.Cancelled, CancelReason.CancelledByUser), (saga.Step, saga.Reason));
+        Assert.DoesNotContain(await ProviderRecordsAsync(order), r => r.Kind is PaymentOperationKind.Authorize or PaymentOperationKind.Capture);
+        Assert.Equal(new CheckoutFixture.StockLevel(product, 3, 0, 3), await checkout.StockAsync(product));
+    }
+
+    [Fact]
     public async Task Orders_cancelled_as_they_are_placed_all_end_cancelled_with_nothing_captured_net()
     {
         var product = await checkout.NewProductAsync(40);

@@ -23,6 +23,19 @@ public sealed class OrderingTestDouble : IAsyncDisposable
 
     public ConcurrentDictionary<Guid, string> PaymentTokens { get; } = new();
 
+    /// <summary>A payment-token request held until the test releases it: <see cref="Asked"/> completes when it arrives.</summary>
+    public sealed class HeldAnswer
+    {
+        public TaskCompletionSource Asked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private readonly ConcurrentDictionary<Guid, HeldAnswer> _held = new();
+
+    /// <summary>Holds the answer to the next payment-token request of the order (the saga is then about to pay).</summary>
+    public HeldAnswer Hold(Guid orderId) => _held.GetOrAdd(orderId, _ => new HeldAnswer());
+
     public static async Task<OrderingTestDouble> StartAsync(int port, JwtSettings jwt)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -33,10 +46,18 @@ public sealed class OrderingTestDouble : IAsyncDisposable
         builder.AddDefaultAuthentication(serviceAudience: "ordering");
         var app = builder.Build();
         var ordering = new OrderingTestDouble(app);
-        app.MapGet("/internal/orders/{orderId:guid}/payment-token", (Guid orderId) =>
-            ordering.PaymentTokens.TryGetValue(orderId, out var token)
-                ? Results.Ok(new { orderId, paymentToken = token })
-                : Results.NotFound())
+        app.MapGet("/internal/orders/{orderId:guid}/payment-token", async (Guid orderId) =>
+            {
+                if (ordering._held.TryRemove(orderId, out var held))
+                {
+                    held.Asked.TrySetResult();
+                    await held.Released.Task;
+                }
+
+                return ordering.PaymentTokens.TryGetValue(orderId, out var token)
+                    ? Results.Ok(new { orderId, paymentToken = token })
+                    : Results.NotFound();
+            })
             .RequireServiceCaller("orderworkflow");
         await app.StartAsync();
         return ordering;

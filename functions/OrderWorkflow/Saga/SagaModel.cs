@@ -40,14 +40,18 @@ public static class SagaSteps
     /// cancellation once acted on is never forgotten.
     /// </summary>
     public static bool IsSavedOnTheWay(this SagaStep step) => step is SagaStep.Compensating;
+
+    /// <summary>The status a save at this step announces: the last one the saga has passed that the shopper is shown.</summary>
+    public static OrderStatus? AnnouncedAs(this SagaStep step) => step == SagaStep.PaymentAuthorized ? OrderStatus.StockReserved : step.ShownAs();
 }
 
 public sealed record SagaLine(int ProductId, int Quantity, decimal UnitPrice);
 
 /// <summary>
-/// The persisted state of one order's checkout saga. Saved after every step, so a process that dies
-/// anywhere leaves a row another process resumes from: each step is idempotent on the other side
-/// (Inventory and Payment deduplicate by order id), so repeating the step that was in flight is safe.
+/// The persisted state of one order's checkout saga. Saved where the saga waits, compensates or ends
+/// (<see cref="SagaSteps.IsSavedOnTheWay"/>), so a process that dies anywhere leaves a row another
+/// process resumes from: each step is idempotent on the other side (Inventory and Payment deduplicate
+/// by order id), so repeating the calls made since the last save is safe.
 /// </summary>
 public sealed class OrderSaga
 {
@@ -59,8 +63,9 @@ public sealed class OrderSaga
     public CancelReason? Reason { get; set; }
 
     /// <summary>
-    /// Set when cancellation was asked for while the saga runs; acted on before its next step. A
-    /// concurrency token: a runner that saved over a cancellation it had not seen would lose it.
+    /// Set when cancellation was asked for while the saga runs; acted on right before the next call that
+    /// moves money (authorize, capture), or at the next save, whichever comes first. A concurrency token: a runner that saved
+    /// over a cancellation it had not seen would lose it.
     /// </summary>
     public CancelReason? PendingCancel { get; set; }
 

@@ -119,8 +119,9 @@ public sealed class SagaRunner(
 
     /// <summary>
     /// Asks for the order to be cancelled, whatever state its saga is in and even before it exists:
-    /// a running saga compensates before its next step, a Confirmed one is compensated (refund, stock
-    /// returned), and an order not seen yet starts its saga with the cancellation pending.
+    /// a running saga compensates before its next step that moves money (or at its next save), a Confirmed
+    /// one is compensated (refund, stock returned), and an order not seen yet starts its saga with the
+    /// cancellation pending.
     /// </summary>
     /// <returns>True when a running or Confirmed saga took the cancellation; false when it waits for its saga's start or the saga is already compensating or Cancelled.</returns>
     public async Task<bool> RequestCancelAsync(Guid orderId, CancelReason reason, CancellationToken cancellationToken)
@@ -219,6 +220,12 @@ public sealed class SagaRunner(
             {
                 next = await StepAsync(saga, cancellationToken);
             }
+            catch (CancelledMeanwhileException)
+            {
+                // Acted on before any money moves, rather than charge and refund: the steps since the last
+                // save are dropped, and the compensation the reloaded saga runs undoes them.
+                return await ReloadAsync(saga.OrderId, cancellationToken);
+            }
             catch (TransientStepException ex)
             {
                 next = Retry(saga, ex, startedAt);
@@ -248,10 +255,7 @@ public sealed class SagaRunner(
         {
             // A cancellation arrived, or the lease was taken over, while the steps ran: their results
             // are dropped (their effects, if any, are undone by compensation or redone idempotently).
-            db.ChangeTracker.Clear();
-            var fresh = await db.Sagas.SingleOrDefaultAsync(s => s.OrderId == saga.OrderId, cancellationToken);
-            _savedStep = fresh?.Step ?? _savedStep;
-            return fresh?.LeaseOwner == _runner ? fresh : null;
+            return await ReloadAsync(saga.OrderId, cancellationToken);
         }
 
         if (!goOn && !saga.Step.IsFinished())
@@ -260,6 +264,27 @@ public sealed class SagaRunner(
         }
 
         return goOn ? saga : null;
+    }
+
+    /// <summary>The saga as saved, tracked; null when another runner holds it now.</summary>
+    private async Task<OrderSaga?> ReloadAsync(Guid orderId, CancellationToken cancellationToken)
+    {
+        db.ChangeTracker.Clear();
+        var fresh = await db.Sagas.SingleOrDefaultAsync(s => s.OrderId == orderId, cancellationToken);
+        _savedStep = fresh?.Step ?? _savedStep;
+        return fresh?.LeaseOwner == _runner ? fresh : null;
+    }
+
+    /// <summary>A cancellation arrived since the saga was read (the step found it in the database).</summary>
+    private sealed class CancelledMeanwhileException : Exception;
+
+    /// <summary>Right before a call that moves money: one indexed read for a cancellation that arrived since the saga was read.</summary>
+    private async Task ThrowIfCancelledMeanwhileAsync(Guid orderId, CancellationToken cancellationToken)
+    {
+        if (await db.Sagas.AsNoTracking().AnyAsync(s => s.OrderId == orderId && s.PendingCancel != null, cancellationToken))
+        {
+            throw new CancelledMeanwhileException();
+        }
     }
 
     private async Task<Transition> StepAsync(OrderSaga saga, CancellationToken cancellationToken)
@@ -278,6 +303,7 @@ public sealed class SagaRunner(
 
             case SagaStep.StockReserved:
                 var paymentToken = await ordering.PaymentTokenAsync(saga.OrderId, cancellationToken);
+                await ThrowIfCancelledMeanwhileAsync(saga.OrderId, cancellationToken);
                 return await payment.AuthorizeAndCaptureAsync(saga.OrderId, saga.Total, paymentToken, cancellationToken) switch
                 {
                     "Captured" => new(SagaStep.Paid),
@@ -286,6 +312,7 @@ public sealed class SagaRunner(
                 };
 
             case SagaStep.PaymentAuthorized:
+                await ThrowIfCancelledMeanwhileAsync(saga.OrderId, cancellationToken);
                 return await payment.CaptureAsync(saga.OrderId, cancellationToken) == "Captured"
                     ? new(SagaStep.Paid)
                     : new(SagaStep.Compensating, CancelReason.PaymentDeclined);
@@ -418,7 +445,11 @@ public sealed class SagaRunner(
 
     private static string Truncate(string text) => text[..Math.Min(text.Length, 2000)];
 
-    /// <summary>Takes the saga for this runner if it is unfinished and free (no live lease); one round trip, the row comes back tracked.</summary>
+    /// <summary>
+    /// Takes the saga for this runner if it is unfinished and free (no live lease); one round trip, the row
+    /// comes back tracked. Columns by name, not *: the statement is prepared, and its result must keep its
+    /// shape when a migration adds a column while this version still runs.
+    /// </summary>
     private async Task<OrderSaga?> ClaimAsync(Guid orderId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
@@ -426,7 +457,8 @@ public sealed class SagaRunner(
             UPDATE order_sagas SET "LeaseOwner" = {_runner}, "LeaseUntil" = {now + Options.Lease}
             WHERE "OrderId" = {orderId} AND "Step" NOT IN ('Confirmed', 'Cancelled')
               AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now} OR "LeaseOwner" = {_runner})
-            RETURNING *
+            RETURNING "OrderId", "UserId", "Total", "Lines", "Step", "Reason", "PendingCancel", "Attempts", "FailingFor",
+                      "LastAttemptAt", "NextAttemptAt", "LeaseOwner", "LeaseUntil", "StatusSequence", "LastError", "CreatedAt", "UpdatedAt"
             """).ToListAsync(cancellationToken);
         return claimed.SingleOrDefault();
     }
@@ -470,7 +502,7 @@ public sealed class SagaRunner(
     /// </summary>
     private async Task SaveAsync(OrderSaga saga, bool keepLease, CancellationToken cancellationToken)
     {
-        if (saga.Step != _savedStep && saga.Step.ShownAs() is { } status)
+        if (saga.Step.AnnouncedAs() is { } status && status != _savedStep.AnnouncedAs())
         {
             saga.StatusSequence++;
             outbox.Add(new OrderStatusChanged(saga.OrderId, status, status == OrderStatus.Cancelled ? saga.Reason : null, saga.StatusSequence),

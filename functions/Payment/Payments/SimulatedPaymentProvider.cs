@@ -170,8 +170,12 @@ public sealed class SimulatedPaymentProvider(IServiceScopeFactory scopes, IOptio
         string token, decimal amount, PaymentProviderOptions settings, CancellationToken cancellationToken)
     {
         // One payment's requests are applied one at a time: its row is locked before anything is read.
+        // Columns by name: the statement is prepared, and a column added later must not change its result.
         var payment = (await db.ProviderPayments
-            .FromSql($"""SELECT * FROM simulated_provider_payments WHERE "MerchantReference" = {reference} FOR UPDATE""")
+            .FromSql($"""
+                SELECT "MerchantReference", "PaymentToken", "Amount", "State", "CapturedAmount", "RefundedAmount", "UpdatedAt"
+                FROM simulated_provider_payments WHERE "MerchantReference" = {reference} FOR UPDATE
+                """)
             .ToListAsync(cancellationToken)).SingleOrDefault();
         if (await db.ProviderRecords.AsNoTracking().SingleOrDefaultAsync(r => r.IdempotencyKey == key, cancellationToken) is { } seen)
         {
