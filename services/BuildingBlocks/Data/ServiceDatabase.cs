@@ -14,10 +14,10 @@ public static class ServiceDatabase
     /// <paramref name="seed"/>, before anything that uses it starts (hosted services start in registration order).
     /// </summary>
     /// <remarks>
-    /// The connections are tuned for many short transactions, unless the connection string says otherwise:
-    /// a connection going back to the pool is not reset (<c>DISCARD ALL</c> was a third of all statements
-    /// under load; nothing here leaves session state behind: advisory locks are released, LISTEN has its
-    /// own unpooled connection), and a statement run often is prepared once per connection.
+    /// Statements run often are prepared once per connection, unless the connection string says otherwise.
+    /// Pooled connections are still reset on return (<c>No Reset On Close</c> stays off): without the reset,
+    /// the first product read after PostgreSQL froze hung for 15 s instead of being served from the last
+    /// copy in 1.6 s (docs/benchmarks.md).
     /// </remarks>
     public static void AddServiceDatabase<TContext>(this IHostApplicationBuilder builder, string name,
         Func<IServiceProvider, CancellationToken, Task>? seed = null, Action<NpgsqlEntityFrameworkCorePostgreSQLSettings>? configure = null)
@@ -25,13 +25,13 @@ public static class ServiceDatabase
     {
         builder.AddNpgsqlDbContext<TContext>(name, settings =>
         {
-            settings.ConnectionString = ForShortTransactions(settings.ConnectionString);
+            settings.ConnectionString = WithPreparedStatements(settings.ConnectionString);
             configure?.Invoke(settings);
         });
         builder.Services.AddDatabaseMigrator<TContext>(seed);
     }
 
-    internal static string? ForShortTransactions(string? connectionString)
+    internal static string? WithPreparedStatements(string? connectionString)
     {
         if (string.IsNullOrEmpty(connectionString))
         {
@@ -41,17 +41,8 @@ public static class ServiceDatabase
         // Npgsql's own builder knows every keyword, given or not; a plain one holds only what was given.
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
             .Select(key => key.Replace(" ", "", StringComparison.Ordinal)).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var tuned = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!given.Contains(nameof(NpgsqlConnectionStringBuilder.NoResetOnClose)))
-        {
-            tuned.NoResetOnClose = true;
-        }
-
-        if (!given.Contains(nameof(NpgsqlConnectionStringBuilder.MaxAutoPrepare)))
-        {
-            tuned.MaxAutoPrepare = 64;
-        }
-
-        return tuned.ConnectionString;
+        return given.Contains(nameof(NpgsqlConnectionStringBuilder.MaxAutoPrepare))
+            ? connectionString
+            : new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 64 }.ConnectionString;
     }
 }

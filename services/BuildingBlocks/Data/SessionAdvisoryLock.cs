@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Npgsql;
 
 namespace BuildingBlocks.Data;
 
@@ -27,31 +26,12 @@ public static class SessionAdvisoryLock
             }
             finally
             {
-                await UnlockAsync(database, key);
+                await database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({key})", CancellationToken.None);
             }
         }
         finally
         {
             await database.CloseConnectionAsync();
-        }
-    }
-
-    private static async Task UnlockAsync(DatabaseFacade database, long key)
-    {
-        try
-        {
-            await database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({key})", CancellationToken.None);
-        }
-        catch
-        {
-            // Pooled connections are not reset on return (ServiceDatabase): one still holding the lock must
-            // not be handed out again. Closing it for good ends the session, and the lock with it.
-            if (database.GetDbConnection() is NpgsqlConnection connection)
-            {
-                NpgsqlConnection.ClearPool(connection);
-            }
-
-            throw;
         }
     }
 }
