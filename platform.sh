@@ -64,7 +64,8 @@ setup() {
     install_local_servers
   fi
   log "Restoring local dotnet tools (Aspire CLI, dotnet-ef)"
-  dotnet tool restore >/dev/null
+  # A first restore on an empty package cache can fail part-way (seen once here); a second one completes it.
+  dotnet tool restore >/dev/null || dotnet tool restore >/dev/null
 }
 
 # Sums the counters of every TRX file under $1 and prints the closing line.

@@ -25,6 +25,9 @@ public static class BasketServiceExtensions
 
         // Resilience and service discovery come from ServiceDefaults for every HttpClient.
         builder.Services.AddHttpClient<CatalogClient>(client => client.BaseAddress = new Uri(CatalogBaseAddress));
+        builder.Services.Configure<CatalogReadOptions>(builder.Configuration.GetSection(CatalogReadOptions.SectionName));
+        // In process only (no distributed cache is registered): products read from Catalog.
+        builder.Services.AddHybridCache();
         builder.Services.AddScoped<BasketStore>();
 
         builder.Services.AddGrpc();

@@ -22,10 +22,20 @@ namespace Basket.Tests;
 /// HTTP/2-only port (cleartext HTTP/2 needs prior knowledge, which a mixed endpoint cannot offer),
 /// state and events in a real redis-server. Catalog is played by a small stand-in that serves
 /// Catalog's HTTP contract (<c>GET /api/catalog/items/{id}</c>) from <see cref="Products"/>;
-/// Catalog's own tests cover Catalog.
+/// Catalog's own tests cover Catalog. Basket reads Catalog on every use here (no product lifetime), so
+/// that a change to <see cref="Products"/> shows at once; <see cref="CachingBasketFixture"/> keeps products.
 /// </summary>
-public sealed class BasketFixture : IAsyncLifetime
+public class BasketFixture : IAsyncLifetime
 {
+    private readonly TimeSpan _productLifetime;
+
+    public BasketFixture() : this(TimeSpan.Zero)
+    {
+    }
+
+    // xunit activates a fixture through its only public constructor.
+    protected BasketFixture(TimeSpan productLifetime) => _productLifetime = productLifetime;
+
     private const string KeyId = "basket-tests";
 
     // Identity's private key stays with the test; Basket gets only the public key.
@@ -36,12 +46,16 @@ public sealed class BasketFixture : IAsyncLifetime
     /// <summary>The stand-in catalog's products; tests add and change them freely.</summary>
     public ConcurrentDictionary<int, (string Name, decimal Price)> Products { get; } = new();
 
+    /// <summary>Product reads the stand-in catalog has answered.</summary>
+    public int CatalogReads => _catalogReads;
+
     public HttpClient Anonymous { get; private set; } = null!;
     public GrpcChannel GrpcChannel { get; private set; } = null!;
 
     private readonly int _httpPort = LocalServers.FreePort();
     private readonly int _grpcPort = LocalServers.FreePort();
     private WebApplication? _catalog;
+    private int _catalogReads;
     private BasketService? _basket;
     private ConnectionMultiplexer _redis = null!;
 
@@ -61,6 +75,7 @@ public sealed class BasketFixture : IAsyncLifetime
                 ["Jwt:PublicKey"] = TestKeys.PublicKeyOf(Jwt.SigningKey!),
                 ["Jwt:KeyId"] = KeyId,
                 ["services:catalog:http:0"] = catalogUrl,
+                ["Catalog:ProductLifetime"] = _productLifetime.ToString(),
                 ["Logging:LogLevel:Default"] = "Warning",
             },
             kestrel =>
@@ -136,14 +151,20 @@ public sealed class BasketFixture : IAsyncLifetime
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         _catalog = builder.Build();
         _catalog.MapGet("/api/catalog/items/{id:int}", (int id) =>
-            Products.TryGetValue(id, out var product)
+        {
+            Interlocked.Increment(ref _catalogReads);
+            return Products.TryGetValue(id, out var product)
                 ? Results.Ok(new { id, name = product.Name, description = "", price = product.Price, categoryId = 1, brandId = 1, availableStock = 100 })
-                : Results.NotFound());
+                : Results.NotFound();
+        });
         await _catalog.StartAsync();
         return _catalog.Urls.Single();
     }
 
 }
+
+/// <summary>Basket as deployed: each product read from Catalog is kept, here for longer than any test runs.</summary>
+public sealed class CachingBasketFixture() : BasketFixture(TimeSpan.FromHours(1));
 
 [CollectionDefinition(Name)]
 public sealed class BasketCollection : ICollectionFixture<BasketFixture>

@@ -29,4 +29,6 @@ public sealed record BasketDto(IReadOnlyList<BasketLineDto> Items, decimal Total
 public sealed record SetQuantityRequest(int Quantity);
 
 /// <summary>The part of Catalog's item that the basket needs (other fields are ignored).</summary>
+// Immutable: the in-process cache hands out the same instance instead of a copy per read.
+[System.ComponentModel.ImmutableObject(true)]
 public sealed record CatalogItem(int Id, string Name, decimal Price);
