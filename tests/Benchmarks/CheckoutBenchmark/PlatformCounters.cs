@@ -6,7 +6,8 @@ namespace CheckoutBenchmark;
 /// <summary>
 /// What the platform spent, read before and after the measured window: CPU time of every process on
 /// the machine (Linux /proc), statements per database (pg_stat_statements, which the local PostgreSQL
-/// preloads), transactions per database (pg_stat_database) and commands Redis processed.
+/// preloads), transactions per database (pg_stat_database) and commands Redis processed, and how the
+/// machine's CPUs spent the window (/proc/stat), including time the hypervisor gave to other guests.
 /// </summary>
 internal sealed class PlatformCounters(NpgsqlConnection postgres, IConnectionMultiplexer redis, bool statementsAvailable)
 {
@@ -14,7 +15,8 @@ internal sealed class PlatformCounters(NpgsqlConnection postgres, IConnectionMul
         Dictionary<int, (string Name, double CpuSeconds)> Processes,
         Dictionary<string, long> Transactions,
         Dictionary<(string Database, string Query), long>? Statements,
-        Dictionary<string, long> RedisCommands)
+        Dictionary<string, long> RedisCommands,
+        MachineTicks Machine)
     {
         /// <summary>CPU seconds used since <paramref name="before"/>, by process name (replicas together), most first.</summary>
         private List<(string Name, double Seconds, int Count)> CpuSince(Snapshot before) => Processes
@@ -31,11 +33,25 @@ internal sealed class PlatformCounters(NpgsqlConnection postgres, IConnectionMul
             var cpu = CpuSince(before);
             output.WriteLine($"at rest ({window.TotalSeconds:F0} s, no orders): {cpu.Sum(p => p.Seconds) * 1000 / window.TotalSeconds:F0} ms of CPU per second; " +
                 string.Join(", ", cpu.Where(p => p.Seconds * 1000 / window.TotalSeconds >= 5).Select(p => $"{p.Name} {p.Seconds * 1000 / window.TotalSeconds:F0}")));
+            WriteMachine(before, output);
+        }
+
+        /// <summary>
+        /// Shares of all CPU time in the window: busy, idle, and stolen (this machine is a virtual one; time the
+        /// host gave to another guest is neither ours nor idle, and it varies from run to run).
+        /// </summary>
+        public void WriteMachine(Snapshot before, TextWriter output)
+        {
+            var (busy, idle, stolen) = (Machine.Busy - before.Machine.Busy, Machine.Idle - before.Machine.Idle, Machine.Stolen - before.Machine.Stolen);
+            var total = Math.Max(1, busy + idle + stolen);
+            output.WriteLine($"  machine ({Environment.ProcessorCount} CPUs): busy {100.0 * busy / total:F0} %, idle {100.0 * idle / total:F0} %, stolen by the host {100.0 * stolen / total:F1} %");
         }
 
         public void WriteDifference(Snapshot before, int orders, TextWriter output)
         {
             var cpu = CpuSince(before);
+            output.WriteLine("over the measured window:");
+            WriteMachine(before, output);
             output.WriteLine($"CPU per order, by process (total {cpu.Sum(p => p.Seconds) * 1000 / orders:F1} ms):");
             foreach (var (name, seconds, count) in cpu.Where(p => p.Seconds * 1000 / orders >= 0.1))
             {
@@ -117,7 +133,22 @@ internal sealed class PlatformCounters(NpgsqlConnection postgres, IConnectionMul
         // cmdstat_xadd: calls=12,usec=...
         var commands = (await redis.GetServers()[0].InfoAsync("commandstats")).SelectMany(group => group)
             .ToDictionary(pair => pair.Key["cmdstat_".Length..], pair => long.Parse(pair.Value.Split(',')[0]["calls=".Length..]));
-        return new Snapshot(ReadProcesses(), transactions, statements, commands);
+        return new Snapshot(ReadProcesses(), transactions, statements, commands, ReadMachine());
+    }
+
+    /// <summary>Clock ticks of all CPUs together since boot: busy, idle (with I/O wait), stolen.</summary>
+    internal readonly record struct MachineTicks(long Busy, long Idle, long Stolen);
+
+    private static MachineTicks ReadMachine()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return default;
+        }
+
+        // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"
+        var ticks = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
+        return new MachineTicks(Busy: ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6], Idle: ticks[3] + ticks[4], Stolen: ticks[7]);
     }
 
     private static Dictionary<int, (string, double)> ReadProcesses()
