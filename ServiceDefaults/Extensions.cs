@@ -48,6 +48,8 @@ public static class Extensions
 
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // A dependency that did not answer is a 503 the client may retry, not a 500.
+        builder.Services.AddExceptionHandler<DependencyUnavailableExceptionHandler>();
         // Binding failures throw so that BadRequestExceptionHandler can name the field in a ProblemDetails.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.AddDefaultOpenApi();

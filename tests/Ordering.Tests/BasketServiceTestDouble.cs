@@ -24,6 +24,9 @@ public sealed class BasketServiceTestDouble : BasketService.BasketServiceBase
     /// <summary>Each user's basket version, as the real service keeps it: it grows with every change and never restarts.</summary>
     public ConcurrentDictionary<string, long> Versions { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Users whose GetBasket fails with the given status, as a Basket whose store is down answers.</summary>
+    public ConcurrentDictionary<string, StatusCode> Failures { get; } = new(StringComparer.Ordinal);
+
     private long _lastVersion;
 
     /// <summary>The Authorization header of the last GetBasket call.</summary>
@@ -36,6 +39,11 @@ public sealed class BasketServiceTestDouble : BasketService.BasketServiceBase
         {
             // As the real service answers a call without a user.
             throw new RpcException(new Status(StatusCode.InvalidArgument, "user_id is required."));
+        }
+
+        if (Failures.TryGetValue(request.UserId, out var failure))
+        {
+            throw new RpcException(new Status(failure, "the basket store did not answer"));
         }
 
         var lines = Baskets.GetValueOrDefault(request.UserId, []);

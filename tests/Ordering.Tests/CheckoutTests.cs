@@ -181,4 +181,30 @@ public sealed class CheckoutTests(OrderingFixture fixture)
         Assert.Contains("shippingAddress", await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(0, await OrdersOfAsync(user));
     }
+
+    [Theory]
+    [InlineData(Grpc.Core.StatusCode.Unavailable)]
+    [InlineData(Grpc.Core.StatusCode.Unknown)]
+    [InlineData(Grpc.Core.StatusCode.DeadlineExceeded)]
+    public async Task A_checkout_while_Basket_fails_is_503_with_Retry_After_and_succeeds_once_Basket_answers(Grpc.Core.StatusCode failure)
+    {
+        var user = OrderingFixture.NewUser();
+        fixture.Basket.Fill(user, (52, "Mug", 1, 8m));
+        fixture.Basket.Failures[user] = failure;
+        using var client = fixture.ClientFor(user);
+        var key = Guid.NewGuid().ToString();
+
+        var refused = await OrderingFixture.CheckoutAsync(client, key);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter?.Delta);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(503, problem.GetProperty("status").GetInt32());
+        Assert.Equal(0, await OrdersOfAsync(user));
+
+        // The shopper tries again with the same key once Basket answers: one order.
+        fixture.Basket.Failures.TryRemove(user, out _);
+        Assert.Equal(HttpStatusCode.Accepted, (await OrderingFixture.CheckoutAsync(client, key)).StatusCode);
+        Assert.Equal(1, await OrdersOfAsync(user));
+    }
 }

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Basket.Grpc;
+using Grpc.Core;
 using BuildingBlocks.Data;
 using BuildingBlocks.Outbox;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -63,7 +64,17 @@ public static class OrdersApi
             return Replay(existing, fingerprint);
         }
 
-        var contents = await basket.GetBasketAsync(new GetBasketRequest { UserId = userId }, cancellationToken: cancellationToken);
+        BasketReply contents;
+        try
+        {
+            contents = await basket.GetBasketAsync(new GetBasketRequest { UserId = userId }, cancellationToken: cancellationToken);
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Unknown or StatusCode.Internal)
+        {
+            // Basket down, frozen or failing (its store unreachable): nothing was ordered, and the shopper may try again.
+            throw new DependencyUnavailableException("basket", ex);
+        }
+
         if (contents.Lines.Count == 0)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["basket"] = ["The basket is empty."] });
