@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TestSupport;
 
@@ -42,7 +43,8 @@ public sealed class GatewayTestbed : IAsyncDisposable
     /// <param name="settings">Overrides of the testbed's configuration; a <c>Jwt:SigningKey</c> here (a private key) is the one
     /// <see cref="Token"/> signs with; the gateway gets only its public key.</param>
     /// <param name="redis">The Redis that holds the rate-limit counters; none: each gateway counts on its own.</param>
-    public static async Task<GatewayTestbed> StartAsync(IDictionary<string, string?>? settings = null, string? redis = null)
+    /// <param name="redisReachable">Whether to wait, before the first request, until the gateway is connected to <paramref name="redis"/>.</param>
+    public static async Task<GatewayTestbed> StartAsync(IDictionary<string, string?>? settings = null, string? redis = null, bool redisReachable = true)
     {
         var names = CatalogReplicas.Append(CatalogBackup).Concat(OtherServices).ToArray();
         var backends = (await Task.WhenAll(names.Select(Backend.StartAsync))).ToDictionary(backend => backend.Name);
@@ -87,6 +89,13 @@ public sealed class GatewayTestbed : IAsyncDisposable
 
         var gateway = new ServiceUnderTest<Gateway.RateLimiting.RateLimitingOptions>(configuration);
         var address = await gateway.StartAsync();
+        if (redis is not null && redisReachable)
+        {
+            // The gateway connects to Redis in the background and counts on its own until then (by design: it
+            // never waits for Redis); a test that counts exactly starts once the counters are shared.
+            var counters = gateway.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>();
+            await Eventually.TrueAsync(() => counters.IsConnected, "the gateway's Redis connection", TimeSpan.FromSeconds(30));
+        }
 
         // Like a client outside: no trace headers of its own. (In this process the gateway's telemetry
         // listens, so HttpClient would otherwise start a trace per request and overwrite a given traceparent.)

@@ -70,7 +70,7 @@ public sealed class SharedRateLimitTests(RedisFixture redis) : IClassFixture<Red
     {
         var closedPort = TestSupport.LocalServers.FreePort();
         await using var bed = await GatewayTestbed.StartAsync(Settings($"down-{Guid.NewGuid():N}:", 3),
-            $"127.0.0.1:{closedPort},connectTimeout=500");
+            $"127.0.0.1:{closedPort},connectTimeout=500", redisReachable: false);
         var grace = bed.Token("grace");
 
         for (var i = 0; i < 3; i++)
