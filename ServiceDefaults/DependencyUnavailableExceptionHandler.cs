@@ -16,14 +16,28 @@ public sealed class DependencyUnavailableException(string dependency, Exception?
 {
     /// <summary>The resource that did not answer (<c>redis</c>, <c>basket</c>, ...), for logs; never sent to callers.</summary>
     public string Dependency { get; } = dependency;
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> says that a dependency did not answer: this exception, a timeout
+    /// (<see cref="TimeoutException"/>, which Redis and Npgsql timeouts are or wrap), a Redis connection that is
+    /// down, a transient database error, a call refused by a resilience pipeline (timeout, open circuit), or an
+    /// HTTP call that got no answer or a server error; also when wrapped in another exception.
+    /// </summary>
+    public static bool Recognises(Exception? exception) => exception switch
+    {
+        null => false,
+        DependencyUnavailableException or TimeoutException or ExecutionRejectedException or StackExchange.Redis.RedisConnectionException => true,
+        DbException { IsTransient: true } => true,
+        HttpRequestException { StatusCode: null or >= System.Net.HttpStatusCode.InternalServerError } => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Any(Recognises),
+        _ => Recognises(exception.InnerException),
+    };
 }
 
 /// <summary>
 /// Answers a request that failed because a dependency did not answer with 503 ProblemDetails and
 /// <c>Retry-After</c>: the client's request was fine and may succeed shortly, which a 500 (a bug here) does
-/// not say. Recognised: <see cref="DependencyUnavailableException"/>, a timeout (<see cref="TimeoutException"/>,
-/// which Redis and Npgsql timeouts are or wrap), a Redis connection that is down, a transient database error, a call refused by a resilience
-/// pipeline (timeout, open circuit) and an HTTP call that got no answer or a server error.
+/// not say. Which failures count: <see cref="DependencyUnavailableException.Recognises"/>.
 /// </summary>
 internal sealed class DependencyUnavailableExceptionHandler(IProblemDetailsService problemDetails) : IExceptionHandler
 {
@@ -32,7 +46,7 @@ internal sealed class DependencyUnavailableExceptionHandler(IProblemDetailsServi
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (!IsUnavailable(exception) || context.RequestAborted.IsCancellationRequested)
+        if (!DependencyUnavailableException.Recognises(exception) || context.RequestAborted.IsCancellationRequested)
         {
             return false;
         }
@@ -52,13 +66,4 @@ internal sealed class DependencyUnavailableExceptionHandler(IProblemDetailsServi
         });
     }
 
-    internal static bool IsUnavailable(Exception? exception) => exception switch
-    {
-        null => false,
-        DependencyUnavailableException or TimeoutException or ExecutionRejectedException or StackExchange.Redis.RedisConnectionException => true,
-        DbException { IsTransient: true } => true,
-        HttpRequestException { StatusCode: null or >= System.Net.HttpStatusCode.InternalServerError } => true,
-        AggregateException aggregate => aggregate.InnerExceptions.Any(IsUnavailable),
-        _ => IsUnavailable(exception.InnerException),
-    };
 }

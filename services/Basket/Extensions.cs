@@ -1,3 +1,4 @@
+using Basket.Api.Grpc;
 using Basket.Api.IntegrationEvents.EventHandling;
 using Basket.Api.IntegrationEvents.Events;
 using Basket.Api.Model;
@@ -30,6 +31,6 @@ public static class BasketServiceExtensions
         builder.Services.AddHybridCache();
         builder.Services.AddScoped<BasketStore>();
 
-        builder.Services.AddGrpc();
+        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<UnavailableStoreInterceptor>());
     }
 }

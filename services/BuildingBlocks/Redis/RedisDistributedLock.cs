@@ -6,7 +6,8 @@ namespace BuildingBlocks.Redis;
 /// <summary>
 /// Native lock with the semantics of Dapr's lock.redis: the key holds the owner and expires with the
 /// lease (SET NX PX); renew and release compare the owner inside a Lua script, so a lock that expired
-/// and was taken by someone else is never extended or deleted by its former owner.
+/// and was taken by someone else is never extended or deleted by its former owner. A call that gets no
+/// answer throws <see cref="Microsoft.Extensions.Hosting.DependencyUnavailableException"/>.
 /// </summary>
 internal sealed class RedisDistributedLock(IConnectionMultiplexer redis) : IDistributedLock
 {
@@ -27,7 +28,7 @@ internal sealed class RedisDistributedLock(IConnectionMultiplexer redis) : IDist
         """);
 
     public Task<bool> TryAcquireAsync(string resource, string owner, TimeSpan lease, CancellationToken cancellationToken = default) =>
-        redis.GetDatabase().StringSetAsync(Prefix + resource, owner, lease, When.NotExists);
+        redis.GetDatabase().StringSetAsync(Prefix + resource, owner, lease, When.NotExists).OrUnavailable();
 
     public async Task<bool> RenewAsync(string resource, string owner, TimeSpan lease, CancellationToken cancellationToken = default) =>
         (long)await redis.GetDatabase().ScriptEvaluateAsync(Renew, new
@@ -35,10 +36,10 @@ internal sealed class RedisDistributedLock(IConnectionMultiplexer redis) : IDist
             key = (RedisKey)(Prefix + resource),
             owner,
             ms = (long)lease.TotalMilliseconds,
-        }) == 1;
+        }).OrUnavailable() == 1;
 
     public async Task<LockRelease> ReleaseAsync(string resource, string owner, CancellationToken cancellationToken = default) =>
-        (long)await redis.GetDatabase().ScriptEvaluateAsync(Release, new { key = (RedisKey)(Prefix + resource), owner }) switch
+        (long)await redis.GetDatabase().ScriptEvaluateAsync(Release, new { key = (RedisKey)(Prefix + resource), owner }).OrUnavailable() switch
         {
             1 => LockRelease.Released,
             0 => LockRelease.NotHeld,

@@ -7,7 +7,7 @@ namespace BuildingBlocks.Redis;
 /// <summary>
 /// Native state store: each key is a Redis hash of the JSON value and a version number, which is the
 /// ETag. Conditional writes compare and set in one Lua script, so a stale write cannot slip in
-/// between the check and the write.
+/// between the check and the write. A call that gets no answer throws <see cref="Microsoft.Extensions.Hosting.DependencyUnavailableException"/>.
 /// </summary>
 internal sealed class RedisStateStore(IConnectionMultiplexer redis) : IStateStore
 {
@@ -30,7 +30,7 @@ internal sealed class RedisStateStore(IConnectionMultiplexer redis) : IStateStor
 
     public async Task<StateEntry<T>?> GetAsync<T>(string key, CancellationToken cancellationToken = default)
     {
-        var fields = await redis.GetDatabase().HashGetAsync(Prefix + key, ["data", "version"]);
+        var fields = await redis.GetDatabase().HashGetAsync(Prefix + key, ["data", "version"]).OrUnavailable();
         if (fields[0].IsNull)
         {
             return null;
@@ -47,7 +47,7 @@ internal sealed class RedisStateStore(IConnectionMultiplexer redis) : IStateStor
             key = (RedisKey)(Prefix + key),
             etag = etag ?? "",
             data = JsonSerializer.Serialize(value, JsonSerializerOptions.Web),
-        });
+        }).OrUnavailable();
         return result < 0 ? throw new StateConcurrencyException(key) : result.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -57,7 +57,7 @@ internal sealed class RedisStateStore(IConnectionMultiplexer redis) : IStateStor
         {
             key = (RedisKey)(Prefix + key),
             etag = etag ?? "",
-        });
+        }).OrUnavailable();
         return result < 0 ? throw new StateConcurrencyException(key) : result == 1;
     }
 }

@@ -7,7 +7,7 @@ using StackExchange.Redis;
 namespace UnitTests.ServiceDefaults;
 
 /// <summary>Which failures are a dependency that did not answer (503, try again) and which stay faults of the service (500).</summary>
-public class DependencyUnavailableExceptionHandlerTests
+public class DependencyUnavailableExceptionTests
 {
     public static TheoryData<Exception> Unavailable() =>
     [
@@ -32,10 +32,10 @@ public class DependencyUnavailableExceptionHandlerTests
     [Theory]
     [MemberData(nameof(Unavailable))]
     public void A_dependency_that_did_not_answer_is_unavailable(Exception exception) =>
-        Assert.True(DependencyUnavailableExceptionHandler.IsUnavailable(exception), exception.ToString());
+        Assert.True(DependencyUnavailableException.Recognises(exception), exception.ToString());
 
     [Theory]
     [MemberData(nameof(Faults))]
     public void Other_failures_stay_faults_of_the_service(Exception exception) =>
-        Assert.False(DependencyUnavailableExceptionHandler.IsUnavailable(exception), exception.ToString());
+        Assert.False(DependencyUnavailableException.Recognises(exception), exception.ToString());
 }
