@@ -9,7 +9,7 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>
 /// Thrown where a store or a service this one needs did not answer (unreachable, frozen, timed out), to be
 /// answered as 503 rather than as a fault of this service (500). Throw it from code that recognises such a
-/// failure of its client library; the common ones are recognised without it (<see cref="DependencyUnavailableExceptionHandler"/>).
+/// failure of its client library; the common ones are recognised without it (<see cref="Recognises"/>).
 /// </summary>
 public sealed class DependencyUnavailableException(string dependency, Exception? innerException = null)
     : Exception($"{dependency} did not answer.", innerException)
@@ -65,5 +65,4 @@ internal sealed class DependencyUnavailableExceptionHandler(IProblemDetailsServi
             },
         });
     }
-
 }
