@@ -56,7 +56,9 @@ public sealed class ProviderUnavailableException(string message) : Exception(mes
 /// <list type="bullet">
 /// <item><c>tok_ok</c> approves; <c>tok_declined</c> declines the authorization.</item>
 /// <item><c>tok_timeout</c> takes the authorization and never answers.</item>
-/// <item><c>tok_flaky</c> fails half the time, sometimes after it has already processed the request (the answer is lost).</item>
+/// <item><c>tok_flaky</c> fails the first attempt of every request and answers the retry (same key): every other
+/// request's first attempt is processed and its answer lost, the others fail before processing. Deterministic, so a
+/// test of retries never fails by chance; <see cref="PaymentProviderOptions.FailureRate"/> is the random fault.</item>
 /// <item><c>tok_capture_answer_lost</c>: the capture is processed, but the first
 /// <see cref="PaymentProviderOptions.LostCaptureAnswers"/> answers to it are lost; a retry with the same key gets the answer.</item>
 /// <item><c>tok_capture_timeout</c>: the capture is processed and no answer to it ever arrives, so the caller gives up and
@@ -80,6 +82,8 @@ public sealed class SimulatedPaymentProvider(IServiceScopeFactory scopes, IOptio
     public const string DownAfterCapture = "tok_down_after_capture";
 
     private readonly ConcurrentDictionary<string, int> _captureAnswers = new();
+    private readonly ConcurrentDictionary<string, bool> _flakyFirstAttempts = new();
+    private long _flakyRequests;
     private volatile bool _outage;
 
     /// <summary>Simulation control: the provider is down while this (or <see cref="PaymentProviderOptions.Outage"/>) is set.</summary>
@@ -103,8 +107,10 @@ public sealed class SimulatedPaymentProvider(IServiceScopeFactory scopes, IOptio
             throw new ProviderUnavailableException("The provider is down (simulated outage).");
         }
 
-        var flaky = paymentToken == Flaky && Random.Shared.NextDouble() < 0.5 || Random.Shared.NextDouble() < settings.FailureRate;
-        if (flaky && Random.Shared.NextDouble() < 0.5)
+        var (flaky, beforeProcessing) = paymentToken == Flaky
+            ? FlakyAttempt(idempotencyKey)
+            : (Random.Shared.NextDouble() < settings.FailureRate, Random.Shared.NextDouble() < 0.5);
+        if (flaky && beforeProcessing)
         {
             throw new ProviderUnavailableException("The provider is unavailable (simulated, before processing).");
         }
@@ -137,6 +143,22 @@ public sealed class SimulatedPaymentProvider(IServiceScopeFactory scopes, IOptio
         }
 
         return answer;
+    }
+
+    /// <summary>
+    /// A <c>tok_flaky</c> request fails its first attempt and succeeds on the next; the key is forgotten then, so
+    /// the bookkeeping stays as small as the number of requests in flight.
+    /// </summary>
+    private (bool Fails, bool BeforeProcessing) FlakyAttempt(string idempotencyKey)
+    {
+        if (_flakyFirstAttempts.TryRemove(idempotencyKey, out _))
+        {
+            return (false, false);
+        }
+
+        var beforeProcessing = Interlocked.Increment(ref _flakyRequests) % 2 == 0;
+        _flakyFirstAttempts[idempotencyKey] = beforeProcessing;
+        return (true, beforeProcessing);
     }
 
     /// <summary>The provider's own record of a payment (tests and drills read net captured money from it).</summary>
