@@ -14,7 +14,8 @@ public static class ServiceDatabase
     /// <paramref name="seed"/>, before anything that uses it starts (hosted services start in registration order).
     /// </summary>
     /// <remarks>
-    /// Statements run often are prepared once per connection, unless the connection string says otherwise.
+    /// Statements run often are prepared once per connection, and a process keeps at most
+    /// <see cref="MaxPoolSize"/> connections, unless the connection string says otherwise.
     /// Pooled connections are still reset on return (<c>No Reset On Close</c> stays off): without the reset,
     /// the first product read after PostgreSQL froze hung for 15 s instead of being served from the last
     /// copy in 1.6 s (docs/benchmarks.md).
@@ -25,24 +26,42 @@ public static class ServiceDatabase
     {
         builder.AddNpgsqlDbContext<TContext>(name, settings =>
         {
-            settings.ConnectionString = WithPreparedStatements(settings.ConnectionString);
+            settings.ConnectionString = Tuned(settings.ConnectionString);
             configure?.Invoke(settings);
         });
         builder.Services.AddDatabaseMigrator<TContext>(seed);
     }
 
-    internal static string? WithPreparedStatements(string? connectionString)
+    /// <summary>
+    /// Connections one process keeps to its database. Npgsql's default, 100, let a burst at start (every
+    /// path still compiling) open 100 connections to one database, which the pool then hands out in turn,
+    /// so each of 100 server processes prepared and cached every statement on its own; and a dozen
+    /// processes at 100 each are more than a server's <c>max_connections</c> (300 locally). Work beyond
+    /// this many concurrent statements waits in the process for a connection instead of in the server.
+    /// </summary>
+    public const int MaxPoolSize = 20;
+
+    internal static string? Tuned(string? connectionString)
     {
         if (string.IsNullOrEmpty(connectionString))
         {
             return connectionString;
         }
 
-        // Npgsql's own builder knows every keyword, given or not; a plain one holds only what was given.
-        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
-            .Select(key => key.Replace(" ", "", StringComparison.Ordinal)).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        return given.Contains(nameof(NpgsqlConnectionStringBuilder.MaxAutoPrepare))
-            ? connectionString
-            : new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 64 }.ConnectionString;
+        // Npgsql's builder writes back only what was given, each under its canonical keyword whatever synonym
+        // was used ("MaxPoolSize", "Max Pool Size"); a plain builder then tells what is there.
+        var tuned = new NpgsqlConnectionStringBuilder(connectionString);
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = tuned.ConnectionString };
+        if (!given.ContainsKey("Max Auto Prepare"))
+        {
+            tuned.MaxAutoPrepare = 64;
+        }
+
+        if (!given.ContainsKey("Maximum Pool Size"))
+        {
+            tuned.MaxPoolSize = MaxPoolSize;
+        }
+
+        return tuned.ConnectionString;
     }
 }

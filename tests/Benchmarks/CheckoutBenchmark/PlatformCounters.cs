@@ -14,6 +14,7 @@ internal sealed class PlatformCounters(NpgsqlConnection postgres, IConnectionMul
     internal sealed record Snapshot(
         Dictionary<int, (string Name, double CpuSeconds)> Processes,
         Dictionary<string, long> Transactions,
+        Dictionary<string, long> Sessions,
         Dictionary<(string Database, string Query), long>? Statements,
         Dictionary<string, long> RedisCommands,
         MachineTicks Machine)
@@ -58,14 +59,14 @@ internal sealed class PlatformCounters(NpgsqlConnection postgres, IConnectionMul
                 output.WriteLine($"  {name}{(count > 1 ? $" ({count} processes)" : "")}: {seconds * 1000 / orders:F1} ms");
             }
 
-            output.WriteLine("per order, by database: transactions" + (Statements is null ? "" : " / statements"));
+            output.WriteLine("per order, by database: transactions" + (Statements is null ? "" : " / statements") + " (and connections opened in the window)");
             foreach (var (database, transactions) in Transactions.OrderBy(t => t.Key))
             {
                 var perOrder = (transactions - before.Transactions.GetValueOrDefault(database)) / (double)orders;
                 if (perOrder >= 0.05)
                 {
                     var statements = Statements is null ? "" : $" / {StatementsOf(database) / orders:F1}";
-                    output.WriteLine($"  {database}: {perOrder:F1}{statements}");
+                    output.WriteLine($"  {database}: {perOrder:F1}{statements} ({Sessions.GetValueOrDefault(database) - before.Sessions.GetValueOrDefault(database)})");
                 }
             }
 
@@ -118,6 +119,17 @@ internal sealed class PlatformCounters(NpgsqlConnection postgres, IConnectionMul
             }
         }
 
+        // Connections opened (PostgreSQL 14 and later): a pool that keeps its connections opens none under steady load.
+        var sessions = new Dictionary<string, long>();
+        await using (var reader = await new NpgsqlCommand(
+            "SELECT datname, sessions FROM pg_stat_database WHERE datname IS NOT NULL", postgres).ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                sessions[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+
         Dictionary<(string, string), long>? statements = null;
         if (statementsAvailable)
         {
@@ -133,7 +145,39 @@ internal sealed class PlatformCounters(NpgsqlConnection postgres, IConnectionMul
         // cmdstat_xadd: calls=12,usec=...
         var commands = (await redis.GetServers()[0].InfoAsync("commandstats")).SelectMany(group => group)
             .ToDictionary(pair => pair.Key["cmdstat_".Length..], pair => long.Parse(pair.Value.Split(',')[0]["calls=".Length..]));
-        return new Snapshot(ReadProcesses(), transactions, statements, commands, ReadMachine());
+        return new Snapshot(ReadProcesses(), transactions, sessions, statements, commands, ReadMachine());
+    }
+
+    /// <summary>
+    /// Events published and not yet handled, over every consumer group of every event stream: entries not yet
+    /// read (lag) and read but not acknowledged (pending). Zero when every handler has caught up.
+    /// </summary>
+    public async Task<long> EventsNotHandledAsync()
+    {
+        var server = redis.GetServers()[0];
+        var database = redis.GetDatabase();
+        long waiting = 0;
+        await foreach (var key in server.KeysAsync(pattern: "events:*"))
+        {
+            if (await database.KeyTypeAsync(key) != RedisType.Stream || ((string)key!).Contains(":deadletter:", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            foreach (var group in (RedisResult[])(await database.ExecuteAsync("XINFO", "GROUPS", key))!)
+            {
+                var fields = (RedisResult[])group!;
+                for (var i = 0; i + 1 < fields.Length; i += 2)
+                {
+                    if ((string?)fields[i] is "pending" or "lag" && !fields[i + 1].IsNull)
+                    {
+                        waiting += (long)fields[i + 1];
+                    }
+                }
+            }
+        }
+
+        return waiting;
     }
 
     /// <summary>Clock ticks of all CPUs together since boot: busy, idle (with I/O wait), stolen.</summary>

@@ -2,11 +2,11 @@
 // mode, every request through the gateway (basket PUT, order POST with an Idempotency-Key), orders
 // offered at a fixed rate, each running the saga to Confirmed. Latency = the order's creation in
 // Ordering to the saga's Confirmed commit in OrderWorkflow, both read from their databases.
-//   dotnet run -c Release --project tests/Benchmarks/CheckoutBenchmark -- [orders] [rate per second] [warm-up orders] [trace sampling ratio]
+//   dotnet run -c Release --project tests/Benchmarks/CheckoutBenchmark -- [orders] [rate per second] [warm-up orders] [trace sampling ratio] [seconds at rest]
 // Warm-up orders run first at the same rate, to the end, and are not measured: a process that has just
 // started spends much of its CPU compiling its hot paths (tiered JIT), which is not its steady state.
-// Besides latency it reports the CPU the platform uses at rest (20 s without orders, after the
-// warm-up) and, over the measured window, CPU seconds per order by process and database
+// Besides latency it reports the CPU the platform uses at rest (the last 20 s of a pause without orders
+// after the warm-up, 20 s unless given) and, over the measured window, CPU seconds per order by process and database
 // statements, transactions and Redis commands per order: what bounds the throughput. The sampling ratio
 // is the AppHost's trace-sampling-ratio (1, every trace, as `./platform.sh up` runs by default).
 using System.Diagnostics;
@@ -21,6 +21,7 @@ var orders = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) 
 var rate = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var warmup = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 0;
 var sampling = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 1;
+var restSeconds = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 20;
 
 var dataDirectory = PlatformHost.NewDataDirectory();
 var app = await PlatformHost.StartAsync(dataDirectory, [$"--Parameters:trace-sampling-ratio={sampling.ToString(CultureInfo.InvariantCulture)}"]);
@@ -65,7 +66,9 @@ try
         return failed;
     }
 
-    // Polls until that many sagas have finished, or five minutes have passed.
+    // Polls until that many sagas have finished and every event about them has been handled (Ordering and
+    // Payment take in the final status after the saga ends), or five minutes have passed: what the orders
+    // cost includes their tail, and the window at rest starts with nothing left to do.
     async Task WaitFinishedAsync(long expected)
     {
         var deadline = DateTime.UtcNow.AddMinutes(5);
@@ -76,6 +79,11 @@ try
             finished = (long)(await new NpgsqlCommand("""SELECT count(*) FROM order_sagas WHERE "Step" IN ('Confirmed', 'Cancelled')""", workflow).ExecuteScalarAsync())!;
         }
         while (finished < expected && DateTime.UtcNow < deadline);
+
+        while (await counters.EventsNotHandledAsync() > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
     }
 
     var warmupFailures = 0;
@@ -87,9 +95,22 @@ try
         Console.WriteLine($"warm-up: {warmup} orders at {rate}/s, all finished after {warmupClock.Elapsed.TotalSeconds:F1} s; request failures: {warmupFailures}");
     }
 
-    // At rest first (a measurement window, not synchronisation): what the platform costs with no order
-    // in flight, which the figures per order below include, spread over the orders.
+    // At rest first (measurement windows, not synchronisation): what the platform costs with no order
+    // in flight, printed per 10 s slice so that the JIT's tail after the warm-up shows; the last 20 s are
+    // the at-rest figure, which the figures per order below include, spread over the orders.
     var rest = TimeSpan.FromSeconds(20);
+    var settle = TimeSpan.FromSeconds(Math.Max(0, restSeconds - rest.TotalSeconds));
+    var slice = TimeSpan.FromSeconds(10);
+    var sliceFrom = await counters.ReadAsync();
+    for (var waited = TimeSpan.Zero; waited < settle; waited += slice)
+    {
+        await Task.Delay(slice);
+        var sliceTo = await counters.ReadAsync();
+        Console.Write($"settling, {(waited + slice).TotalSeconds:F0} s after the warm-up: ");
+        sliceTo.WriteAtRest(sliceFrom, slice, Console.Out);
+        sliceFrom = sliceTo;
+    }
+
     var restFrom = await counters.ReadAsync();
     await Task.Delay(rest);
     var restTo = await counters.ReadAsync();
