@@ -143,9 +143,10 @@ public sealed class PaymentService(
     }
 
     /// <summary>
-    /// Runs one operation on one connection. EF Core otherwise opens a connection for each statement, and each
-    /// return to the pool costs a reset on the next use (seven small statements, as prepared statements are
-    /// kept): an authorize-and-capture took a connection from the pool about eight times.
+    /// Runs one operation on one connection, let go only while the provider is waited for. EF Core otherwise
+    /// opens a connection for each statement, and each return to the pool costs a reset on the next use
+    /// (seven small statements, as prepared statements are kept): an authorize-and-capture took a connection
+    /// from the pool about eight times.
     /// </summary>
     private async Task<T> OnOneConnectionAsync<T>(Func<Task<T>> operation, CancellationToken cancellationToken)
     {
@@ -245,6 +246,9 @@ public sealed class PaymentService(
     {
         var key = $"{kind.ToString().ToLowerInvariant()}:{orderId}";
         ProviderAnswer answer;
+        // No connection is held while the provider is waited for (seconds, with retries, when it is slow):
+        // the pool serves other operations meanwhile.
+        await db.Database.CloseConnectionAsync();
         try
         {
             answer = await pipelines.GetPipeline<ProviderAnswer>(ProviderPipeline).ExecuteAsync(
@@ -252,9 +256,12 @@ public sealed class PaymentService(
         }
         catch (Exception ex) when (ex is ProviderUnavailableException or TimeoutRejectedException)
         {
+            await db.Database.OpenConnectionAsync(cancellationToken);
             await WriteLedgerAsync(orderId, kind, key, amount, $"unavailable: {ex.Message}", null, cancellationToken);
             return null;
         }
+
+        await db.Database.OpenConnectionAsync(cancellationToken);
 
         await WriteLedgerAsync(orderId, kind, key, amount,
             (answer.Approved ? "approved" : $"declined: {answer.DeclineReason}") + $" (provider: {answer.State})", answer.Reference, cancellationToken);
