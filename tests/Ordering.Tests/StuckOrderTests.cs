@@ -1,8 +1,11 @@
+extern alias OrderingApi;
+
 using System.Text.Json;
 using BuildingBlocks.EventBus;
 using BuildingBlocks.Outbox;
 using Microsoft.EntityFrameworkCore;
 using TestSupport;
+using StuckOrderSweeper = OrderingApi::Ordering.Api.Orders.StuckOrderSweeper;
 
 namespace Ordering.Tests;
 
@@ -72,5 +75,14 @@ public sealed class StuckOrderTests(OrderingFixture fixture)
         // Nudged means the clock starts again: a whole deadline before the next nudge.
         var updatedAt = await fixture.QueryAsync(db => db.Orders.Where(o => o.Id == stuck).Select(o => o.UpdatedAt).SingleAsync());
         Assert.True(updatedAt > DateTimeOffset.UtcNow - TimeSpan.FromMinutes(10), $"UpdatedAt {updatedAt} was not moved");
+    }
+
+    [Fact]
+    public async Task The_sweep_reads_unfinished_orders_through_their_partial_index()
+    {
+        var plan = await fixture.QueryAsync(db =>
+            QueryPlans.IndexPlanAsync(db, StuckOrderSweeper.StuckQuery(db, DateTimeOffset.UtcNow, 100)));
+
+        Assert.Contains("ix_orders_unfinished", plan);
     }
 }

@@ -30,6 +30,9 @@ public sealed class OrderingContext(DbContextOptions<OrderingContext> options) :
                 line.Property(l => l.UnitPrice).HasPrecision(12, 2);
             });
             order.HasIndex(o => new { o.UserId, o.CreatedAt });
+            // The stuck-order sweep: unfinished orders by when they last moved (the filter is the query's, so the planner can use it).
+            order.HasIndex(o => o.UpdatedAt).HasDatabaseName("ix_orders_unfinished")
+                .HasFilter("\"Status\" <> 'Cancelled' AND \"Status\" <> 'Confirmed'");
         });
 
         modelBuilder.Entity<IdempotencyRecord>(record =>

@@ -204,6 +204,10 @@ namespace Ordering.Api.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("UpdatedAt")
+                        .HasDatabaseName("ix_orders_unfinished")
+                        .HasFilter("\"Status\" <> 'Cancelled' AND \"Status\" <> 'Confirmed'");
+
                     b.HasIndex("UserId", "CreatedAt");
 
                     b.ToTable("orders", (string)null);
