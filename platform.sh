@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The platform's two entry points, each doing its own set-up on a fresh machine:
-#   ./platform.sh up     start the whole platform (AppHost + dashboard) and print its URLs
+#   ./platform.sh up     start the whole platform (AppHost + dashboard) and print its URLs; further
+#                        arguments go to the AppHost (e.g. --Parameters:ratelimit-anonymous-per-minute=100000)
 #   ./platform.sh test   run every test project and print "N passed, N failed, N skipped"
 # Set-up: Debian's postgresql and redis-server when no container runtime answers (apt-get, as
 # root), the repository's local dotnet tools (Aspire CLI, dotnet-ef, Kiota), and for `test` Node.js
@@ -90,7 +91,7 @@ case "${1:-}" in
   up)
     setup
     log "Starting the platform: dashboard http://localhost:15080 (login link below), gateway http://localhost:5080"
-    exec dotnet run --project AppHost --launch-profile http
+    exec dotnet run --project AppHost --launch-profile http -- "${@:2}"
     ;;
   test)
     setup
