@@ -1,6 +1,10 @@
 using System.Net;
 using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace IntegrationTests;
 
@@ -22,6 +26,23 @@ public class ServiceDefaultsTests(PlatformFixture platform)
             .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("status").GetString());
         Assert.Equal("Healthy", checks["catalogdb"]);
         Assert.Equal("Healthy", checks["redis"]);
+    }
+
+    [Fact]
+    public async Task Every_process_sends_its_metrics_every_10_seconds_not_every_second()
+    {
+        var model = platform.App.Services.GetRequiredService<DistributedApplicationModel>();
+        var context = platform.App.Services.GetRequiredService<DistributedApplicationExecutionContext>();
+        var projects = model.Resources.OfType<ProjectResource>().ToList();
+        Assert.NotEmpty(projects);
+
+        foreach (var project in projects)
+        {
+            var configuration = await ExecutionConfigurationBuilder.Create(project).WithEnvironmentVariablesConfig()
+                .BuildAsync(context, NullLogger.Instance, CancellationToken.None);
+            var interval = configuration.EnvironmentVariables.Where(e => e.Key == "OTEL_METRIC_EXPORT_INTERVAL").Select(e => e.Value).ToList();
+            Assert.True(interval is ["10000"], $"{project.Name} gets OTEL_METRIC_EXPORT_INTERVAL=10000, not [{string.Join(", ", interval)}]");
+        }
     }
 
     [Fact]
