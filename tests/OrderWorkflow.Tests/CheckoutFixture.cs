@@ -28,10 +28,13 @@ public class CheckoutFixture : IAsyncLifetime
     // Identity's private key stays with the test (and its token-endpoint double); the apps get only the public key.
     private readonly JwtSettings _jwt = TestKeys.NewSettings();
     private readonly TokenEndpointDouble _tokens;
-    private readonly int _inventoryPort = LocalServers.FreePort();
-    private readonly int _workflowPort = LocalServers.FreePort();
-    private readonly int _paymentPort = LocalServers.FreePort();
-    private readonly int _orderingPort = LocalServers.FreePort();
+    // Chosen when each app first starts, not at construction: a port found free and left unbound while
+    // PostgreSQL starts can be taken meanwhile (another test's server, an outgoing connection's source
+    // port). A restart keeps its port: the other apps were told it.
+    private readonly AppPort _inventoryPort = new();
+    private readonly AppPort _workflowPort = new();
+    private readonly AppPort _paymentPort = new();
+    private int _orderingPort;
     private OrderingTestDouble _ordering = null!;
     private IAsyncDisposable? _inventory;
     private ServiceUnderTest<Payment.Payments.PaymentService>? _payment;
@@ -59,6 +62,7 @@ public class CheckoutFixture : IAsyncLifetime
         }
 
         _redis = await ConnectionMultiplexer.ConnectAsync(Servers.RedisConnectionString);
+        _orderingPort = LocalServers.FreePort();
         _ordering = await OrderingTestDouble.StartAsync(_orderingPort, _jwt);
         await StartInventoryAsync();
         await StartPaymentAsync();
@@ -99,8 +103,20 @@ public class CheckoutFixture : IAsyncLifetime
         ["Jwt:KeyId"] = _jwt.KeyId,
     };
 
+    /// <summary>An app's loopback port: free when chosen, and kept once the app has listened on it.</summary>
+    private sealed class AppPort
+    {
+        public int Number { get; private set; }
+
+        public int Choose() => Number = Bound ? Number : LocalServers.FreePort();
+
+        public bool Bound { get; set; }
+
+        public override string ToString() => Number.ToString();
+    }
+
     /// <summary>Starts the app of <typeparamref name="TApp"/>'s assembly (its own Program.cs) on <paramref name="port"/>.</summary>
-    private async Task<IAsyncDisposable> StartAsync<TApp>(string service, int port, Dictionary<string, string?> settings) where TApp : class
+    private async Task<IAsyncDisposable> StartAsync<TApp>(string service, AppPort port, Dictionary<string, string?> settings) where TApp : class
     {
         var configuration = Common(service);
         foreach (var (key, value) in settings)
@@ -108,9 +124,22 @@ public class CheckoutFixture : IAsyncLifetime
             configuration[key] = value;
         }
 
-        var app = new ServiceUnderTest<TApp>(configuration, kestrel => kestrel.Listen(IPAddress.Loopback, port));
-        await app.StartAsync();
-        return app;
+        for (var attempt = 1; ; attempt++)
+        {
+            var number = port.Choose();
+            var app = new ServiceUnderTest<TApp>(configuration, kestrel => kestrel.Listen(IPAddress.Loopback, number));
+            try
+            {
+                await app.StartAsync();
+                port.Bound = true;
+                return app;
+            }
+            catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && !port.Bound && attempt < 5)
+            {
+                // Taken between the choice and the bind, before any other app was told it: take another.
+                await app.DisposeAsync();
+            }
+        }
     }
 
     public async Task StartInventoryAsync() =>
