@@ -195,6 +195,8 @@ if (builder.ExecutionContext.IsRunMode)
             endpoint.Port = null;
         }
     }
+
+    builder.LaunchProjectsFromBuildOutput();
 }
 
 builder.Build().Run();
