@@ -407,3 +407,61 @@ public sealed class FrozenRedisTests : IAsyncLifetime
         }
     }
 }
+
+/// <summary>An idle consumer waits on the server's notification, not on a timer: Redis of its own, to count its commands.</summary>
+public sealed class IdleConsumerTests : IAsyncLifetime
+{
+    private readonly LocalServers _servers = LocalServers.RedisOnly();
+
+    public Task InitializeAsync() => _servers.InitializeAsync();
+
+    public Task DisposeAsync() => _servers.DisposeAsync();
+
+    [Fact]
+    public async Task An_idle_consumer_sends_no_reads_between_its_safety_looks_and_a_publish_still_wakes_it_at_once()
+    {
+        var probe = new HandlerProbe();
+        // The safety look (for a lost notification) and the other timers far beyond the window watched below;
+        // the poll interval of the test host (200 ms) stays as it is: it must not apply while subscribed.
+        var host = await BusHost.StartAsync(_servers, $"g{Guid.NewGuid():N}"[..12],
+            bus => bus.Subscribe<IdleEvent, ProbeHandler<IdleEvent>>(),
+            services => services.AddSingleton(probe),
+            new()
+            {
+                ["EventBus:SubscribedPollInterval"] = "00:10:00",
+                ["EventBus:ClaimIdleTime"] = "00:10:00",
+                ["EventBus:TrimInterval"] = "00:10:00",
+                ["EventBus:DeadLetterReplayInterval"] = "00:10:00",
+            });
+        try
+        {
+            await using var admin = await ConnectionMultiplexer.ConnectAsync(_servers.RedisConnectionString + ",allowAdmin=true");
+            var server = admin.GetServers().Single();
+            var publisher = host.Services.GetRequiredService<IEventPublisher>();
+            await publisher.PublishAsync(CloudEvent.Create(new IdleEvent("idle", 1), "tests", "idle"), CancellationToken.None);
+            await Eventually.TrueAsync(() => probe.Handled.Count == 1, "the first event to be handled");
+
+            var before = await CommandCountsAsync(server);
+            await Task.Delay(TimeSpan.FromSeconds(3)); // a window to watch, not a wait for something to happen
+            var after = await CommandCountsAsync(server);
+
+            // Before, every consumer read its stream and looked at its retry set once per poll interval.
+            Assert.Equal(before.GetValueOrDefault("xreadgroup"), after.GetValueOrDefault("xreadgroup"));
+            Assert.Equal(before.GetValueOrDefault("zrange"), after.GetValueOrDefault("zrange"));
+            Assert.Equal(before.GetValueOrDefault("evalsha"), after.GetValueOrDefault("evalsha"));
+
+            await publisher.PublishAsync(CloudEvent.Create(new IdleEvent("idle", 2), "tests", "idle"), CancellationToken.None);
+            await Eventually.TrueAsync(() => probe.Handled.Count == 2, "the event published after the idle window to be handled");
+        }
+        finally
+        {
+            await host.StopAsync();
+            host.Dispose();
+        }
+    }
+
+    private static async Task<Dictionary<string, long>> CommandCountsAsync(IServer server) =>
+        (await server.InfoAsync("commandstats")).SelectMany(group => group)
+            .ToDictionary(pair => pair.Key.Replace("cmdstat_", "", StringComparison.Ordinal),
+                pair => long.Parse(pair.Value.Split(',')[0].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture));
+}

@@ -50,8 +50,17 @@ public sealed class EventBusOptions
     /// <summary>Entries read per round.</summary>
     public int BatchSize { get; set; } = 64;
 
-    /// <summary>Longest wait for new entries when no publish notification arrives.</summary>
+    /// <summary>
+    /// Longest wait for new entries while the topic's wake-up subscription is not up (yet), and the pause
+    /// after a failed round.
+    /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Longest wait for new entries while the topic's wake-up subscription is up. Every publish wakes the
+    /// consumer at once; this look only catches a notification that was lost, so an idle consumer stays idle.
+    /// </summary>
+    public TimeSpan SubscribedPollInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How often consumed streams are trimmed of entries every group has acknowledged.</summary>
     public TimeSpan TrimInterval { get; set; } = TimeSpan.FromSeconds(30);

@@ -41,6 +41,9 @@ internal sealed class RedisStreamsConsumer(
 {
     private readonly EventBusOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, Channel<bool>> _wakeUps = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _subscribed = new(StringComparer.Ordinal);
+    // Per topic: this consumer parked an entry, so its retry loop looks again at when the next one is due.
+    private readonly ConcurrentDictionary<string, Channel<bool>> _parked = new(StringComparer.Ordinal);
 
     /// <summary>Unique per process: a restarted process never owns its predecessor's pending entries.</summary>
     public string ConsumerName { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
@@ -55,7 +58,11 @@ internal sealed class RedisStreamsConsumer(
         foreach (var subscription in subscriptions.All)
         {
             _wakeUps[subscription.Topic] = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+            _parked[subscription.Topic] = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
         }
+
+        // Notifications published while a connection was down are lost: after a reconnect, look at once.
+        redis.ConnectionRestored += WakeAll;
 
         logger.LogInformation("Consuming {Topics} as group {Group}, consumer {Consumer}",
             string.Join(", ", subscriptions.All.Select(s => s.Topic)), _options.ServiceName, ConsumerName);
@@ -70,6 +77,7 @@ internal sealed class RedisStreamsConsumer(
         }
         finally
         {
+            redis.ConnectionRestored -= WakeAll;
             foreach (var subscription in subscribing)
             {
                 if (await subscription is not { } notifications)
@@ -105,6 +113,8 @@ internal sealed class RedisStreamsConsumer(
             {
                 var notifications = await redis.GetSubscriber().SubscribeAsync(channel);
                 notifications.OnMessage(_ => wakeUp.TryWrite(true));
+                _subscribed[topic] = true;
+                wakeUp.TryWrite(true); // anything published before the subscription was heard of
                 return notifications;
             }
             catch (Exception ex)
@@ -169,17 +179,29 @@ internal sealed class RedisStreamsConsumer(
         }
     }
 
-    private async Task WaitForEntriesAsync(string topic, CancellationToken stoppingToken)
+    private Task WaitForEntriesAsync(string topic, CancellationToken stoppingToken) =>
+        WaitAsync(_wakeUps[topic], _subscribed.ContainsKey(topic) ? _options.SubscribedPollInterval : _options.PollInterval, stoppingToken);
+
+    /// <summary>Until <paramref name="signal"/> is set or <paramref name="timeout"/> has passed, whichever is first.</summary>
+    private static async Task WaitAsync(Channel<bool> signal, TimeSpan timeout, CancellationToken stoppingToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(_options.PollInterval);
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timer.CancelAfter(timeout);
         try
         {
-            await _wakeUps[topic].Reader.ReadAsync(timeout.Token);
+            await signal.Reader.ReadAsync(timer.Token);
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
-            // Poll interval elapsed without a notification: look anyway.
+            // Timed out without a signal: look anyway.
+        }
+    }
+
+    private void WakeAll(object? sender, ConnectionFailedEventArgs e)
+    {
+        foreach (var wakeUp in _wakeUps.Values)
+        {
+            wakeUp.Writer.TryWrite(true);
         }
     }
 
@@ -317,13 +339,13 @@ internal sealed class RedisStreamsConsumer(
                     continue;
                 }
 
-                // Nothing due: sleep until the earliest due entry, at most one poll interval (another
-                // consumer may park one meanwhile). Idle, that is one cheap look per poll interval.
+                // Nothing due: sleep until the earliest due entry, or until this consumer parks one. Entries
+                // parked by another replica are that replica's to retry; if it dies, its claim lapses after
+                // ClaimIdleTime, so looking at least that often is enough. Idle, one cheap look per ClaimIdleTime.
                 var earliest = await db.SortedSetRangeByRankWithScoresAsync(key, 0, 0);
-                var wait = earliest.Length == 0
-                    ? _options.PollInterval
-                    : TimeSpan.FromMilliseconds(Math.Clamp(earliest[0].Score - now, 0, _options.PollInterval.TotalMilliseconds));
-                await Task.Delay(wait, stoppingToken);
+                var longest = _options.ClaimIdleTime.TotalMilliseconds;
+                var wait = TimeSpan.FromMilliseconds(earliest.Length == 0 ? longest : Math.Clamp(earliest[0].Score - now, 0, longest));
+                await WaitAsync(_parked[topic], wait, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -410,6 +432,7 @@ internal sealed class RedisStreamsConsumer(
     {
         if (dueIn is { } delay)
         {
+            _parked[topic].Writer.TryWrite(true);
             metrics.Retried(topic);
             logger.LogWarning("Entry {EntryId} of {Topic} failed {Attempts} times ({Reason}); retry {Retry} of {Retries} in {Delay}",
                 parked.SourceId, topic, parked.Attempts, parked.Reason, parked.Retries + 1, _options.RetryDelays().Count, delay);
