@@ -4,7 +4,7 @@
 # load-<profile>.html (latency and throughput over time).
 #   tests/Load/run.sh [seed|smoke] [gateway URL]        defaults: seed, http://localhost:5080
 # The platform must take 200 shoppers from one address: start it with the per-IP anonymous limit raised,
-#   Parameters__ratelimit-anonymous-per-minute=100000 ./platform.sh up
+#   ./platform.sh up --Parameters:ratelimit-anonymous-per-minute=100000
 # Needs Node.js and npm (Debian: apt-get install nodejs npm); Artillery, pinned in package-lock.json, is
 # installed into tests/Load/node_modules on the first run. Exits non-zero when a gate fails.
 set -euo pipefail
