@@ -98,6 +98,7 @@ public static class GatewayServiceExtensions
         var exposeUpstream = gateway.GetValue<bool>("ExposeUpstream");
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            .AddConfigFilter<ExcludedDestinationsFilter>()
             .AddServiceDiscoveryDestinationResolver()
             .AddTransforms(transforms =>
             {

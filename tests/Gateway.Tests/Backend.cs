@@ -51,6 +51,11 @@ public sealed class Backend : IAsyncDisposable
 
     public int Count(string method) => Requests.Count(request => request.Method == method);
 
+    private int _probes;
+
+    /// <summary>Health probes (<c>/health/ready</c>) received.</summary>
+    public int Probes => Volatile.Read(ref _probes);
+
     public static async Task<Backend> StartAsync(string name)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -59,7 +64,11 @@ public sealed class Backend : IAsyncDisposable
         var app = builder.Build();
         var backend = new Backend(name, app);
 
-        app.MapGet("/health/ready", () => backend.Healthy ? Results.Ok("Healthy") : Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/health/ready", () =>
+        {
+            Interlocked.Increment(ref backend._probes);
+            return backend.Healthy ? Results.Ok("Healthy") : Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+        });
         app.MapPost("/api/identity/login", async (HttpContext context) =>
         {
             var body = await backend.RecordAsync(context);

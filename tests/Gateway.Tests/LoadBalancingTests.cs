@@ -32,6 +32,36 @@ public sealed class LoadBalancingTests
     }
 
     [Fact]
+    public async Task Replicas_a_deployment_does_not_run_are_neither_routed_to_nor_probed_and_the_rest_keep_their_weights()
+    {
+        // What the AppHost sets when it runs two catalog replicas (parameter catalog-replicas=2).
+        await using var bed = await GatewayTestbed.StartAsync(new Dictionary<string, string?>
+        {
+            ["Gateway:ExcludedDestinations:0"] = "catalog-3",
+            ["Gateway:ExcludedDestinations:1"] = GatewayTestbed.CatalogBackup,
+        });
+
+        var served = new List<string>();
+        for (var i = 0; i < 500; i++)
+        {
+            using var response = await bed.GetAsync(Items);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            served.Add(GatewayTestbed.Upstream(response)!);
+        }
+
+        var counts = served.CountBy(name => name).ToDictionary();
+        AssertNear(300, counts.GetValueOrDefault("catalog"));
+        AssertNear(200, counts.GetValueOrDefault("catalog-2"));
+        // Probed every 200 ms here: by now the included replicas have been probed many times, the others never.
+        await Eventually.TrueAsync(() => bed["catalog-2"].Probes > 5, "catalog-2 to be probed");
+        Assert.All(new[] { "catalog-3", GatewayTestbed.CatalogBackup }, name =>
+        {
+            Assert.Equal(0, bed[name].Count("GET"));
+            Assert.Equal(0, bed[name].Probes);
+        });
+    }
+
+    [Fact]
     public async Task A_replica_reporting_unready_is_ejected_and_readmitted_when_it_recovers()
     {
         await using var bed = await GatewayTestbed.StartAsync();

@@ -52,14 +52,53 @@ public class AppHostModelTests
         var catalog = Resource(builder, "catalog");
         var gateway = Resource(builder, "gateway");
         Assert.Equal(["catalogdb", "postgres", "redis"], WaitsFor(catalog));
-        Assert.Equal(["basket", "catalog", "catalog-2", "catalog-3", "catalog-backup", "identity", "inventory", "ordering"], WaitsFor(gateway));
+        // The gateway, whose health means "the platform is up", waits for every service; they wait only for
+        // their own database and Redis, not for each other.
+        Assert.Equal(["basket", "catalog", "catalog-2", "catalog-3", "catalog-backup", "identity", "inventory", "ordering", "orderworkflow", "payment"], WaitsFor(gateway));
         Assert.Equal(["identitydb", "postgres", "redis"], WaitsFor(Resource(builder, "identity")));
         // Every catalog replica is the same service on the same database.
         Assert.All(new[] { "catalog-2", "catalog-3", "catalog-backup" }, name => Assert.Equal(WaitsFor(catalog), WaitsFor(Resource(builder, name))));
-        Assert.Equal(new[] { "inventory", "payment", "postgres", "redis", "workflowdb" }, WaitsFor(Resource(builder, "orderworkflow")));
+        Assert.Equal(new[] { "postgres", "redis", "workflowdb" }, WaitsFor(Resource(builder, "orderworkflow")));
+        Assert.Equal(new[] { "redis" }, WaitsFor(Resource(builder, "basket")));
+        Assert.Equal(new[] { "orderingdb", "postgres", "redis" }, WaitsFor(Resource(builder, "ordering")));
         Assert.All(new[] { catalog, gateway }, r => Assert.Contains(r.Annotations, a => a is HealthCheckAnnotation));
         Assert.Equal(["gateway"], builder.Resources.OfType<IResourceWithEndpoints>()
             .Where(r => r.Annotations.OfType<EndpointAnnotation>().Any(e => e.IsExternal)).Select(r => r.Name));
+    }
+
+    [Theory]
+    [InlineData(null, new[] { "catalog", "catalog-2", "catalog-3", "catalog-backup" }, new string[0])]
+    [InlineData("2", new[] { "catalog", "catalog-2" }, new[] { "catalog-3", "catalog-backup" })]
+    [InlineData("1", new[] { "catalog" }, new[] { "catalog-2", "catalog-3", "catalog-backup" })]
+    public async Task The_catalog_replicas_run_are_a_parameter_and_the_gateway_leaves_out_the_others(string? replicas, string[] run, string[] excluded)
+    {
+        await using var builder = await ModelAsync(replicas is null ? [] : [$"--Parameters:catalog-replicas={replicas}"]);
+
+        Assert.Equal(run, builder.Resources.OfType<ProjectResource>().Select(r => r.Name).Where(name => name.StartsWith("catalog", StringComparison.Ordinal)));
+        var gateway = Resource(builder, "gateway");
+        Assert.Equal([.. run.Order()], WaitsFor(gateway).Where(name => name.StartsWith("catalog", StringComparison.Ordinal)));
+
+        // Only the plain settings are evaluated: values that refer to endpoints resolve once the platform runs.
+        var environment = new Dictionary<string, object>();
+        var context = new EnvironmentCallbackContext(builder.ExecutionContext, gateway, environment);
+        foreach (var callback in gateway.Annotations.OfType<EnvironmentCallbackAnnotation>())
+        {
+            await callback.Callback(context);
+        }
+
+        Assert.Equal(excluded, environment.Where(e => e.Key.StartsWith("Gateway__ExcludedDestinations__", StringComparison.Ordinal))
+            .OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => e.Value as string));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("5")]
+    [InlineData("two")]
+    public async Task A_catalog_replica_count_outside_1_to_4_is_refused_naming_the_parameter(string replicas)
+    {
+        var error = await Assert.ThrowsAsync<ArgumentException>(async () => await ModelAsync($"--Parameters:catalog-replicas={replicas}"));
+
+        Assert.Contains("catalog-replicas", error.Message);
     }
 
     private static string[] WaitsFor(IResource resource) =>
