@@ -13,13 +13,7 @@ public sealed class LoadBalancingTests
     {
         await using var bed = await GatewayTestbed.StartAsync();
 
-        var served = new List<string>();
-        for (var i = 0; i < 600; i++)
-        {
-            using var response = await bed.GetAsync(Items);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            served.Add(GatewayTestbed.Upstream(response)!);
-        }
+        var served = await ServedByAsync(bed, 600);
 
         var counts = served.CountBy(name => name).ToDictionary();
         AssertNear(300, counts.GetValueOrDefault("catalog"));
@@ -41,13 +35,7 @@ public sealed class LoadBalancingTests
             ["Gateway:ExcludedDestinations:1"] = GatewayTestbed.CatalogBackup,
         });
 
-        var served = new List<string>();
-        for (var i = 0; i < 500; i++)
-        {
-            using var response = await bed.GetAsync(Items);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            served.Add(GatewayTestbed.Upstream(response)!);
-        }
+        var served = await ServedByAsync(bed, 500);
 
         var counts = served.CountBy(name => name).ToDictionary();
         AssertNear(300, counts.GetValueOrDefault("catalog"));
