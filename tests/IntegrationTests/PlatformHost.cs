@@ -57,9 +57,12 @@ public static class PlatformHost
                 .. arguments ?? [],
             ],
             timeout.Token);
+        // The tests' own HttpClient logs four lines per request at Information: under a load test or the
+        // checkout benchmark that was more console output than all the platform's processes together.
         builder.Services.AddLogging(logging => logging
             .AddFilter("Aspire.Hosting.Dcp", LogLevel.Warning)
-            .AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
+            .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
+            .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning));
 
         var app = await builder.BuildAsync(timeout.Token);
         try
