@@ -4,8 +4,9 @@
 #                        arguments go to the AppHost (e.g. --Parameters:ratelimit-anonymous-per-minute=100000)
 #   ./platform.sh test   run every test project and print "N passed, N failed, N skipped"
 # Set-up: Debian's postgresql and redis-server when no container runtime answers (apt-get, as
-# root), the repository's local dotnet tools (Aspire CLI, dotnet-ef, Kiota), and for `test` Node.js
-# and npm (the OpenAPI documents are linted with the pinned @redocly/cli, run through npx).
+# root), the repository's local dotnet tools (Aspire CLI, dotnet-ef, Kiota), and for `test` Node.js,
+# npm and yamllint (the OpenAPI documents are linted with the pinned @redocly/cli, run through npx; the
+# published Kubernetes manifests are validated with kubernetes-models and yamllint).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -45,18 +46,23 @@ install_local_servers() {
   return 0
 }
 
-install_node() {
-  if command -v npx >/dev/null 2>&1; then
+install_test_tools() {
+  # Node.js and npm lint the OpenAPI documents and validate the published Kubernetes manifests
+  # (kubernetes-models); yamllint checks the manifests' YAML.
+  local missing=()
+  command -v npx >/dev/null 2>&1 || missing+=(nodejs npm)
+  command -v yamllint >/dev/null 2>&1 || missing+=(yamllint)
+  if [ "${#missing[@]}" -eq 0 ]; then
     return
   fi
   if [ "$(id -u)" -ne 0 ]; then
-    log "Node.js and npm are needed to lint the OpenAPI documents. Install them as root:"
-    log "  sudo apt-get update && sudo apt-get install -y nodejs npm"
+    log "The tests need ${missing[*]}. Install them as root:"
+    log "  sudo apt-get update && sudo apt-get install -y ${missing[*]}"
     exit 1
   fi
-  log "Installing Node.js and npm (Debian packages)"
+  log "Installing ${missing[*]} (Debian packages)"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 setup() {
@@ -121,7 +127,7 @@ case "${1:-}" in
     ;;
   test)
     setup
-    install_node
+    install_test_tools
     results="$root/TestResults"
     rm -rf "$results"
     log "Building"

@@ -1,4 +1,5 @@
 using AppHost.Infrastructure;
+using AppHost.Kubernetes;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -58,10 +59,11 @@ var identity = builder.AddProject<Projects.Identity_Api>("identity")
     .WithEnvironment("APP_API_TOKEN", daprAppToken)
     .WithEnvironment("Identity__Admin__Email", adminEmail)
     .WithEnvironment("Identity__Admin__Password", adminPassword)
+    .WithDaprSidecar()
     .WithHttpHealthCheck("/health/ready");
 
 // Catalog runs as several replicas so the gateway's weighted balancing (3/2/1, the source document's
-// example) and its backup pool are exercised locally. In a cluster each is its own Deployment.
+// example) and its backup pool are exercised locally.
 IResourceBuilder<ProjectResource> AddCatalogReplica(string name) =>
     builder.AddProject<Projects.Catalog_Api>(name, options => options.ExcludeLaunchProfile = true)
         .WithHttpEndpoint()
@@ -70,14 +72,16 @@ IResourceBuilder<ProjectResource> AddCatalogReplica(string name) =>
         .WithReference(redis).WaitFor(redis)
         .WithReference(identity)
         .WithEnvironment("APP_API_TOKEN", daprAppToken)
+        .WithDaprSidecar()
         .WithHttpHealthCheck("/health/ready");
 
 // How many of them run locally (Parameters:catalog-replicas, 1-4, default 4): 2 keeps the weighted split
 // (catalog 3, catalog-2 2) on a small machine with two .NET processes fewer. Read when the model is built,
-// so unlike the other parameters it is not resolved later and not shown in the dashboard.
+// so unlike the other parameters it is not resolved later and not shown in the dashboard. Published, one:
+// a cluster runs catalog as one Deployment that its autoscaler scales, behind one Service.
 string[] catalogReplicas = ["catalog", "catalog-2", "catalog-3", "catalog-backup"];
 var replicaSetting = builder.Configuration["Parameters:catalog-replicas"];
-var replicaCount = replicaSetting is null ? catalogReplicas.Length
+var replicaCount = replicaSetting is null ? (builder.ExecutionContext.IsPublishMode ? 1 : catalogReplicas.Length)
     : int.TryParse(replicaSetting, out var count) && count is >= 1 and <= 4 ? count
     : throw new ArgumentException($"Parameters:catalog-replicas must be a whole number from 1 to 4, not '{replicaSetting}'.");
 var catalogs = catalogReplicas.Take(replicaCount).Select(AddCatalogReplica).ToArray();
@@ -92,6 +96,7 @@ var inventory = builder.AddProject<Projects.Inventory>("inventory")
     .WithEnvironment("APP_API_TOKEN", daprAppToken)
     .WithReference(inventoryDb).WaitFor(inventoryDb)
     .WithReference(redis).WaitFor(redis)
+    .WithDaprSidecar()
     .WithHttpHealthCheck("/health/ready");
 
 var payment = builder.AddProject<Projects.Payment>("payment")
@@ -100,6 +105,7 @@ var payment = builder.AddProject<Projects.Payment>("payment")
     .WithReference(paymentDb).WaitFor(paymentDb)
     .WithReference(redis).WaitFor(redis)
     .WithEnvironment("APP_API_TOKEN", daprAppToken)
+    .WithDaprSidecar()
     .WithHttpHealthCheck("/health/ready");
 
 var orderWorkflow = builder.AddProject<Projects.OrderWorkflow>("orderworkflow")
@@ -112,6 +118,7 @@ var orderWorkflow = builder.AddProject<Projects.OrderWorkflow>("orderworkflow")
     .WithReference(redis).WaitFor(redis)
     .WithReference(inventory)
     .WithReference(payment)
+    .WithDaprSidecar()
     .WithHttpHealthCheck("/health/ready");
 
 var basket = builder.AddProject<Projects.Basket_Api>("basket")
@@ -120,6 +127,7 @@ var basket = builder.AddProject<Projects.Basket_Api>("basket")
     .WithReference(catalog)
     .WithReference(identity)
     .WithEnvironment("APP_API_TOKEN", daprAppToken)
+    .WithDaprSidecar()
     .WithHttpHealthCheck("/health/ready");
 
 var ordering = builder.AddProject<Projects.Ordering_Api>("ordering")
@@ -130,6 +138,7 @@ var ordering = builder.AddProject<Projects.Ordering_Api>("ordering")
     .WithEnvironment("ServiceIdentity__ClientId", "ordering")
     .WithEnvironment("ServiceIdentity__ClientSecret", orderingSecret)
     .WithEnvironment("APP_API_TOKEN", daprAppToken)
+    .WithDaprSidecar()
     .WithHttpHealthCheck("/health/ready");
 
 // The saga fetches an order's payment token from Ordering when it authorizes (never from an event).
@@ -217,5 +226,8 @@ if (builder.ExecutionContext.IsRunMode)
 
     builder.LaunchProjectsFromBuildOutput();
 }
+
+// `aspire publish` writes Kubernetes manifests of this model (docs/architecture.md, "In a cluster").
+builder.AddKubernetesPublishing();
 
 builder.Build().Run();

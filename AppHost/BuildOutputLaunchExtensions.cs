@@ -32,7 +32,7 @@ public static class BuildOutputLaunchExtensions
             // A function app: where the Functions host is installed, `dotnet run` starts it (`func start`),
             // and that is kept; elsewhere it runs the app itself from its output directory
             // (functions/Directory.Build.targets), which is what this does without the SDK in between.
-            var isFunctionApp = File.Exists(Path.Combine(projectDirectory, "host.json"));
+            var isFunctionApp = project.IsFunctionApp();
             if (isFunctionApp && FunctionsHostRuns(builder.Configuration))
             {
                 continue;

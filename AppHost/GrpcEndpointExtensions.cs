@@ -13,13 +13,15 @@ public static class GrpcEndpointExtensions
         project.WithHttpEndpoint(name: "grpc").WithEndpoint("grpc", endpoint => endpoint.Transport = "http2");
         var http = project.GetEndpoint("http");
         var grpc = project.GetEndpoint("grpc");
+        // Locally only this machine's loopback; in a pod every interface, or the Service cannot reach it.
+        var host = project.ApplicationBuilder.ExecutionContext.IsPublishMode ? "*" : "localhost";
         return project.WithEnvironment(context =>
         {
             context.EnvironmentVariables["Kestrel__Endpoints__http__Url"] =
-                ReferenceExpression.Create($"http://localhost:{http.Property(EndpointProperty.TargetPort)}");
+                ReferenceExpression.Create($"http://{host}:{http.Property(EndpointProperty.TargetPort)}");
             context.EnvironmentVariables["Kestrel__Endpoints__http__Protocols"] = "Http1";
             context.EnvironmentVariables["Kestrel__Endpoints__grpc__Url"] =
-                ReferenceExpression.Create($"http://localhost:{grpc.Property(EndpointProperty.TargetPort)}");
+                ReferenceExpression.Create($"http://{host}:{grpc.Property(EndpointProperty.TargetPort)}");
             context.EnvironmentVariables["Kestrel__Endpoints__grpc__Protocols"] = "Http2";
         });
     }

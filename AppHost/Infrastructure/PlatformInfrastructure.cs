@@ -43,6 +43,7 @@ public static class PlatformInfrastructureExtensions
     // Same major versions as Debian's packages used in local mode.
     private const string PostgresImageTag = "15";
     private const string RedisImageTag = "7";
+    private const string KafkaImageTag = "4.1.0";
 
     public static PlatformInfrastructure AddPlatformInfrastructure(this IDistributedApplicationBuilder builder)
     {
@@ -67,8 +68,37 @@ public static class PlatformInfrastructureExtensions
 
         var pg = builder.AddPostgres("postgres").WithImageTag(PostgresImageTag).WithDataVolume();
         var containerRedis = builder.AddRedis("redis").WithImageTag(RedisImageTag).WithDataVolume();
+        builder.AddKafka("kafka");
         return new PlatformInfrastructure(mode, AsConnectionString(builder, containerRedis),
             name => AsConnectionString(builder, pg.AddDatabase(name)));
+    }
+
+    /// <summary>
+    /// Kafka in KRaft mode (one node that is both broker and controller, no ZooKeeper): the event backbone
+    /// behind Dapr pub/sub (dapr/components/pubsub.yaml). Only with containers: the services' native mode
+    /// uses Redis streams, and Kafka is what the Dapr sidecars of a cluster (or a container-mode Dapr run) use.
+    /// </summary>
+    private static IResourceBuilder<ContainerResource> AddKafka(this IDistributedApplicationBuilder builder, string name)
+    {
+        var kafka = builder.AddContainer(name, "apache/kafka", KafkaImageTag)
+            .WithEndpoint(name: "tcp", targetPort: 9092, scheme: "tcp")
+            .WithVolume($"{name}-data", "/var/lib/kafka/data");
+        var broker = kafka.GetEndpoint("tcp");
+        return kafka
+            .WithEnvironment("KAFKA_NODE_ID", "1")
+            .WithEnvironment("KAFKA_PROCESS_ROLES", "broker,controller")
+            .WithEnvironment("KAFKA_LISTENERS", "PLAINTEXT://:9092,CONTROLLER://:9093")
+            .WithEnvironment("KAFKA_ADVERTISED_LISTENERS", ReferenceExpression.Create($"PLAINTEXT://{broker.Property(EndpointProperty.HostAndPort)}"))
+            .WithEnvironment("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER")
+            .WithEnvironment("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT")
+            .WithEnvironment("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:9093")
+            .WithEnvironment("KAFKA_LOG_DIRS", "/var/lib/kafka/data/logs")
+            // One node: internal topics cannot have more replicas than brokers.
+            .WithEnvironment("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1")
+            .WithEnvironment("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
+            .WithEnvironment("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
+            // Dapr creates a topic on first publish or subscribe.
+            .WithEnvironment("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "true");
     }
 
     private static IResourceBuilder<IResourceWithConnectionString> AsConnectionString<T>(

@@ -32,6 +32,21 @@ public class AppHostModelTests
     }
 
     [Fact]
+    public async Task Container_mode_runs_kafka_in_kraft_mode_for_the_dapr_sidecars_and_local_mode_has_none()
+    {
+        await using (var containers = await ModelAsync("--Infrastructure:Mode=containers"))
+        {
+            var kafka = Assert.IsType<ContainerResource>(Resource(containers, "kafka"));
+            Assert.True(kafka.TryGetContainerImageName(out var image));
+            Assert.Contains("apache/kafka:", image);
+            // Its settings (KRaft, advertised listener) are checked in the published manifests (Deployment.Tests).
+        }
+
+        await using var local = await ModelAsync("--Infrastructure:Mode=local");
+        Assert.DoesNotContain(local.Resources, r => r.Name == "kafka");
+    }
+
+    [Fact]
     public async Task Local_mode_runs_debian_executables_under_the_same_resource_names()
     {
         await using var builder = await ModelAsync("--Infrastructure:Mode=local");

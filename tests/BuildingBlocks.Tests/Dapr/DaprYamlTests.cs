@@ -67,8 +67,8 @@ public sealed class DaprYamlTests
             var component = Single("Component", name);
             Assert.Equal(DaprComponents.SecretStore, Get(component, "auth", "secretStore"));
             var password = Assert.Single(List(Get(component, "spec", "metadata")), item => Get(item, "name") as string == "redisPassword");
-            Assert.Equal("redis", Get(password, "secretKeyRef", "name"));
-            Assert.Equal("password", Get(password, "secretKeyRef", "key"));
+            Assert.Equal("redis-password", Get(password, "secretKeyRef", "name"));
+            Assert.Equal("value", Get(password, "secretKeyRef", "key"));
         }
     }
 
