@@ -1,4 +1,5 @@
 using AppHost.Infrastructure;
+using AppHost.Dapr;
 using AppHost.Kubernetes;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -226,6 +227,9 @@ if (builder.ExecutionContext.IsRunMode)
 
     builder.LaunchProjectsFromBuildOutput();
 }
+
+// Locally, a Dapr sidecar beside every Dapr app where daprd is installed (docs/architecture.md, "Dapr").
+builder.AddDaprSidecars(infrastructure, daprAppToken);
 
 // `aspire publish` writes Kubernetes manifests of this model (docs/architecture.md, "In a cluster").
 builder.AddKubernetesPublishing();

@@ -25,6 +25,8 @@ public enum InfrastructureMode
 public sealed class PlatformInfrastructure(
     InfrastructureMode mode,
     IResourceBuilder<IResourceWithConnectionString> redis,
+    EndpointReference redisEndpoint,
+    ParameterResource redisPassword,
     Func<string, IResourceBuilder<IResourceWithConnectionString>> addDatabase)
 {
     public const string ModeKey = "Infrastructure:Mode";
@@ -33,6 +35,11 @@ public sealed class PlatformInfrastructure(
 
     /// <summary>The Redis resource ("redis"): caches, carts, locks, local event streams.</summary>
     public IResourceBuilder<IResourceWithConnectionString> Redis { get; } = redis;
+
+    /// <summary>Redis's address (host:port) and password, for clients that take them apart (Dapr's Redis components).</summary>
+    public EndpointReference RedisEndpoint { get; } = redisEndpoint;
+
+    public ParameterResource RedisPassword { get; } = redisPassword;
 
     /// <summary>Adds a database (one per bounded context) to the PostgreSQL server ("postgres").</summary>
     public IResourceBuilder<IResourceWithConnectionString> AddDatabase(string name) => addDatabase(name);
@@ -62,14 +69,15 @@ public static class PlatformInfrastructureExtensions
             var directories = LocalDataDirectory.Resolve(builder);
             var postgres = builder.AddLocalPostgres("postgres", directories);
             var redis = builder.AddLocalRedis("redis", directories);
-            return new PlatformInfrastructure(mode, AsConnectionString(builder, redis),
+            return new PlatformInfrastructure(mode, AsConnectionString(builder, redis), redis.Resource.PrimaryEndpoint, redis.Resource.Password,
                 name => AsConnectionString(builder, postgres.AddDatabase(name)));
         }
 
         var pg = builder.AddPostgres("postgres").WithImageTag(PostgresImageTag).WithDataVolume();
         var containerRedis = builder.AddRedis("redis").WithImageTag(RedisImageTag).WithDataVolume();
         builder.AddKafka("kafka");
-        return new PlatformInfrastructure(mode, AsConnectionString(builder, containerRedis),
+        return new PlatformInfrastructure(mode, AsConnectionString(builder, containerRedis), containerRedis.Resource.PrimaryEndpoint,
+            containerRedis.Resource.PasswordParameter ?? throw new InvalidOperationException("The Redis container has no password."),
             name => AsConnectionString(builder, pg.AddDatabase(name)));
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AppHost.Dapr;
 using k8s.Models;
 
 namespace AppHost.Kubernetes;

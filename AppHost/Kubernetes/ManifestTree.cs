@@ -1,6 +1,6 @@
 using System.Text;
-using k8s;
 using k8s.Models;
+using k8s;
 
 namespace AppHost.Kubernetes;
 

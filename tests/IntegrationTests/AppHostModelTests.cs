@@ -1,6 +1,7 @@
 using AppHost.Infrastructure;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.Configuration;
 
 namespace IntegrationTests;
 
@@ -44,6 +45,73 @@ public class AppHostModelTests
 
         await using var local = await ModelAsync("--Infrastructure:Mode=local");
         Assert.DoesNotContain(local.Resources, r => r.Name == "kafka");
+    }
+
+    private static readonly string[] DaprApps =
+        ["basket", "catalog", "catalog-2", "catalog-3", "catalog-backup", "identity", "inventory", "ordering", "orderworkflow", "payment"];
+
+    private static async Task<Dictionary<string, object>> EnvironmentAsync(IDistributedApplicationTestingBuilder builder, IResource resource)
+    {
+        var variables = new Dictionary<string, object>();
+        foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>())
+        {
+            await callback.Callback(new EnvironmentCallbackContext(builder.ExecutionContext, resource, variables));
+        }
+
+        return variables;
+    }
+
+    [Fact]
+    public async Task With_a_daprd_every_dapr_app_runs_beside_its_own_sidecar_and_is_told_its_ports()
+    {
+        var daprd = Path.Combine(Path.GetTempPath(), $"daprd-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(daprd, "");
+        try
+        {
+            await using var builder = await ModelAsync("--Infrastructure:Mode=local", $"--Dapr:DaprdPath={daprd}");
+
+            var sidecars = builder.Resources.OfType<ExecutableResource>().Where(r => r.Name.EndsWith("-dapr", StringComparison.Ordinal)).ToList();
+            Assert.Equal(DaprApps.Select(a => $"{a}-dapr").Order(StringComparer.Ordinal), sidecars.Select(s => s.Name).Order(StringComparer.Ordinal));
+            foreach (var app in DaprApps)
+            {
+                var sidecar = sidecars.Single(s => s.Name == $"{app}-dapr");
+                Assert.Equal(daprd, sidecar.Command);
+                var args = new List<object>();
+                foreach (var callback in sidecar.Annotations.OfType<CommandLineArgsCallbackAnnotation>())
+                {
+                    await callback.Callback(new CommandLineArgsCallbackContext(args, sidecar));
+                }
+
+                Assert.Equal(app, args[args.IndexOf("--app-id") + 1]);
+                var appPort = Assert.IsType<EndpointReferenceExpression>(args[args.IndexOf("--app-port") + 1]);
+                Assert.Equal((app, "http"), (appPort.Endpoint.Resource.Name, appPort.Endpoint.EndpointName));
+                Assert.EndsWith(Path.Combine("Dapr", "local", "components"), (string)args[args.IndexOf("--resources-path") + 1]);
+
+                // The app reaches its own sidecar, and its building blocks switch to Dapr (DAPR_GRPC_PORT set).
+                var environment = await EnvironmentAsync(builder, Resource(builder, app));
+                foreach (var (variable, endpoint) in new[] { ("DAPR_GRPC_PORT", "grpc"), ("DAPR_HTTP_PORT", "http") })
+                {
+                    var port = Assert.IsType<EndpointReferenceExpression>(environment[variable]);
+                    Assert.Equal(($"{app}-dapr", endpoint), (port.Endpoint.Resource.Name, port.Endpoint.EndpointName));
+                }
+            }
+
+            Assert.DoesNotContain("DAPR_GRPC_PORT", (await EnvironmentAsync(builder, Resource(builder, "gateway"))).Keys);
+        }
+        finally
+        {
+            File.Delete(daprd);
+        }
+    }
+
+    [Fact]
+    public async Task Without_a_daprd_no_sidecar_runs_and_the_apps_keep_their_native_adapters()
+    {
+        Assert.Null(AppHost.Dapr.DaprSidecars.Find(new ConfigurationBuilder().Build())); // none on this machine's PATH or in ~/.dapr/bin
+        await using var builder = await ModelAsync("--Infrastructure:Mode=local");
+
+        Assert.DoesNotContain(builder.Resources, r => r.Name.EndsWith("-dapr", StringComparison.Ordinal));
+        Assert.DoesNotContain("DAPR_GRPC_PORT", (await EnvironmentAsync(builder, Resource(builder, "ordering"))).Keys);
     }
 
     [Fact]

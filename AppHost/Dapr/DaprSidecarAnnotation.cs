@@ -1,4 +1,4 @@
-namespace AppHost.Kubernetes;
+namespace AppHost.Dapr;
 
 /// <summary>
 /// The resource runs beside a Dapr sidecar in a cluster (its pub/sub, state and locks go through it), as
