@@ -35,9 +35,10 @@ public static class PlatformHost
 
     /// <param name="dataDirectory">The test's own data directory (<see cref="NewDataDirectory"/>).</param>
     /// <param name="arguments">More AppHost arguments, such as <c>--Parameters:name=value</c>.</param>
+    /// <param name="waitForGateway">Return once the gateway is healthy (every service is), or as soon as the AppHost started.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     public static async Task<DistributedApplication> StartAsync(string dataDirectory, IEnumerable<string>? arguments = null,
-        CancellationToken cancellationToken = default)
+        bool waitForGateway = true, CancellationToken cancellationToken = default)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
@@ -68,7 +69,11 @@ public static class PlatformHost
         try
         {
             await app.StartAsync(timeout.Token);
-            await app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", timeout.Token);
+            if (waitForGateway)
+            {
+                await app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", timeout.Token);
+            }
+
             return app;
         }
         catch
