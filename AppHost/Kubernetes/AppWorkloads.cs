@@ -81,14 +81,7 @@ public static class AppWorkloads
                     Spec = new V1PodSpec
                     {
                         AutomountServiceAccountToken = false,
-                        SecurityContext = new V1PodSecurityContext
-                        {
-                            RunAsNonRoot = true,
-                            RunAsUser = AppUser,
-                            RunAsGroup = AppUser,
-                            FsGroup = AppUser,
-                            SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
-                        },
+                        SecurityContext = ClusterModel.NonRootPod(AppUser),
                         TerminationGracePeriodSeconds = 30,
                         Containers =
                         [
@@ -108,12 +101,7 @@ public static class AppWorkloads
                                     Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new("192Mi") },
                                     Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("1"), ["memory"] = new("512Mi") },
                                 },
-                                SecurityContext = new V1SecurityContext
-                                {
-                                    AllowPrivilegeEscalation = false,
-                                    ReadOnlyRootFilesystem = true,
-                                    Capabilities = new V1Capabilities { Drop = ["ALL"] },
-                                },
+                                SecurityContext = ClusterModel.LockedDownContainer(readOnlyRootFilesystem: true),
                                 // A read-only root filesystem: .NET and ASP.NET Core still need a writable temp directory.
                                 VolumeMounts = [new V1VolumeMount { MountPath = "/tmp", Name = "tmp" }],
                             },
@@ -292,21 +280,10 @@ public static class AppWorkloads
         }
 
         rules.Add(MonitoringRule(cluster.Settings, [ports[0], new V1NetworkPolicyPort { Port = 9090, Protocol = "TCP" }]));
-        return new V1NetworkPolicy
-        {
-            ApiVersion = "networking.k8s.io/v1",
-            Kind = "NetworkPolicy",
-            Metadata = ClusterModel.Meta(name, component),
-            Spec = new V1NetworkPolicySpec
-            {
-                PodSelector = new V1LabelSelector { MatchLabels = ClusterModel.Selector(name) },
-                PolicyTypes = ["Ingress"],
-                Ingress = rules,
-            },
-        };
+        return ClusterModel.IngressPolicy(name, component, rules);
     }
 
-    public static V1NetworkPolicyIngressRule MonitoringRule(KubernetesSettings settings, List<V1NetworkPolicyPort> ports) => new()
+    private static V1NetworkPolicyIngressRule MonitoringRule(KubernetesSettings settings, List<V1NetworkPolicyPort> ports) => new()
     {
         FromProperty =
         [

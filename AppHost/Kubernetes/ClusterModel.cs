@@ -80,6 +80,38 @@ public sealed class ClusterModel
         Labels = Labels(app, component),
     };
 
+    /// <summary>Who may reach the workload's pods: only what <paramref name="rules"/> admit.</summary>
+    public static V1NetworkPolicy IngressPolicy(string name, string component, IList<V1NetworkPolicyIngressRule> rules) => new()
+    {
+        ApiVersion = "networking.k8s.io/v1",
+        Kind = "NetworkPolicy",
+        Metadata = Meta(name, component),
+        Spec = new V1NetworkPolicySpec
+        {
+            PodSelector = new V1LabelSelector { MatchLabels = Selector(name) },
+            PolicyTypes = ["Ingress"],
+            Ingress = rules,
+        },
+    };
+
+    /// <summary>A pod that runs as <paramref name="user"/>, never as root, under the runtime's default seccomp profile.</summary>
+    public static V1PodSecurityContext NonRootPod(long user) => new()
+    {
+        RunAsNonRoot = true,
+        RunAsUser = user,
+        RunAsGroup = user,
+        FsGroup = user,
+        SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
+    };
+
+    /// <summary>A container with no capabilities and no way to gain privileges; read-only root where the image allows.</summary>
+    public static V1SecurityContext LockedDownContainer(bool readOnlyRootFilesystem) => new()
+    {
+        AllowPrivilegeEscalation = false,
+        ReadOnlyRootFilesystem = readOnlyRootFilesystem ? true : null,
+        Capabilities = new V1Capabilities { Drop = ["ALL"] },
+    };
+
     /// <summary>The image repository a project declares for the SDK's container build (<c>ContainerRepository</c>).</summary>
     public static string ImageRepository(ProjectResource project)
     {

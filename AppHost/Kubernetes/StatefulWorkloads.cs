@@ -83,14 +83,7 @@ public static class StatefulWorkloads
                     Spec = new V1PodSpec
                     {
                         AutomountServiceAccountToken = false,
-                        SecurityContext = new V1PodSecurityContext
-                        {
-                            RunAsNonRoot = true,
-                            RunAsUser = user,
-                            RunAsGroup = user,
-                            FsGroup = user,
-                            SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
-                        },
+                        SecurityContext = ClusterModel.NonRootPod(user),
                         Containers =
                         [
                             new V1Container
@@ -109,11 +102,7 @@ public static class StatefulWorkloads
                                     Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("250m"), ["memory"] = new("512Mi") },
                                     Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("2"), ["memory"] = new("2Gi") },
                                 },
-                                SecurityContext = new V1SecurityContext
-                                {
-                                    AllowPrivilegeEscalation = false,
-                                    Capabilities = new V1Capabilities { Drop = ["ALL"] },
-                                },
+                                SecurityContext = ClusterModel.LockedDownContainer(readOnlyRootFilesystem: false),
                                 VolumeMounts = mounts,
                             },
                         ],
@@ -173,24 +162,13 @@ public static class StatefulWorkloads
             PodSelector = new V1LabelSelector { MatchLabels = ClusterModel.Selector(caller) },
         }));
 
-        return new V1NetworkPolicy
-        {
-            ApiVersion = "networking.k8s.io/v1",
-            Kind = "NetworkPolicy",
-            Metadata = ClusterModel.Meta(name, component),
-            Spec = new V1NetworkPolicySpec
+        return ClusterModel.IngressPolicy(name, component,
+        [
+            new V1NetworkPolicyIngressRule
             {
-                PodSelector = new V1LabelSelector { MatchLabels = ClusterModel.Selector(name) },
-                PolicyTypes = ["Ingress"],
-                Ingress =
-                [
-                    new V1NetworkPolicyIngressRule
-                    {
-                        FromProperty = peers,
-                        Ports = endpoints.Select(e => new V1NetworkPolicyPort { Port = ClusterTopology.TargetPort(e), Protocol = "TCP" }).ToList(),
-                    },
-                ],
+                FromProperty = peers,
+                Ports = endpoints.Select(e => new V1NetworkPolicyPort { Port = ClusterTopology.TargetPort(e), Protocol = "TCP" }).ToList(),
             },
-        };
+        ]);
     }
 }

@@ -28,17 +28,10 @@ public class ContainerImageTests(DefaultTree published) : IClassFixture<DefaultT
         var start = new ProcessStartInfo("dotnet", [
             "msbuild", RepositoryFiles.PathOf(project.Split('/')), "-t:ComputeContainerConfig", "-p:Configuration=Release",
             "-getProperty:ContainerRepository", "-getProperty:ContainerBaseImage", "-getProperty:ContainerUser",
-            "-getProperty:AssemblyName", "-getItem:ContainerAppCommand", "-getItem:ContainerEnvironmentVariable"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{project}: {await output}\n{await error}");
-        return JsonDocument.Parse(await output).RootElement;
+            "-getProperty:AssemblyName", "-getItem:ContainerAppCommand", "-getItem:ContainerEnvironmentVariable"]);
+        var msbuild = await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(2));
+        Assert.True(msbuild.ExitCode == 0, $"{project}: {msbuild.All}");
+        return JsonDocument.Parse(msbuild.Output).RootElement;
     }
 
     [Theory]

@@ -82,27 +82,10 @@ public class PublishOptionsTests
 
     private static async Task<(int ExitCode, string Output)> ValidateAsync(string root)
     {
-        var start = new ProcessStartInfo(RepositoryFiles.PathOf("tests", "Deployment.Tests", "validate", "validate.sh"), [root])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
         // The first run installs the validators' npm packages.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await output + await error);
+        var validate = await ChildProcess.RunAsync(
+            new ProcessStartInfo(RepositoryFiles.PathOf("tests", "Deployment.Tests", "validate", "validate.sh"), [root]), TimeSpan.FromMinutes(5));
+        return (validate.ExitCode, validate.All);
     }
 
     [Fact]

@@ -57,25 +57,10 @@ public sealed class PublishedTree
         var appHost = RepositoryFiles.PathOf("AppHost", "bin", Configuration, "net10.0", "AppHost.dll");
         var start = new ProcessStartInfo("dotnet", [appHost, "--operation", "publish", "--step", "publish", "--output-path", root, .. arguments])
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
             WorkingDirectory = RepositoryFiles.PathOf("AppHost"),
         };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        Assert.True(process.ExitCode == 0, $"publish failed ({process.ExitCode}):\n{await output}\n{await error}");
+        var publish = await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(2));
+        Assert.True(publish.ExitCode == 0, $"publish failed ({publish.ExitCode}):\n{publish.All}");
         return Read(root);
     }
 

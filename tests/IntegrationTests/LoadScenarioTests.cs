@@ -27,27 +27,12 @@ public class LoadScenarioTests(PlatformFixture platform)
 
         var start = new ProcessStartInfo(RepositoryFiles.PathOf("tests", "Load", "run.sh"), ["smoke", gateway])
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
             Environment = { ["LOAD_REPORT_DIR"] = reports },
         };
-        using var run = Process.Start(start)!;
-        var stdout = run.StandardOutput.ReadToEndAsync();
-        var stderr = run.StandardError.ReadToEndAsync();
         // The first run installs Artillery (about a minute here), then the profile runs for 70 s.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
-        try
-        {
-            await run.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            run.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        var output = await stdout;
-        Assert.True(run.ExitCode == 0, $"the load scenario failed ({run.ExitCode}):\n{output}\n{await stderr}");
+        var run = await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(8));
+        var output = run.Output;
+        Assert.True(run.ExitCode == 0, $"the load scenario failed ({run.ExitCode}):\n{output}\n{run.Error}");
 
         // The report's last line is its summary; the gates held, and the run did what a shop does.
         var summary = JsonSerializer.Deserialize<Summary>(output.TrimEnd().Split('\n')[^1], JsonSerializerOptions.Web)!;

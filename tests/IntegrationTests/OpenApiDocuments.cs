@@ -30,12 +30,7 @@ public static class OpenApiDocuments
     /// <summary>Runs the pinned <c>@redocly/cli lint</c> with the repository's redocly.yaml; returns its exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> LintAsync(IEnumerable<string> files)
     {
-        var start = new ProcessStartInfo("npx")
-        {
-            WorkingDirectory = RepositoryRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        var start = new ProcessStartInfo("npx") { WorkingDirectory = RepositoryRoot };
         foreach (var argument in (string[])["--yes", "@redocly/cli@2.77.0", "lint", "--format", "stylish", "--config", Path.Combine(RepositoryRoot, "redocly.yaml"), .. files])
         {
             start.ArgumentList.Add(argument);
@@ -43,22 +38,9 @@ public static class OpenApiDocuments
 
         start.Environment["REDOCLY_TELEMETRY"] = "off";
         start.Environment["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true";
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("npx could not be started; platform.sh installs Node.js and npm.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        // A deadline only against a hung download, not a measurement.
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await output + await error);
+        // npx is installed by platform.sh (Node.js and npm); the deadline is against a hung download.
+        var lint = await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(10));
+        return (lint.ExitCode, lint.All);
     }
 
     private static string FindRepositoryRoot()

@@ -82,27 +82,9 @@ public partial class QuickStartTests(PlatformFixture platform)
 
     private static async Task<string> RunBashAsync(string script)
     {
-        var start = new ProcessStartInfo("bash", ["-euo", "pipefail", "-c", script])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var bash = Process.Start(start)!;
-        var stdout = bash.StandardOutput.ReadToEndAsync();
-        var stderr = bash.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await bash.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            bash.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        var output = await stdout;
-        Assert.True(bash.ExitCode == 0, $"the README's commands failed ({bash.ExitCode}):\n{output}\n{await stderr}");
+        var bash = await ChildProcess.RunAsync(new ProcessStartInfo("bash", ["-euo", "pipefail", "-c", script]), TimeSpan.FromMinutes(2));
+        var output = bash.Output;
+        Assert.True(bash.ExitCode == 0, $"the README's commands failed ({bash.ExitCode}):\n{output}\n{bash.Error}");
         return output;
     }
 
