@@ -12,6 +12,7 @@ namespace IntegrationTests;
 /// the app's port with the app API token, and the app answers in Dapr mode (its /dapr/subscribe, which the
 /// native mode does not map, lists its topics).
 /// </summary>
+[Collection(OwnPlatformCollection.Name)]
 public class DaprSidecarTests : IAsyncLifetime
 {
     private static readonly string Configuration = typeof(DaprSidecarTests).Assembly

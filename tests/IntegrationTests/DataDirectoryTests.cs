@@ -8,6 +8,7 @@ using TestSupport;
 namespace IntegrationTests;
 
 /// <summary>The local data directory outlives the AppHost; losing Redis only degrades the catalog.</summary>
+[Collection(OwnPlatformCollection.Name)]
 public class DataDirectoryTests : IAsyncLifetime
 {
     private readonly string _dataDirectory = PlatformHost.NewDataDirectory();
