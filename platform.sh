@@ -130,8 +130,18 @@ case "${1:-}" in
     install_test_tools
     results="$root/TestResults"
     rm -rf "$results"
+    # The npm packages the tests run (Artillery, the manifest validators) install while the solution
+    # builds, not inside a test; a script whose packages are still missing installs them itself.
+    npm_log=$(mktemp)
+    ( cd tests/Load && { [ -x node_modules/.bin/artillery ] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error; } \
+      && cd ../Deployment.Tests/validate && { [ -d node_modules/kubernetes-models ] || npm ci --no-audit --no-fund --loglevel=error; } ) >"$npm_log" 2>&1 &
+    npm_install=$!
     log "Building"
-    dotnet build Ecommerce.Aspire.sln -c Release -v quiet -nologo
+    build_status=0
+    dotnet build Ecommerce.Aspire.sln -c Release -v quiet -nologo || build_status=$?
+    wait "$npm_install" || log "Installing the tests' npm packages failed (the tests try again): $(tail -n 5 "$npm_log")"
+    rm -f "$npm_log"
+    [ "$build_status" -eq 0 ] || exit "$build_status"
     log "Running all test projects"
     status=0
     dotnet test Ecommerce.Aspire.sln -c Release --no-build --logger trx --results-directory "$results" \
