@@ -83,7 +83,7 @@ public sealed class ClusterValues(ClusterTopology topology)
     }
 
     /// <summary>Escapes <c>$(</c> in plain text that goes into an <c>env</c> value beside secret references.</summary>
-    public static string EscapeForEnv(string text) => text.Replace("$(", "$$(", StringComparison.Ordinal);
+    private static string EscapeForEnv(string text) => text.Replace("$(", "$$(", StringComparison.Ordinal);
 
     /// <summary>Turns text with the secret markers into an <c>env</c> value (only the markers stay expandable).</summary>
     public static string ForEnv(ClusterValue value)
