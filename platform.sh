@@ -133,8 +133,7 @@ case "${1:-}" in
     # The npm packages the tests run (Artillery, the manifest validators) install while the solution
     # builds, not inside a test; a script whose packages are still missing installs them itself.
     npm_log=$(mktemp)
-    ( cd tests/Load && { [ -x node_modules/.bin/artillery ] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error; } \
-      && cd ../Deployment.Tests/validate && { [ -d node_modules/kubernetes-models ] || npm ci --no-audit --no-fund --loglevel=error; } ) >"$npm_log" 2>&1 &
+    { tests/Load/run.sh install && tests/Deployment.Tests/validate/validate.sh install; } >"$npm_log" 2>&1 &
     npm_install=$!
     log "Building"
     build_status=0

@@ -1,5 +1,5 @@
-using AppHost.Infrastructure;
 using AppHost.Dapr;
+using AppHost.Infrastructure;
 using AppHost.Kubernetes;
 
 var builder = DistributedApplication.CreateBuilder(args);

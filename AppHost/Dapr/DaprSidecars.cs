@@ -16,6 +16,9 @@ public static class DaprSidecars
 {
     public const string DaprdPathKey = "Dapr:DaprdPath";
 
+    /// <summary>"false" runs no sidecar even where daprd is installed (the apps keep their native adapters).</summary>
+    public const string SidecarsKey = "Dapr:Sidecars";
+
     public static IDistributedApplicationBuilder AddDaprSidecars(this IDistributedApplicationBuilder builder,
         PlatformInfrastructure infrastructure, IResourceBuilder<ParameterResource> appApiToken)
     {
@@ -34,7 +37,8 @@ public static class DaprSidecars
             var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AppHost.Dapr");
             if (daprd is null)
             {
-                logger.LogInformation("Dapr: no daprd found ({Key}, PATH, ~/.dapr/bin): the services use their native adapters (Redis)", DaprdPathKey);
+                logger.LogInformation("Dapr: no daprd found ({Key}, PATH, ~/.dapr/bin) or {Switch}=false: the services use their native adapters (Redis)",
+                    DaprdPathKey, SidecarsKey);
             }
             else
             {
@@ -87,6 +91,11 @@ public static class DaprSidecars
     /// <summary>The <c>daprd</c> to run, or null where there is none.</summary>
     public static string? Find(IConfiguration configuration)
     {
+        if (configuration.GetValue<bool?>(SidecarsKey) == false)
+        {
+            return null;
+        }
+
         if (configuration[DaprdPathKey] is { Length: > 0 } configured)
         {
             return File.Exists(configured) ? Path.GetFullPath(configured)

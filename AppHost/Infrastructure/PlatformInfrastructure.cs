@@ -75,7 +75,10 @@ public static class PlatformInfrastructureExtensions
 
         var pg = builder.AddPostgres("postgres").WithImageTag(PostgresImageTag).WithDataVolume();
         var containerRedis = builder.AddRedis("redis").WithImageTag(RedisImageTag).WithDataVolume();
-        builder.AddKafka("kafka");
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            builder.AddKafka("kafka");
+        }
         return new PlatformInfrastructure(mode, AsConnectionString(builder, containerRedis), containerRedis.Resource.PrimaryEndpoint,
             containerRedis.Resource.PasswordParameter ?? throw new InvalidOperationException("The Redis container has no password."),
             name => AsConnectionString(builder, pg.AddDatabase(name)));
@@ -83,8 +86,8 @@ public static class PlatformInfrastructureExtensions
 
     /// <summary>
     /// Kafka in KRaft mode (one node that is both broker and controller, no ZooKeeper): the event backbone
-    /// behind Dapr pub/sub (dapr/components/pubsub.yaml). Only with containers: the services' native mode
-    /// uses Redis streams, and Kafka is what the Dapr sidecars of a cluster (or a container-mode Dapr run) use.
+    /// behind the cluster's Dapr pub/sub (dapr/components/pubsub.yaml). Only published: locally nothing uses
+    /// it (the services' native mode and the local sidecars' profile use Redis), so it is not started.
     /// </summary>
     private static IResourceBuilder<ContainerResource> AddKafka(this IDistributedApplicationBuilder builder, string name)
     {

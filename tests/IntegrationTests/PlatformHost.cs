@@ -55,6 +55,8 @@ public static class PlatformHost
                 $"--Parameters:ratelimit-login-failures-per-minute={LoginFailuresPerMinute}",
                 "--Parameters:ratelimit-login-failures-per-ip-per-minute=100000",
                 $"--LocalInfrastructure:DataDirectory={dataDirectory}",
+                // Native adapters whatever this machine has installed; a test that wants sidecars says so.
+                "--Dapr:Sidecars=false",
                 .. arguments ?? [],
             ],
             timeout.Token);

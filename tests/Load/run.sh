@@ -3,6 +3,7 @@
 # docs/benchmarks/ (LOAD_REPORT_DIR to choose another folder): load-<profile>.json (Artillery's own) and
 # load-<profile>.html (latency and throughput over time).
 #   tests/Load/run.sh [seed|smoke] [gateway URL]        defaults: seed, http://localhost:5080
+#   tests/Load/run.sh install                            only install Artillery (./platform.sh test does, while it builds)
 # The platform must take 200 shoppers from one address: start it with the per-IP anonymous limit raised,
 #   ./platform.sh up --Parameters:ratelimit-anonymous-per-minute=100000
 # Needs Node.js and npm (Debian: apt-get install nodejs npm); Artillery, pinned in package-lock.json, is
@@ -22,6 +23,7 @@ if [ ! -x node_modules/.bin/artillery ]; then
   # Artillery's browser engine is not used here: no browser download.
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2
 fi
+[ "$profile" != install ] || exit 0
 
 export ARTILLERY_DISABLE_TELEMETRY=true
 status=0
