@@ -57,10 +57,9 @@ var identity = builder.AddProject<Projects.Identity_Api>("identity")
     .WithEnvironment("ServiceClients__orderworkflow__Audiences__2", "ordering")
     .WithEnvironment("ServiceClients__ordering__Secret", orderingSecret)
     .WithEnvironment("ServiceClients__ordering__Audiences__0", "basket")
-    .WithEnvironment("APP_API_TOKEN", daprAppToken)
     .WithEnvironment("Identity__Admin__Email", adminEmail)
     .WithEnvironment("Identity__Admin__Password", adminPassword)
-    .WithDaprSidecar()
+    .WithDaprSidecar(daprAppToken)
     .WithHttpHealthCheck("/health/ready");
 
 // Catalog runs as several replicas so the gateway's weighted balancing (3/2/1, the source document's
@@ -72,8 +71,7 @@ IResourceBuilder<ProjectResource> AddCatalogReplica(string name) =>
         .WithReference(catalogDb).WaitFor(catalogDb)
         .WithReference(redis).WaitFor(redis)
         .WithReference(identity)
-        .WithEnvironment("APP_API_TOKEN", daprAppToken)
-        .WithDaprSidecar()
+        .WithDaprSidecar(daprAppToken)
         .WithHttpHealthCheck("/health/ready");
 
 // How many of them run locally (Parameters:catalog-replicas, 1-4, default 4): 2 keeps the weighted split
@@ -94,10 +92,9 @@ var catalog = catalogs[0];
 var inventory = builder.AddProject<Projects.Inventory>("inventory")
     .WithHttpEndpoint()
     .WithReference(identity)
-    .WithEnvironment("APP_API_TOKEN", daprAppToken)
     .WithReference(inventoryDb).WaitFor(inventoryDb)
     .WithReference(redis).WaitFor(redis)
-    .WithDaprSidecar()
+    .WithDaprSidecar(daprAppToken)
     .WithHttpHealthCheck("/health/ready");
 
 var payment = builder.AddProject<Projects.Payment>("payment")
@@ -105,8 +102,7 @@ var payment = builder.AddProject<Projects.Payment>("payment")
     .WithReference(identity)
     .WithReference(paymentDb).WaitFor(paymentDb)
     .WithReference(redis).WaitFor(redis)
-    .WithEnvironment("APP_API_TOKEN", daprAppToken)
-    .WithDaprSidecar()
+    .WithDaprSidecar(daprAppToken)
     .WithHttpHealthCheck("/health/ready");
 
 var orderWorkflow = builder.AddProject<Projects.OrderWorkflow>("orderworkflow")
@@ -114,12 +110,11 @@ var orderWorkflow = builder.AddProject<Projects.OrderWorkflow>("orderworkflow")
     .WithReference(identity)
     .WithEnvironment("ServiceIdentity__ClientId", "orderworkflow")
     .WithEnvironment("ServiceIdentity__ClientSecret", orderWorkflowSecret)
-    .WithEnvironment("APP_API_TOKEN", daprAppToken)
     .WithReference(workflowDb).WaitFor(workflowDb)
     .WithReference(redis).WaitFor(redis)
     .WithReference(inventory)
     .WithReference(payment)
-    .WithDaprSidecar()
+    .WithDaprSidecar(daprAppToken)
     .WithHttpHealthCheck("/health/ready");
 
 var basket = builder.AddProject<Projects.Basket_Api>("basket")
@@ -127,8 +122,7 @@ var basket = builder.AddProject<Projects.Basket_Api>("basket")
     .WithReference(redis).WaitFor(redis)
     .WithReference(catalog)
     .WithReference(identity)
-    .WithEnvironment("APP_API_TOKEN", daprAppToken)
-    .WithDaprSidecar()
+    .WithDaprSidecar(daprAppToken)
     .WithHttpHealthCheck("/health/ready");
 
 var ordering = builder.AddProject<Projects.Ordering_Api>("ordering")
@@ -138,8 +132,7 @@ var ordering = builder.AddProject<Projects.Ordering_Api>("ordering")
     .WithReference(identity)
     .WithEnvironment("ServiceIdentity__ClientId", "ordering")
     .WithEnvironment("ServiceIdentity__ClientSecret", orderingSecret)
-    .WithEnvironment("APP_API_TOKEN", daprAppToken)
-    .WithDaprSidecar()
+    .WithDaprSidecar(daprAppToken)
     .WithHttpHealthCheck("/health/ready");
 
 // The saga fetches an order's payment token from Ordering when it authorizes (never from an event).
@@ -229,7 +222,7 @@ if (builder.ExecutionContext.IsRunMode)
 }
 
 // Locally, a Dapr sidecar beside every Dapr app where daprd is installed (docs/architecture.md, "Dapr").
-builder.AddDaprSidecars(infrastructure, daprAppToken);
+builder.AddDaprSidecars(infrastructure);
 
 // `aspire publish` writes Kubernetes manifests of this model (docs/architecture.md, "In a cluster").
 builder.AddKubernetesPublishing();

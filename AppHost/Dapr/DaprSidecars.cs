@@ -20,7 +20,7 @@ public static class DaprSidecars
     public const string SidecarsKey = "Dapr:Sidecars";
 
     public static IDistributedApplicationBuilder AddDaprSidecars(this IDistributedApplicationBuilder builder,
-        PlatformInfrastructure infrastructure, IResourceBuilder<ParameterResource> appApiToken)
+        PlatformInfrastructure infrastructure)
     {
         if (!builder.ExecutionContext.IsRunMode)
         {
@@ -65,11 +65,11 @@ public static class DaprSidecars
                 .WithEnvironment("REDIS_HOST", infrastructure.RedisEndpoint.Property(EndpointProperty.HostAndPort))
                 .WithEnvironment("REDIS_PASSWORD", infrastructure.RedisPassword)
                 // The sidecar sends it (dapr-api-token) on every call to its app; the app's event routes accept it.
-                .WithEnvironment("APP_API_TOKEN", appApiToken);
+                .WithEnvironment("APP_API_TOKEN", dapr!.AppApiToken);
             var http = sidecar.GetEndpoint("http");
             var grpc = sidecar.GetEndpoint("grpc");
             sidecar.WithArgs(
-                "--app-id", dapr!.AppId,
+                "--app-id", dapr.AppId,
                 "--app-port", app.GetEndpoint("http").Property(EndpointProperty.TargetPort),
                 "--app-protocol", "http",
                 "--dapr-http-port", http.Property(EndpointProperty.TargetPort),

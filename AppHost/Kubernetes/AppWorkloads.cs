@@ -24,7 +24,7 @@ public static class AppWorkloads
         var name = app.Name;
         var isFunctionApp = app.IsFunctionApp();
         var component = isFunctionApp ? "function-app" : "service";
-        var endpoints = app.Annotations.OfType<EndpointAnnotation>().OrderBy(e => e.Name == "http" ? 0 : 1).ThenBy(e => e.Name).ToList();
+        var endpoints = ClusterTopology.Endpoints(app);
         var http = endpoints.FirstOrDefault(e => e.Name == "http")
             ?? throw new InvalidOperationException($"{name} has no 'http' endpoint to probe.");
         var dapr = app.TryGetLastAnnotation<DaprSidecarAnnotation>(out var sidecar) ? sidecar : null;
@@ -58,7 +58,7 @@ public static class AppWorkloads
             podAnnotations["dapr.io/enable-metrics"] = "true";
             podAnnotations["dapr.io/metrics-port"] = "9090";
             // The sidecar calls the app with this token (dapr-api-token) and the app's event routes accept it.
-            podAnnotations["dapr.io/app-token-secret"] = "dapr-app-api-token";
+            podAnnotations["dapr.io/app-token-secret"] = dapr.AppApiToken.Name;
         }
 
         var deployment = new V1Deployment
@@ -214,8 +214,7 @@ public static class AppWorkloads
         var triggers = new List<object>();
         if (dapr is not null && cluster.TopicsByApp.TryGetValue(dapr.AppId, out var topics))
         {
-            var kafka = cluster.Model.Resources.Single(r => r.Name == "kafka");
-            var brokers = $"{cluster.Topology.Host(kafka)}:{cluster.Topology.Port(new EndpointReference((IResourceWithEndpoints)kafka, "tcp"))}";
+            var brokers = cluster.Topology.Address(cluster.Model.Resources.OfType<IResourceWithEndpoints>().Single(r => r.Name == "kafka"));
             triggers.AddRange(topics.Select(topic => new Dictionary<string, object>
             {
                 ["type"] = "kafka",

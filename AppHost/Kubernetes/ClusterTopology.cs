@@ -16,8 +16,16 @@ public sealed class ClusterTopology(IReadOnlyDictionary<string, (string Host, in
     public int Port(EndpointReference endpoint) =>
         external.TryGetValue(endpoint.Resource.Name, out var at) ? at.Port : TargetPort(endpoint.EndpointAnnotation);
 
+    /// <summary>A resource's endpoints, its HTTP one first: the port probes and Dapr use, and 8080 in a pod.</summary>
+    public static List<EndpointAnnotation> Endpoints(IResource resource) => resource.Annotations.OfType<EndpointAnnotation>()
+        .OrderBy(e => e.Name == "http" ? 0 : 1).ThenBy(e => e.Name, StringComparer.Ordinal).ToList();
+
     public static int TargetPort(EndpointAnnotation endpoint) => endpoint.TargetPort
         ?? throw new InvalidOperationException($"Endpoint '{endpoint.Name}' has no target port; the Kubernetes publisher assigns one to every project endpoint first.");
+
+    /// <summary>host:port of a resource's first endpoint, as the cluster reaches it (Kafka's brokers, Redis for Dapr).</summary>
+    public string Address(IResourceWithEndpoints resource) =>
+        $"{Host(resource)}:{Port(new EndpointReference(resource, Endpoints(resource)[0]))}";
 
     public string Url(EndpointReference endpoint) =>
         $"{endpoint.EndpointAnnotation.UriScheme}://{Host(endpoint.Resource)}:{Port(endpoint)}";

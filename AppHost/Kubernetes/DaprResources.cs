@@ -65,13 +65,9 @@ public sealed class DaprResources
     private static string Address(ClusterModel cluster, string value)
     {
         var colon = value.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0 || cluster.Model.Resources.FirstOrDefault(r => r.Name == value[..colon]) is not IResourceWithEndpoints resource)
-        {
-            return value;
-        }
-
-        var endpoint = resource.Annotations.OfType<EndpointAnnotation>().First();
-        return $"{cluster.Topology.Host(resource)}:{cluster.Topology.Port(new EndpointReference(resource, endpoint))}";
+        return colon > 0 && cluster.Model.Resources.FirstOrDefault(r => r.Name == value[..colon]) is IResourceWithEndpoints resource
+            ? cluster.Topology.Address(resource)
+            : value;
     }
 
     private static string Kind(Dictionary<object, object> document) => (string)document["kind"];

@@ -58,7 +58,7 @@ public static class KubernetesPublishingExtensions
             }
 
             var next = HttpPort + 1;
-            foreach (var endpoint in project.Annotations.OfType<EndpointAnnotation>().OrderBy(e => e.Name == "http" ? 0 : 1).ThenBy(e => e.Name, StringComparer.Ordinal))
+            foreach (var endpoint in ClusterTopology.Endpoints(project))
             {
                 endpoint.TargetPort ??= endpoint.Name == "http" ? HttpPort : next++;
                 endpoint.Port ??= endpoint.TargetPort;

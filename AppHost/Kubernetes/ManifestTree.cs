@@ -145,6 +145,7 @@ public static class ManifestTree
     private static string SecretsGuide(IEnumerable<object> documents, string ns)
     {
         var secrets = new SortedSet<string>(StringComparer.Ordinal);
+        var tokenSecrets = new HashSet<string>(StringComparer.Ordinal); // the Dapr sidecar reads these under the key `token`
         foreach (var document in documents)
         {
             var pod = document switch
@@ -166,10 +167,11 @@ public static class ManifestTree
                 secrets.UnionWith(SecretKeyRefs(daprResource));
             }
 
-            if (pod is not null && document is V1Deployment { Spec.Template.Metadata.Annotations: { } annotations }
+            if (document is V1Deployment { Spec.Template.Metadata.Annotations: { } annotations }
                 && annotations.TryGetValue("dapr.io/app-token-secret", out var tokenSecret))
             {
                 secrets.Add(tokenSecret);
+                tokenSecrets.Add(tokenSecret);
             }
         }
 
@@ -178,7 +180,7 @@ public static class ManifestTree
 
             Nothing here holds a secret value. Create each Secret in namespace `{ns}` before the pods start
             (or let an operator such as External Secrets create them); each keeps its value under the key
-            `{ClusterValue.SecretKey}`. `dapr-app-api-token` also needs the key `token` (the Dapr sidecar reads that one).
+            `{ClusterValue.SecretKey}`; the Dapr app token's Secret also under `token`, the key the Dapr sidecar reads.
 
             ```bash
             kubectl create namespace {ns} --dry-run=client -o yaml | kubectl apply -f -
@@ -186,8 +188,8 @@ public static class ManifestTree
             """);
         foreach (var secret in secrets)
         {
-            var extra = secret == "dapr-app-api-token" ? " --from-literal=token=\"$DAPR_APP_API_TOKEN\"" : "";
             var variable = secret.ToUpperInvariant().Replace('-', '_');
+            var extra = tokenSecrets.Contains(secret) ? $" --from-literal=token=\"${variable}\"" : "";
             guide.AppendLine($"kubectl -n {ns} create secret generic {secret} --from-literal={ClusterValue.SecretKey}=\"${variable}\"{extra}");
         }
 

@@ -26,7 +26,7 @@ public static class StatefulWorkloads
         var imageName = image.Image.Split('/')[^1];
         var user = ImageUsers.TryGetValue(imageName, out var uid) ? uid
             : throw new InvalidOperationException($"The Kubernetes publisher does not know which user image '{image.Image}' runs as.");
-        var endpoints = container.Annotations.OfType<EndpointAnnotation>().OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+        var endpoints = ClusterTopology.Endpoints(container);
         var volumes = container.Annotations.OfType<ContainerMountAnnotation>().Where(m => m.Type == ContainerMountType.Volume).ToList();
 
         var variables = (await cluster.EnvironmentAsync(container, cancellationToken)).ToList();

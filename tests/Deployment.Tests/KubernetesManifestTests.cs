@@ -241,6 +241,8 @@ public class KubernetesManifestTests(DefaultTree published) : IClassFixture<Defa
         Assert.Contains("service-secret-orderworkflow", referenced);
         var guide = File.ReadAllText(Path.Combine(Tree.Root, "SECRETS.md"));
         Assert.All(referenced, secret => Assert.Contains($"create secret generic {secret} ", guide));
+        // The Secret the Dapr sidecars read their app token from (dapr.io/app-token-secret) has its `token` key too.
+        Assert.Contains("create secret generic dapr-app-api-token --from-literal=value=\"$DAPR_APP_API_TOKEN\" --from-literal=token=\"$DAPR_APP_API_TOKEN\"", guide);
         Assert.Empty(Tree.OfKind<V1Secret>());
     }
 }
