@@ -37,6 +37,11 @@ public static class LocalRedisExtensions
             dir {directories.RedisData}
             appendonly yes
             appendfsync everysec
+            # The append-only file is the persistence: no snapshots beside it. And a stop is a stop: Redis
+            # otherwise stays up when its shutdown save fails (its directory already removed), orphaned.
+            save ""
+            shutdown-on-sigterm force
+            shutdown-on-sigint force
             requirepass {secret}
             """);
 
