@@ -63,6 +63,24 @@ install_test_tools() {
   log "Installing ${missing[*]} (Debian packages)"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  hash -r
+}
+
+install_node_22() {
+  # Artillery (tests/Load) needs Node.js 22.18 or later; Debian 12's own is 18. The npm package `node`
+  # installs the Node.js binary from the npm registry into npm's prefix (/usr/local/bin, ahead on PATH).
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$major" -ge 22 ]; then
+    return
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    log "The load test needs Node.js 22 or later (this one is $major). Install it as root: sudo npm install -g node@22"
+    exit 1
+  fi
+  log "Installing Node.js 22 (npm package node@22; this machine has Node.js $major)"
+  npm install -g --no-audit --no-fund --loglevel=error node@22 >/dev/null
+  hash -r
 }
 
 setup() {
@@ -128,6 +146,7 @@ case "${1:-}" in
   test)
     setup
     install_test_tools
+    install_node_22
     results="$root/TestResults"
     rm -rf "$results"
     # The npm packages the tests run (Artillery, the manifest validators) install while the solution

@@ -6,7 +6,7 @@
 #   tests/Load/run.sh install                            only install Artillery (./platform.sh test does, while it builds)
 # The platform must take 200 shoppers from one address: start it with the per-IP anonymous limit raised,
 #   ./platform.sh up --Parameters:ratelimit-anonymous-per-minute=100000
-# Needs Node.js and npm (Debian: apt-get install nodejs npm); Artillery, pinned in package-lock.json, is
+# Needs Node.js 22 or later and npm (./platform.sh test installs them); Artillery, pinned in package-lock.json, is
 # installed into tests/Load/node_modules on the first run. Exits non-zero when a gate fails.
 set -euo pipefail
 
