@@ -1,13 +1,9 @@
-using System.Reflection;
 using Microsoft.Extensions.Configuration;
 
 namespace Aspire.Hosting;
 
 public static class BuildOutputLaunchExtensions
 {
-    // Written into the AppHost's assembly at build time by AppHost.csproj (target RecordServiceAssemblies).
-    private const string MetadataPrefix = "ServiceAssembly:";
-
     /// <summary>
     /// Starts every project as <c>dotnet &lt;its built assembly&gt;</c> instead of Aspire's default
     /// <c>dotnet run --project</c>. Building the AppHost has already built them; the default puts an SDK
@@ -16,15 +12,10 @@ public static class BuildOutputLaunchExtensions
     /// </summary>
     public static IDistributedApplicationBuilder LaunchProjectsFromBuildOutput(this IDistributedApplicationBuilder builder)
     {
-        var assemblies = typeof(BuildOutputLaunchExtensions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Where(attribute => attribute.Key.StartsWith(MetadataPrefix, StringComparison.Ordinal) && attribute.Value is not null)
-            .ToDictionary(attribute => Path.GetFullPath(attribute.Key[MetadataPrefix.Length..]), attribute => attribute.Value!);
-
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
-            var projectPath = Path.GetFullPath(project.GetProjectMetadata().ProjectPath);
-            var projectDirectory = Path.GetDirectoryName(projectPath)!;
-            if (!assemblies.TryGetValue(projectPath, out var assembly) || !File.Exists(assembly))
+            var projectDirectory = Path.GetDirectoryName(Path.GetFullPath(project.GetProjectMetadata().ProjectPath))!;
+            if (ProjectBuildOutput.AssemblyOf(project) is not { } assembly)
             {
                 continue;
             }

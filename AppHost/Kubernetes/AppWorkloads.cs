@@ -7,7 +7,8 @@ namespace AppHost.Kubernetes;
 /// <summary>
 /// One service or function app of the model as Kubernetes runs it: its settings, Deployment, Service,
 /// disruption budget, autoscaler (an HPA for HTTP services, a KEDA ScaledObject for function apps) and
-/// the NetworkPolicy that admits only its callers.
+/// the NetworkPolicy that admits only its callers. A function app's pod runs the Azure Functions host
+/// (<see cref="FunctionsHostPod"/>).
 /// </summary>
 public static class AppWorkloads
 {
@@ -33,6 +34,11 @@ public static class AppWorkloads
         var (config, env) = ClusterModel.SplitEnvironment(await cluster.EnvironmentAsync(app, cancellationToken));
         config["OTEL_EXPORTER_OTLP_ENDPOINT"] = settings.OtlpEndpoint;
         config["OTEL_SERVICE_NAME"] = name;
+        if (isFunctionApp)
+        {
+            FunctionsHostPod.AddHostSettings(app, config);
+        }
+
         var configMap = new V1ConfigMap
         {
             ApiVersion = "v1",
@@ -43,12 +49,15 @@ public static class AppWorkloads
 
         // Replicated HTTP services keep the seed's minimum; function apps start at one and KEDA scales them.
         var replicas = isFunctionApp ? 1 : settings.MinReplicas;
-        var podAnnotations = new Dictionary<string, string>
+        // A service serves its metrics on /metrics as well as sending them (OTLP); under the Functions host the
+        // app's own endpoints are not reachable, so a function app only sends them.
+        var podAnnotations = isFunctionApp ? new Dictionary<string, string>() : new Dictionary<string, string>
         {
             ["prometheus.io/scrape"] = "true",
             ["prometheus.io/port"] = Port(http),
             ["prometheus.io/path"] = "/metrics",
         };
+        var (liveness, readiness) = isFunctionApp ? (FunctionsHostPod.LivenessPath, FunctionsHostPod.ReadinessPath) : (LivenessPath, ReadinessPath);
         if (dapr is not null)
         {
             podAnnotations["dapr.io/enabled"] = "true";
@@ -93,16 +102,18 @@ public static class AppWorkloads
                                 Ports = endpoints.Select(e => new V1ContainerPort { ContainerPort = ClusterTopology.TargetPort(e), Name = e.Name, Protocol = "TCP" }).ToList(),
                                 EnvFrom = [new V1EnvFromSource { ConfigMapRef = new V1ConfigMapEnvSource { Name = configMap.Metadata.Name } }],
                                 Env = env.Count == 0 ? null : env,
-                                StartupProbe = Probe(LivenessPath, http, period: 2, failures: 60),
-                                LivenessProbe = Probe(LivenessPath, http, period: 10, failures: 3),
-                                ReadinessProbe = Probe(ReadinessPath, http, period: 5, failures: 3),
+                                StartupProbe = Probe(liveness, http, period: 2, failures: 60),
+                                LivenessProbe = Probe(liveness, http, period: 10, failures: 3),
+                                ReadinessProbe = Probe(readiness, http, period: 5, failures: 3),
+                                // A function app's pod runs two .NET processes, the host and the app.
                                 Resources = new V1ResourceRequirements
                                 {
-                                    Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new("192Mi") },
-                                    Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("1"), ["memory"] = new("512Mi") },
+                                    Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new(isFunctionApp ? "320Mi" : "192Mi") },
+                                    Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("1"), ["memory"] = new(isFunctionApp ? "768Mi" : "512Mi") },
                                 },
                                 SecurityContext = ClusterModel.LockedDownContainer(readOnlyRootFilesystem: true),
-                                // A read-only root filesystem: .NET and ASP.NET Core still need a writable temp directory.
+                                // A read-only root filesystem: .NET and ASP.NET Core still need a writable temp directory,
+                                // and the Functions host writes there too (its logs, and its keys: FunctionsHostPod.SecretsPath).
                                 VolumeMounts = [new V1VolumeMount { MountPath = "/tmp", Name = "tmp" }],
                             },
                         ],

@@ -25,6 +25,7 @@ public static class KubernetesPublishingExtensions
         }
 
         KubernetesSettings.AddParameters(builder);
+        FunctionsHostPod.AddStorage(builder);
         var daprDirectory = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "dapr"));
         builder.Pipeline.AddStep(StepName, async context =>
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using k8s.Models;
 using k8s;
@@ -74,7 +75,10 @@ public static class ManifestTree
         }));
         await Write("overlays/dev/kustomization.yaml", Yaml(KustomizeProfiles.Dev()));
         await Write("overlays/prod/kustomization.yaml", Yaml(KustomizeProfiles.Prod()));
-        await Write("SECRETS.md", SecretsGuide(files.Values.SelectMany(d => d), settings.Namespace));
+        var descriptions = cluster.Model.Resources.OfType<ParameterResource>()
+            .Where(p => !string.IsNullOrEmpty(p.Description))
+            .ToDictionary(p => p.Name, p => p.Description!, StringComparer.Ordinal);
+        await Write("SECRETS.md", SecretsGuide(files.Values.SelectMany(d => d), settings.Namespace, descriptions));
         return written;
     }
 
@@ -142,7 +146,7 @@ public static class ManifestTree
         _ => [],
     };
 
-    private static string SecretsGuide(IEnumerable<object> documents, string ns)
+    private static string SecretsGuide(IEnumerable<object> documents, string ns, IReadOnlyDictionary<string, string> descriptions)
     {
         var secrets = new SortedSet<string>(StringComparer.Ordinal);
         var tokenSecrets = new HashSet<string>(StringComparer.Ordinal); // the Dapr sidecar reads these under the key `token`
@@ -194,6 +198,11 @@ public static class ManifestTree
         }
 
         guide.AppendLine("```");
+        foreach (var secret in secrets.Where(descriptions.ContainsKey))
+        {
+            guide.AppendLine().Append(CultureInfo.InvariantCulture, $"`{secret}`: {descriptions[secret]}").AppendLine();
+        }
+
         return guide.ToString();
     }
 }

@@ -28,29 +28,45 @@ public class ContainerImageTests(DefaultTree published) : IClassFixture<DefaultT
         var start = new ProcessStartInfo("dotnet", [
             "msbuild", RepositoryFiles.PathOf(project.Split('/')), "-t:ComputeContainerConfig", "-p:Configuration=Release",
             "-getProperty:ContainerRepository", "-getProperty:ContainerBaseImage", "-getProperty:ContainerUser",
-            "-getProperty:AssemblyName", "-getItem:ContainerAppCommand", "-getItem:ContainerEnvironmentVariable"]);
+            "-getProperty:ContainerWorkingDirectory", "-getProperty:AssemblyName", "-getItem:ContainerAppCommand",
+            "-getItem:ContainerEnvironmentVariable"]);
         var msbuild = await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(2));
         Assert.True(msbuild.ExitCode == 0, $"{project}: {msbuild.All}");
         return JsonDocument.Parse(msbuild.Output).RootElement;
     }
 
+    private static string[] Items(JsonElement config, string name) =>
+        config.GetProperty("Items").TryGetProperty(name, out var items)
+            ? items.EnumerateArray().Select(i => i.GetProperty("Identity").GetString()!).ToArray()
+            : [];
+
     [Theory]
     [MemberData(nameof(Projects))]
-    public async Task The_project_builds_the_image_its_deployment_runs_on_the_aspnet_base_as_the_non_root_app_user(string project, string app)
+    public async Task The_project_builds_the_image_its_deployment_runs(string project, string app)
     {
         var config = await ContainerConfigAsync(project);
         var properties = config.GetProperty("Properties");
         var deployment = published.Tree.Named<V1Deployment>(app);
 
         Assert.Equal(deployment.Spec.Template.Spec.Containers[0].Image, $"{properties.GetProperty("ContainerRepository").GetString()}:latest");
-        // The ASP.NET Core runtime image, whose default user is `app` (UID 1654), the user the pod runs as.
-        Assert.Contains("/dotnet/aspnet:10.0", properties.GetProperty("ContainerBaseImage").GetString());
-        Assert.Equal("", properties.GetProperty("ContainerUser").GetString());
+        // Both base images derive from the ASP.NET Core runtime image, whose non-root user `app` (UID 1654) the pod runs as.
         Assert.Equal(1654, deployment.Spec.Template.Spec.SecurityContext.RunAsUser);
-        // A function app too starts as `dotnet <app>.dll`: the plain host the manifests probe on /health/*, not the
-        // Functions host's start script.
-        var command = config.GetProperty("Items").GetProperty("ContainerAppCommand").EnumerateArray().Select(i => i.GetProperty("Identity").GetString()!).ToArray();
-        Assert.Equal(new[] { "dotnet", $"/app/{properties.GetProperty("AssemblyName").GetString()}.dll" }, command);
-        Assert.Empty(config.GetProperty("Items").GetProperty("ContainerEnvironmentVariable").EnumerateArray());
+        Assert.Equal("", properties.GetProperty("ContainerUser").GetString());
+        if (!project.StartsWith("functions/", StringComparison.Ordinal))
+        {
+            Assert.Contains("/dotnet/aspnet:10.0", properties.GetProperty("ContainerBaseImage").GetString());
+            Assert.Equal(["dotnet", $"/app/{properties.GetProperty("AssemblyName").GetString()}.dll"], Items(config, "ContainerAppCommand"));
+            Assert.Empty(Items(config, "ContainerEnvironmentVariable"));
+            return;
+        }
+
+        // A function app: the Worker SDK's choice, kept: the Functions host for .NET 10 isolated workers, its start
+        // script, and the app where the host looks for functions.metadata (AzureWebJobsScriptRoot).
+        Assert.Equal("mcr.microsoft.com/azure-functions/dotnet-isolated:4-dotnet-isolated10.0", properties.GetProperty("ContainerBaseImage").GetString());
+        Assert.Equal(["/opt/startup/start_nonappservice.sh"], Items(config, "ContainerAppCommand"));
+        Assert.Equal("/home/site/wwwroot", properties.GetProperty("ContainerWorkingDirectory").GetString());
+        var environment = config.GetProperty("Items").GetProperty("ContainerEnvironmentVariable").EnumerateArray()
+            .ToDictionary(i => i.GetProperty("Identity").GetString()!, i => i.GetProperty("Value").GetString());
+        Assert.Equal("/home/site/wwwroot", environment["AzureWebJobsScriptRoot"]);
     }
 }

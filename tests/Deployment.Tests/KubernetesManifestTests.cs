@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using k8s.Models;
 using TestSupport;
@@ -79,9 +81,24 @@ public class KubernetesManifestTests(DefaultTree published) : IClassFixture<Defa
         {
             var pod = deployment.Spec.Template.Spec;
             var container = pod.Containers[0];
-            Assert.Equal("/health/live", container.LivenessProbe.HttpGet.Path);
-            Assert.Equal("/health/live", container.StartupProbe.HttpGet.Path);
-            Assert.Equal("/health/ready", container.ReadinessProbe.HttpGet.Path);
+            var annotations = deployment.Spec.Template.Metadata.Annotations ?? new Dictionary<string, string>();
+            if (FunctionApps.Contains(deployment.Metadata.Name))
+            {
+                // The Functions host's own endpoints: the app's /health/* and /metrics are not reachable under it.
+                Assert.Equal("/admin/host/ping", container.LivenessProbe.HttpGet.Path);
+                Assert.Equal("/admin/host/ping", container.StartupProbe.HttpGet.Path);
+                Assert.Equal("/runtime/health/ready", container.ReadinessProbe.HttpGet.Path);
+                Assert.DoesNotContain(annotations.Keys, key => key.StartsWith("prometheus.io/", StringComparison.Ordinal));
+            }
+            else
+            {
+                Assert.Equal("/health/live", container.LivenessProbe.HttpGet.Path);
+                Assert.Equal("/health/live", container.StartupProbe.HttpGet.Path);
+                Assert.Equal("/health/ready", container.ReadinessProbe.HttpGet.Path);
+                Assert.Equal("true", annotations["prometheus.io/scrape"]);
+                Assert.Equal("/metrics", annotations["prometheus.io/path"]);
+            }
+
             Assert.All(new[] { container.LivenessProbe, container.StartupProbe, container.ReadinessProbe }, p => Assert.Equal("http", p.HttpGet.Port.Value));
             Assert.All(new[] { "cpu", "memory" }, r => Assert.Contains(r, container.Resources.Requests.Keys));
             Assert.All(new[] { "cpu", "memory" }, r => Assert.Contains(r, container.Resources.Limits.Keys));
@@ -91,9 +108,42 @@ public class KubernetesManifestTests(DefaultTree published) : IClassFixture<Defa
             Assert.False(container.SecurityContext.AllowPrivilegeEscalation);
             Assert.Equal(["ALL"], container.SecurityContext.Capabilities.Drop);
             Assert.Equal("/tmp", Assert.Single(container.VolumeMounts).MountPath);
-            Assert.Equal("true", deployment.Spec.Template.Metadata.Annotations["prometheus.io/scrape"]);
-            Assert.Equal("/metrics", deployment.Spec.Template.Metadata.Annotations["prometheus.io/path"]);
         }
+    }
+
+    [Theory]
+    [InlineData("inventory", "Inventory")]
+    [InlineData("orderworkflow", "OrderWorkflow")]
+    [InlineData("payment", "Payment")]
+    public void A_function_app_runs_under_the_functions_host_with_every_setting_its_bindings_name(string app, string project)
+    {
+        var config = Tree.Named<V1ConfigMap>($"{app}-config").Data;
+        // The host image listens on port 80 unless told otherwise; the pod's port is 8080, as every app's.
+        Assert.Equal("http://+:8080", config["ASPNETCORE_URLS"]);
+        Assert.DoesNotContain("HTTP_PORTS", config.Keys);
+        // The host writes its keys to a file under /tmp, the pod's one writable directory (read-only root).
+        Assert.Equal("files", config["AzureWebJobsSecretStorageType"]);
+        Assert.StartsWith("/tmp/", config["FUNCTIONS_SECRETS_PATH"], StringComparison.Ordinal);
+
+        // The host resolves a binding's %Setting% from its environment, never from the app's appsettings.json:
+        // every one that the app's functions.metadata names is in the ConfigMap, with the appsettings.json value.
+        var configuration = Path.GetFileName(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)))!; // bin/<configuration>/net10.0
+        using var metadata = JsonDocument.Parse(File.ReadAllText(RepositoryFiles.PathOf("functions", project, "bin", configuration, "net10.0", "functions.metadata")));
+        using var appSettings = JsonDocument.Parse(File.ReadAllText(RepositoryFiles.PathOf("functions", project, "appsettings.json")),
+            new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var named = metadata.RootElement.EnumerateArray()
+            .SelectMany(f => f.GetProperty("bindings").EnumerateArray())
+            .SelectMany(b => b.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).Select(p => p.Value.GetString()!))
+            .SelectMany(value => Regex.Matches(value, "%([^%]+)%").Select(m => m.Groups[1].Value))
+            .Distinct()
+            .ToList();
+        Assert.NotEmpty(named); // each app has a timer whose schedule is a setting
+        Assert.All(named, setting => Assert.Equal(appSettings.RootElement.GetProperty(setting).GetString(), config[setting]));
+
+        // Timer triggers need the host's storage account: a Secret, described in SECRETS.md.
+        var storage = Assert.Single(Tree.Named<V1Deployment>(app).Spec.Template.Spec.Containers[0].Env, e => e.Name == "AzureWebJobsStorage");
+        Assert.Equal("functions-storage", storage.ValueFrom.SecretKeyRef.Name);
+        Assert.Contains("`functions-storage`: Azure Storage connection string", File.ReadAllText(Path.Combine(Tree.Root, "SECRETS.md")));
     }
 
     [Fact]
