@@ -8,9 +8,10 @@ namespace AppHost.Dapr;
 /// <summary>
 /// Where a <c>daprd</c> executable exists (<c>Dapr:DaprdPath</c>, else <c>PATH</c>, else <c>~/.dapr/bin</c>,
 /// where <c>dapr init --slim</c> puts it), every app with a <see cref="DaprSidecarAnnotation"/> runs beside a
-/// sidecar of its own: an executable resource with the local profile (AppHost/Dapr/local: pub/sub, state and
-/// locks on the platform's Redis). The app is given <c>DAPR_HTTP_PORT</c> and <c>DAPR_GRPC_PORT</c>, and its
-/// building blocks switch to their Dapr adapters. Without <c>daprd</c> the apps use their native adapters.
+/// sidecar of its own: an executable resource with the local profile (AppHost/Dapr/local: state and locks on
+/// the platform's Redis; pub/sub on Kafka in container mode, where a Kafka container runs, else on Redis
+/// Streams). The app is given <c>DAPR_HTTP_PORT</c> and <c>DAPR_GRPC_PORT</c>, and its building blocks switch
+/// to their Dapr adapters. Without <c>daprd</c> the apps use their native adapters.
 /// </summary>
 public static class DaprSidecars
 {
@@ -53,6 +54,8 @@ public static class DaprSidecars
         }
 
         var profile = Path.Combine(AppContext.BaseDirectory, "Dapr", "local");
+        var kafka = infrastructure.UseKafka();
+        var pubsub = Path.Combine(profile, kafka is null ? "pubsub-redis" : "pubsub-kafka");
         foreach (var (app, dapr) in apps)
         {
             var appBuilder = builder.CreateResourceBuilder(app);
@@ -76,10 +79,17 @@ public static class DaprSidecars
                 "--dapr-grpc-port", grpc.Property(EndpointProperty.TargetPort),
                 "--dapr-internal-grpc-port", sidecar.GetEndpoint("internal").Property(EndpointProperty.TargetPort),
                 "--resources-path", Path.Combine(profile, "components"),
+                "--resources-path", pubsub,
                 "--config", Path.Combine(profile, "config.yaml"),
                 // Several sidecars on one machine: metrics would all want port 9090.
                 "--enable-metrics=false",
                 "--log-level", "warn");
+            if (kafka is not null)
+            {
+                // A sidecar whose pub/sub cannot reach its broker at start exits: it starts once Kafka runs.
+                sidecar.WithEnvironment("KAFKA_BROKERS", kafka.GetEndpoint("tcp").Property(EndpointProperty.HostAndPort)).WaitFor(kafka);
+            }
+
             appBuilder
                 .WithEnvironment("DAPR_HTTP_PORT", http.Property(EndpointProperty.TargetPort))
                 .WithEnvironment("DAPR_GRPC_PORT", grpc.Property(EndpointProperty.TargetPort));

@@ -27,8 +27,11 @@ public sealed class PlatformInfrastructure(
     IResourceBuilder<IResourceWithConnectionString> redis,
     EndpointReference redisEndpoint,
     ParameterResource redisPassword,
-    Func<string, IResourceBuilder<IResourceWithConnectionString>> addDatabase)
+    Func<string, IResourceBuilder<IResourceWithConnectionString>> addDatabase,
+    Func<IResourceBuilder<ContainerResource>>? addKafka = null)
 {
+    private IResourceBuilder<ContainerResource>? _kafka;
+
     public const string ModeKey = "Infrastructure:Mode";
 
     public InfrastructureMode Mode { get; } = mode;
@@ -43,6 +46,13 @@ public sealed class PlatformInfrastructure(
 
     /// <summary>Adds a database (one per bounded context) to the PostgreSQL server ("postgres").</summary>
     public IResourceBuilder<IResourceWithConnectionString> AddDatabase(string name) => addDatabase(name);
+
+    /// <summary>
+    /// Kafka ("kafka", a container in KRaft mode), added the first time something uses it: the cluster's
+    /// pub/sub when publishing, the local Dapr sidecars' pub/sub in container mode. Null in local mode, where
+    /// there is no container engine to run it (the sidecars' pub/sub is then Redis).
+    /// </summary>
+    public IResourceBuilder<ContainerResource>? UseKafka() => _kafka ??= addKafka?.Invoke();
 }
 
 public static class PlatformInfrastructureExtensions
@@ -75,19 +85,22 @@ public static class PlatformInfrastructureExtensions
 
         var pg = builder.AddPostgres("postgres").WithImageTag(PostgresImageTag).WithDataVolume();
         var containerRedis = builder.AddRedis("redis").WithImageTag(RedisImageTag).WithDataVolume();
+        var infrastructure = new PlatformInfrastructure(mode, AsConnectionString(builder, containerRedis), containerRedis.Resource.PrimaryEndpoint,
+            containerRedis.Resource.PasswordParameter ?? throw new InvalidOperationException("The Redis container has no password."),
+            name => AsConnectionString(builder, pg.AddDatabase(name)),
+            () => builder.AddKafka("kafka"));
         if (builder.ExecutionContext.IsPublishMode)
         {
-            builder.AddKafka("kafka");
+            infrastructure.UseKafka();
         }
-        return new PlatformInfrastructure(mode, AsConnectionString(builder, containerRedis), containerRedis.Resource.PrimaryEndpoint,
-            containerRedis.Resource.PasswordParameter ?? throw new InvalidOperationException("The Redis container has no password."),
-            name => AsConnectionString(builder, pg.AddDatabase(name)));
+
+        return infrastructure;
     }
 
     /// <summary>
     /// Kafka in KRaft mode (one node that is both broker and controller, no ZooKeeper): the event backbone
-    /// behind the cluster's Dapr pub/sub (dapr/components/pubsub.yaml). Only published: locally nothing uses
-    /// it (the services' native mode and the local sidecars' profile use Redis), so it is not started.
+    /// behind Dapr's pub/sub, the cluster's (dapr/components/pubsub.yaml) and, in container mode, the local
+    /// sidecars'. Not started otherwise: the services' native mode uses Redis Streams.
     /// </summary>
     private static IResourceBuilder<ContainerResource> AddKafka(this IDistributedApplicationBuilder builder, string name)
     {

@@ -36,9 +36,55 @@ public class AppHostModelTests
     [InlineData("local")]
     public async Task Kafka_is_not_started_locally_where_nothing_uses_it(string mode)
     {
-        // The cluster's Kafka (KRaft) is published only: checked in the manifests (Deployment.Tests).
-        await using var builder = await ModelAsync($"--Infrastructure:Mode={mode}");
+        // No sidecars, no Kafka: the services' native pub/sub is Redis Streams. The cluster's Kafka (KRaft) is
+        // checked in the manifests (Deployment.Tests).
+        await using var builder = await ModelAsync($"--Infrastructure:Mode={mode}", "--Dapr:Sidecars=false");
         Assert.DoesNotContain(builder.Resources, r => r.Name == "kafka");
+    }
+
+    [Theory]
+    [InlineData("containers", "pubsub-kafka")]
+    [InlineData("local", "pubsub-redis")]
+    public async Task The_sidecars_pub_sub_is_kafka_where_containers_run_and_redis_where_they_cannot(string mode, string pubsub)
+    {
+        var daprd = Path.Combine(Path.GetTempPath(), $"daprd-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(daprd, "");
+        try
+        {
+            await using var builder = await ModelAsync($"--Infrastructure:Mode={mode}", $"--Dapr:DaprdPath={daprd}");
+
+            var sidecar = builder.Resources.OfType<ExecutableResource>().Single(r => r.Name == "ordering-dapr");
+            var args = new List<object>();
+            foreach (var callback in sidecar.Annotations.OfType<CommandLineArgsCallbackAnnotation>())
+            {
+                await callback.Callback(new CommandLineArgsCallbackContext(args, sidecar));
+            }
+
+            // The shared components (state, lock, secrets), then the pub/sub of the mode; each folder holds real files.
+            var folders = args.Select((arg, i) => (arg, i)).Where(a => a.arg is "--resources-path").Select(a => (string)args[a.i + 1]).ToList();
+            Assert.Equal(["components", pubsub], folders.Select(Path.GetFileName));
+            Assert.All(folders, folder => Assert.NotEmpty(Directory.GetFiles(folder, "*.yaml")));
+            Assert.Contains(mode == "containers" ? "type: pubsub.kafka" : "type: pubsub.redis", File.ReadAllText(Path.Combine(folders[1], "pubsub.yaml")));
+
+            var environment = await EnvironmentAsync(builder, sidecar);
+            if (mode == "containers")
+            {
+                // The broker the sidecar's pub/sub reads (secretKeyRef KAFKA_BROKERS) is the Kafka container's, waited for.
+                var kafka = Assert.IsType<ContainerResource>(Resource(builder, "kafka"));
+                var brokers = Assert.IsType<EndpointReferenceExpression>(environment["KAFKA_BROKERS"]);
+                Assert.Equal((kafka, EndpointProperty.HostAndPort), (brokers.Endpoint.Resource, brokers.Property));
+                Assert.Contains("kafka", WaitsFor(sidecar));
+            }
+            else
+            {
+                Assert.DoesNotContain(builder.Resources, r => r.Name == "kafka");
+                Assert.DoesNotContain("KAFKA_BROKERS", environment.Keys);
+            }
+        }
+        finally
+        {
+            File.Delete(daprd);
+        }
     }
 
     private static readonly string[] DaprApps =
@@ -80,6 +126,7 @@ public class AppHostModelTests
                 var appPort = Assert.IsType<EndpointReferenceExpression>(args[args.IndexOf("--app-port") + 1]);
                 Assert.Equal((app, "http"), (appPort.Endpoint.Resource.Name, appPort.Endpoint.EndpointName));
                 Assert.EndsWith(Path.Combine("Dapr", "local", "components"), (string)args[args.IndexOf("--resources-path") + 1]);
+                Assert.EndsWith(Path.Combine("Dapr", "local", "pubsub-redis"), (string)args[args.LastIndexOf("--resources-path") + 1]);
 
                 // The app reaches its own sidecar, and its building blocks switch to Dapr (DAPR_GRPC_PORT set).
                 var environment = await EnvironmentAsync(builder, Resource(builder, app));
