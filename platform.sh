@@ -48,10 +48,12 @@ install_local_servers() {
 
 install_test_tools() {
   # Node.js and npm lint the OpenAPI documents and validate the published Kubernetes manifests
-  # (kubernetes-models); yamllint checks the manifests' YAML.
+  # (kubernetes-models); yamllint checks the manifests' YAML; Chromium runs the storefront's browser tests.
   local missing=()
   command -v npx >/dev/null 2>&1 || missing+=(nodejs npm)
   command -v yamllint >/dev/null 2>&1 || missing+=(yamllint)
+  # The storefront's browser tests drive Debian's Chromium (a test tool's own browser download does not work here).
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   if [ "${#missing[@]}" -eq 0 ]; then
     return
   fi

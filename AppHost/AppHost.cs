@@ -162,6 +162,13 @@ foreach (var replica in catalogs)
     gateway.WithReference(replica).WaitFor(replica);
 }
 
+// The storefront, served by the gateway at its root: it calls the platform through the gateway's public API,
+// as any client does, and the gateway forwards every page request to it.
+var webApp = builder.AddProject<Projects.WebApp>("webapp")
+    .WithReference(gateway)
+    .WithHttpHealthCheck("/health/ready");
+gateway.WithReference(webApp).WaitFor(webApp);
+
 // The gateway's clusters list all four; it leaves out (neither routes to nor probes) the ones not run here.
 foreach (var (absent, index) in catalogReplicas.Skip(replicaCount).Select((name, index) => (name, index)))
 {

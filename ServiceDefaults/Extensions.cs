@@ -15,7 +15,7 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>
 /// What every service of the platform shares: telemetry, health, resilience, service discovery,
 /// ProblemDetails and OpenAPI. Services call <see cref="AddServiceDefaults"/> and
-/// <see cref="MapDefaultEndpoints"/> and nothing else from here.
+/// <see cref="MapDefaultEndpoints"/> (the storefront <see cref="MapInfrastructureEndpoints"/>) and nothing else from here.
 /// </summary>
 public static class Extensions
 {
@@ -119,11 +119,20 @@ public static class Extensions
         return builder;
     }
 
+    /// <summary>Errors as ProblemDetails, then <see cref="MapInfrastructureEndpoints"/>: what an API maps.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        return app.MapInfrastructureEndpoints();
+    }
 
+    /// <summary>
+    /// Health, metrics and the OpenAPI document, without the API's error answers: for an app that answers
+    /// errors in its own way (the storefront's error pages).
+    /// </summary>
+    public static WebApplication MapInfrastructureEndpoints(this WebApplication app)
+    {
         // Outside Development too: Kubernetes probes and the AppHost use these.
         app.MapHealthChecks(LivenessPath, new HealthCheckOptions
         {

@@ -142,6 +142,17 @@ public static class GatewayServiceExtensions
     }
 
     /// <summary>
+    /// An <c>/api</c> path that no route serves is the API's 404 (a ProblemDetails, from the status-code pages of
+    /// MapDefaultEndpoints), not the storefront's page: every other path goes to the storefront (route
+    /// <c>storefront</c>, <c>/{**path}</c>, ordered after this).
+    /// </summary>
+    public static WebApplication MapUnknownApiPaths(this WebApplication app)
+    {
+        app.Map("/api/{**rest}", () => Results.NotFound()).ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>
     /// YARP's standard proxy pipeline, with timeout answering, login throttling and passive failover in
     /// front: they need to see the upstream answer, and failover must re-run load balancing for each try.
     /// </summary>

@@ -13,6 +13,7 @@ app.UseGatewayFrontDoor();
 app.MapDefaultEndpoints();
 app.MapPublicApiDocument();
 app.UseGatewayGuards();
+app.MapUnknownApiPaths();
 app.MapReverseProxy(proxy => proxy.UseGatewayProxyPipeline());
 
 app.Run();

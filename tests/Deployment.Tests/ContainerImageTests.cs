@@ -18,6 +18,7 @@ public class ContainerImageTests(DefaultTree published) : IClassFixture<DefaultT
         { "services/Basket/Basket.Api.csproj", "basket" },
         { "services/Ordering/Ordering.Api.csproj", "ordering" },
         { "services/Gateway/Gateway.csproj", "gateway" },
+        { "services/WebApp/WebApp.csproj", "webapp" },
         { "functions/Inventory/Inventory.csproj", "inventory" },
         { "functions/Payment/Payment.csproj", "payment" },
         { "functions/OrderWorkflow/OrderWorkflow.csproj", "orderworkflow" },

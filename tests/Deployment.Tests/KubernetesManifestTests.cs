@@ -26,7 +26,7 @@ public sealed class DefaultTree : IAsyncLifetime
 /// </summary>
 public class KubernetesManifestTests(DefaultTree published) : IClassFixture<DefaultTree>
 {
-    private static readonly string[] HttpServices = ["basket", "catalog", "gateway", "identity", "ordering"];
+    private static readonly string[] HttpServices = ["basket", "catalog", "gateway", "identity", "ordering", "webapp"];
     private static readonly string[] FunctionApps = ["inventory", "orderworkflow", "payment"];
     private static readonly string[] DaprApps = ["basket", "catalog", "identity", "inventory", "ordering", "orderworkflow", "payment"];
 
@@ -223,6 +223,8 @@ public class KubernetesManifestTests(DefaultTree published) : IClassFixture<Defa
         Assert.Equal(["gateway", "orderworkflow"], Callers("ordering"));
         Assert.Equal(["orderworkflow"], Callers("payment"));
         Assert.Equal(["gateway", "ordering"], Callers("basket"));
+        // The storefront's pages come through the gateway, and only through it.
+        Assert.Equal(["gateway"], Callers("webapp"));
         // The gateway admits anyone (the ingress controller) on its HTTP port.
         Assert.Contains(Tree.Named<V1NetworkPolicy>("gateway").Spec.Ingress, rule => rule.FromProperty is null && rule.Ports.Single().Port.Value == "8080");
         // PostgreSQL: exactly the apps with a database; Kafka: the Dapr apps' sidecars (and KEDA's namespace).

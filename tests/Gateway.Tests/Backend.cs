@@ -94,6 +94,13 @@ public sealed class Backend : IAsyncDisposable
             return Results.Ok(new { backend = backend.Name, method, path = context.Request.Path.Value });
         });
 
+        // Any other path: a page, as the storefront serves them.
+        app.Map("/{**path}", async (HttpContext context) =>
+        {
+            await backend.RecordAsync(context);
+            return Results.Text($"<h1>{backend.Name}</h1>", "text/html");
+        });
+
         await app.StartAsync();
         backend.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return backend;

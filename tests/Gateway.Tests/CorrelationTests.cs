@@ -59,7 +59,7 @@ public sealed class CorrelationTests(SharedTestbed shared) : IClassFixture<Share
     [Theory]
     [InlineData("/api/basket", HttpStatusCode.Unauthorized)]
     [InlineData("/api/inventory/1", HttpStatusCode.Unauthorized)]
-    [InlineData("/nowhere", HttpStatusCode.NotFound)]
+    [InlineData("/api/nowhere", HttpStatusCode.NotFound)]
     [InlineData("/health/ready", HttpStatusCode.OK)]
     public async Task Answers_the_gateway_gives_itself_carry_the_trace_too(string path, HttpStatusCode status)
     {

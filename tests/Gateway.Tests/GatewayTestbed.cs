@@ -18,7 +18,7 @@ public sealed class GatewayTestbed : IAsyncDisposable
     /// <summary>The AppHost's resource names behind the gateway's clusters.</summary>
     public static readonly string[] CatalogReplicas = ["catalog", "catalog-2", "catalog-3"];
     public const string CatalogBackup = "catalog-backup";
-    private static readonly string[] OtherServices = ["inventory", "basket", "ordering", "identity"];
+    private static readonly string[] OtherServices = ["inventory", "basket", "ordering", "identity", "webapp"];
     private static readonly string[] Clusters = ["catalog", "catalog-write", .. OtherServices];
 
     private readonly ServiceUnderTest<Gateway.RateLimiting.RateLimitingOptions> _gateway;

@@ -181,7 +181,7 @@ public class AppHostModelTests
         Assert.Equal(["catalogdb", "postgres", "redis"], WaitsFor(catalog));
         // The gateway, whose health means "the platform is up", waits for every service; they wait only for
         // their own database and Redis, not for each other.
-        Assert.Equal(["basket", "catalog", "catalog-2", "catalog-3", "catalog-backup", "identity", "inventory", "ordering", "orderworkflow", "payment"], WaitsFor(gateway));
+        Assert.Equal(["basket", "catalog", "catalog-2", "catalog-3", "catalog-backup", "identity", "inventory", "ordering", "orderworkflow", "payment", "webapp"], WaitsFor(gateway));
         Assert.Equal(["identitydb", "postgres", "redis"], WaitsFor(Resource(builder, "identity")));
         // Every catalog replica is the same service on the same database.
         Assert.All(new[] { "catalog-2", "catalog-3", "catalog-backup" }, name => Assert.Equal(WaitsFor(catalog), WaitsFor(Resource(builder, name))));

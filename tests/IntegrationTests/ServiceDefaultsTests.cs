@@ -86,5 +86,7 @@ public class ServiceDefaultsTests(PlatformFixture platform)
         var response = await platform.Gateway.GetAsync("/api/unknown/things");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        // The API's 404, not the storefront's page (which serves every path outside /api).
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 }

@@ -22,6 +22,9 @@ public sealed class PublicApiDocument(
     TimeProvider time)
 {
     public const string HttpClientName = "openapi-documents";
+
+    /// <summary>Route metadata: "false" leaves the route out of the public API document.</summary>
+    public const string PublicApiMetadata = "PublicApi";
     public static readonly TimeSpan FetchTimeout = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan FreshFor = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
@@ -72,6 +75,12 @@ public sealed class PublicApiDocument(
         foreach (var route in configured)
         {
             if (route.Match.Path is not { Length: > 0 } path || route.ClusterId is not { Length: > 0 } cluster)
+            {
+                continue;
+            }
+
+            // A route to pages, not to the API (the storefront): nothing to document, no document to fetch.
+            if (route.Metadata?.TryGetValue(PublicApiMetadata, out var inApi) == true && string.Equals(inApi, "false", StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
