@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Caching.Hybrid;
+using WebApp.Account;
+using WebApp.Basket;
 using WebApp.Catalog;
 using WebApp.Components;
+using WebApp.Orders;
 
 namespace WebApp;
 
@@ -16,6 +19,8 @@ public static class StorefrontExtensions
     public static void AddStorefront(this IHostApplicationBuilder builder)
     {
         builder.Services.AddRazorComponents();
+        builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddHttpContextAccessor();
         builder.Services.AddHybridCache(options => options.DefaultEntryOptions = new HybridCacheEntryOptions
         {
             // Categories, brands and the names behind product images change rarely; product pages read the API each time.
@@ -23,9 +28,30 @@ public static class StorefrontExtensions
             LocalCacheExpiration = TimeSpan.FromMinutes(5),
         });
 
+        // The session cookie: HttpOnly, encrypted, holding Identity's tokens (Account/ShopperSession.cs).
+        builder.Services.AddScoped<ShopperSession.RefreshingEvents>();
+        builder.Services.AddAuthentication(ShopperSession.Scheme).AddCookie(options =>
+        {
+            options.Cookie.Name = ShopperSession.CookieName;
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SameSite = SameSiteMode.Lax;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.LoginPath = "/signin";
+            options.LogoutPath = "/signout";
+            options.AccessDeniedPath = "/";
+            options.ExpireTimeSpan = TimeSpan.FromHours(8);
+            options.SlidingExpiration = true;
+            options.EventsType = typeof(ShopperSession.RefreshingEvents);
+        });
+        builder.Services.AddAuthorization();
+
         var gateway = builder.Configuration.GetValue<Uri>($"{SectionName}:GatewayAddress")
             ?? throw new InvalidOperationException($"{SectionName}:GatewayAddress is not set.");
+        builder.Services.AddTransient<UserTokenHandler>();
         builder.Services.AddHttpClient<CatalogClient>(client => client.BaseAddress = gateway);
+        builder.Services.AddHttpClient<AccountClient>(client => client.BaseAddress = gateway);
+        builder.Services.AddHttpClient<BasketClient>(client => client.BaseAddress = gateway).AddHttpMessageHandler<UserTokenHandler>();
+        builder.Services.AddHttpClient<OrdersClient>(client => client.BaseAddress = gateway).AddHttpMessageHandler<UserTokenHandler>();
     }
 
     public static WebApplication UseStorefront(this WebApplication app)
@@ -34,10 +60,13 @@ public static class StorefrontExtensions
         app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePagesWithReExecute("/not-found");
         app.MapInfrastructureEndpoints();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
 
         app.MapStaticAssets();
         app.MapProductImages();
+        app.MapOrderStatus();
         app.MapRazorComponents<App>();
         return app;
     }

@@ -51,30 +51,9 @@ public sealed class CatalogClient(HttpClient http, HybridCache cache)
 
     private async Task<T?> GetAsync<T>(string path, CancellationToken cancellationToken, bool notFoundIsNull = false)
     {
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.GetAsync(path, cancellationToken);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or Polly.ExecutionRejectedException
-            || ex is TaskCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            throw ApiProblemException.Unavailable();
-        }
-
-        using (response)
-        {
-            if (notFoundIsNull && response.StatusCode == HttpStatusCode.NotFound)
-            {
-                return default;
-            }
-
-            if (!response.IsSuccessStatusCode)
-            {
-                throw await ApiProblemException.FromAsync(response, cancellationToken);
-            }
-
-            return await response.Content.ReadFromJsonAsync<T>(cancellationToken);
-        }
+        using var response = await PublicApiCalls.SendAsync(() => http.GetAsync(path, cancellationToken), cancellationToken);
+        return notFoundIsNull && response.StatusCode == HttpStatusCode.NotFound
+            ? default
+            : await PublicApiCalls.ReadAsync<T>(response, cancellationToken);
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 
 namespace WebApp.PublicApi;
 
@@ -15,25 +16,26 @@ public sealed class ApiProblemException(HttpStatusCode status, string message, I
     public IReadOnlyDictionary<string, string[]> FieldErrors { get; } = fieldErrors;
 
     /// <summary>The API's own words when it refused, plain words when it could not answer.</summary>
-    public static async Task<ApiProblemException> FromAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        if ((int)response.StatusCode >= 500)
-        {
-            return Unavailable(response.StatusCode);
-        }
+    public static async Task<ApiProblemException> FromAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
+        (int)response.StatusCode >= 500
+            ? Unavailable(response.StatusCode)
+            : From(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken), response.ReasonPhrase);
 
+    /// <summary>A refusal (4xx) from its ProblemDetails body, already read.</summary>
+    public static ApiProblemException From(HttpStatusCode status, string body, string? reasonPhrase)
+    {
         HttpValidationProblemDetails? problem = null;
         try
         {
-            problem = await response.Content.ReadFromJsonAsync<HttpValidationProblemDetails>(cancellationToken);
+            problem = JsonSerializer.Deserialize<HttpValidationProblemDetails>(body, JsonSerializerOptions.Web);
         }
-        catch (System.Text.Json.JsonException)
+        catch (JsonException)
         {
             // Not a ProblemDetails (an HTML error from a proxy, say): the status alone is all there is.
         }
 
         var errors = new Dictionary<string, string[]>(problem?.Errors ?? new Dictionary<string, string[]>(), StringComparer.OrdinalIgnoreCase);
-        return new ApiProblemException(response.StatusCode, problem?.Detail ?? problem?.Title ?? response.ReasonPhrase ?? "The request was refused.", errors);
+        return new ApiProblemException(status, problem?.Detail ?? problem?.Title ?? reasonPhrase ?? "The request was refused.", errors);
     }
 
     /// <summary>The shop could not reach the platform, or the platform failed: nothing the shopper did wrong.</summary>
