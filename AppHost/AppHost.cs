@@ -166,6 +166,8 @@ foreach (var replica in catalogs)
 // as any client does, and the gateway forwards every page request to it.
 var webApp = builder.AddProject<Projects.WebApp>("webapp")
     .WithReference(gateway)
+    // Only for the keys that encrypt its session cookies (shared by replicas); its data comes from the API.
+    .WithReference(redis)
     .WithHttpHealthCheck("/health/ready");
 gateway.WithReference(webApp).WaitFor(webApp);
 

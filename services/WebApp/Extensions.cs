@@ -1,5 +1,10 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.Extensions.Caching.Hybrid;
+using StackExchange.Redis;
 using WebApp.Account;
+using WebApp.Admin;
 using WebApp.Basket;
 using WebApp.Catalog;
 using WebApp.Components;
@@ -11,6 +16,12 @@ public static class StorefrontExtensions
 {
     /// <summary>The storefront's settings (<c>Storefront:GatewayAddress</c>).</summary>
     public const string SectionName = "Storefront";
+
+    /// <summary>The administrators' pages: the <c>admin</c> role of Identity's tokens.</summary>
+    public const string AdminPolicy = "admin";
+
+    /// <summary>The connection name of the Redis that keeps the Data Protection keys.</summary>
+    public const string RedisName = "redis";
 
     /// <summary>
     /// Pages rendered on the server (static rendering: no circuit per visitor), and the platform's public
@@ -28,6 +39,15 @@ public static class StorefrontExtensions
             LocalCacheExpiration = TimeSpan.FromMinutes(5),
         });
 
+        // The keys that encrypt session cookies and antiforgery tokens, shared by every replica and kept across
+        // restarts (a pod's filesystem is neither): in Redis. Loaded once and then held in memory, so a Redis outage
+        // does not end sessions, and not a readiness check: the shop keeps serving pages without Redis.
+        builder.AddRedisClient(RedisName, settings => settings.DisableHealthChecks = true,
+            options => options.AbortOnConnectFail = false);
+        builder.Services.AddDataProtection().SetApplicationName("storefront");
+        builder.Services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((options, redis) =>
+            options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), "storefront:data-protection-keys"));
+
         // The session cookie: HttpOnly, encrypted, holding Identity's tokens (Account/ShopperSession.cs).
         builder.Services.AddScoped<ShopperSession.RefreshingEvents>();
         builder.Services.AddAuthentication(ShopperSession.Scheme).AddCookie(options =>
@@ -43,7 +63,7 @@ public static class StorefrontExtensions
             options.SlidingExpiration = true;
             options.EventsType = typeof(ShopperSession.RefreshingEvents);
         });
-        builder.Services.AddAuthorization();
+        builder.Services.AddAuthorization(options => options.AddPolicy(AdminPolicy, policy => policy.RequireRole("admin")));
 
         var gateway = builder.Configuration.GetValue<Uri>($"{SectionName}:GatewayAddress")
             ?? throw new InvalidOperationException($"{SectionName}:GatewayAddress is not set.");
@@ -52,6 +72,8 @@ public static class StorefrontExtensions
         builder.Services.AddHttpClient<AccountClient>(client => client.BaseAddress = gateway);
         builder.Services.AddHttpClient<BasketClient>(client => client.BaseAddress = gateway).AddHttpMessageHandler<UserTokenHandler>();
         builder.Services.AddHttpClient<OrdersClient>(client => client.BaseAddress = gateway).AddHttpMessageHandler<UserTokenHandler>();
+        builder.Services.AddHttpClient<CatalogAdminClient>(client => client.BaseAddress = gateway).AddHttpMessageHandler<UserTokenHandler>();
+        builder.Services.AddHttpClient<InventoryClient>(client => client.BaseAddress = gateway).AddHttpMessageHandler<UserTokenHandler>();
     }
 
     public static WebApplication UseStorefront(this WebApplication app)
