@@ -61,9 +61,20 @@ public sealed class ChromiumBrowser : IAsyncLifetime
     {
         await using var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl });
         var page = await context.NewPageAsync();
+        var visited = new List<string>();
+        page.FrameNavigated += (_, frame) =>
+        {
+            if (frame == page.MainFrame)
+            {
+                visited.Add(frame.Url);
+            }
+        };
         try
         {
             await journey(page);
+            // A shopper only ever sees the shop's own address: a redirect built from the address the gateway
+            // forwarded to (the storefront's own host and port) would leave it.
+            Assert.All(visited, url => Assert.StartsWith(baseUrl + "/", url, StringComparison.Ordinal));
         }
         catch
         {
