@@ -1,7 +1,9 @@
+using System.Net;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Http.Resilience;
 using StackExchange.Redis;
 using WebApp.Account;
 using WebApp.Admin;
@@ -9,6 +11,7 @@ using WebApp.Basket;
 using WebApp.Catalog;
 using WebApp.Components;
 using WebApp.Orders;
+using WebApp.PublicApi;
 
 namespace WebApp;
 
@@ -68,12 +71,26 @@ public static class StorefrontExtensions
         var gateway = builder.Configuration.GetValue<Uri>($"{SectionName}:GatewayAddress")
             ?? throw new InvalidOperationException($"{SectionName}:GatewayAddress is not set.");
         builder.Services.AddTransient<UserTokenHandler>();
-        builder.Services.AddHttpClient<CatalogClient>(client => client.BaseAddress = gateway);
-        builder.Services.AddHttpClient<AccountClient>(client => client.BaseAddress = gateway);
-        builder.Services.AddHttpClient<BasketClient>(client => client.BaseAddress = gateway).AddHttpMessageHandler<UserTokenHandler>();
-        builder.Services.AddHttpClient<OrdersClient>(client => client.BaseAddress = gateway).AddHttpMessageHandler<UserTokenHandler>();
-        builder.Services.AddHttpClient<CatalogAdminClient>(client => client.BaseAddress = gateway).AddHttpMessageHandler<UserTokenHandler>();
-        builder.Services.AddHttpClient<InventoryClient>(client => client.BaseAddress = gateway).AddHttpMessageHandler<UserTokenHandler>();
+        builder.Services.AddTransient<ShopperAddressHandler>();
+        IHttpClientBuilder PublicApi<TClient>() where TClient : class =>
+            builder.Services.AddHttpClient<TClient>(client => client.BaseAddress = gateway).AddHttpMessageHandler<ShopperAddressHandler>();
+        PublicApi<CatalogClient>();
+        PublicApi<AccountClient>();
+        PublicApi<BasketClient>().AddHttpMessageHandler<UserTokenHandler>();
+        PublicApi<OrdersClient>().AddHttpMessageHandler<UserTokenHandler>();
+        PublicApi<CatalogAdminClient>().AddHttpMessageHandler<UserTokenHandler>();
+        PublicApi<InventoryClient>().AddHttpMessageHandler<UserTokenHandler>();
+
+        // A page waits for the API within the gateway's time for a page (its `standard` timeout, 10 s): a rate limit's
+        // 429 is an answer to show, not to wait out (its Retry-After can be a minute), and a POST is never sent twice.
+        builder.Services.ConfigureAll<HttpStandardResilienceOptions>(options =>
+        {
+            options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(3);
+            options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(8);
+            options.Retry.ShouldHandle = arguments => ValueTask.FromResult(
+                arguments.Outcome.Result?.StatusCode != HttpStatusCode.TooManyRequests && HttpClientResiliencePredicates.IsTransient(arguments.Outcome));
+            options.Retry.DisableForUnsafeHttpMethods();
+        });
     }
 
     public static WebApplication UseStorefront(this WebApplication app)
