@@ -275,6 +275,27 @@ public sealed partial class StorefrontTests(PlatformFixture platform, ChromiumBr
             await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("/admin/"));
         });
 
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/catalog")]
+    [InlineData("/products/1")]
+    [InlineData("/signin")]
+    public async Task Pages_fit_a_phone_screen_and_the_skip_link_leads_to_the_content(string path)
+    {
+        await using var context = await chromium.Browser.NewContextAsync(new() { BaseURL = Shop, ViewportSize = new() { Width = 375, Height = 740 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(path);
+
+        // Nothing wider than the screen: no sideways scrolling.
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
+            $"{path} is wider than a 375 px screen");
+        // The first Tab reaches the skip link, which takes keyboard users past the navigation.
+        await page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Skip to content" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("main")).ToBeFocusedAsync();
+    }
+
     /// <summary>Registers a new shopper through the form (signed in afterwards); returns the email.</summary>
     private static async Task<string> RegisterAsync(IPage page)
     {
