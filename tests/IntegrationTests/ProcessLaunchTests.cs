@@ -38,7 +38,7 @@ public class ProcessLaunchTests(PlatformFixture platform)
     private List<(ProjectResource Project, int Pid)> Processes()
     {
         var projects = platform.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ProjectResource>().ToList();
-        Assert.Equal(11, projects.Count);
+        Assert.Equal(12, projects.Count);
         return projects.Select(project =>
         {
             Assert.True(platform.App.ResourceNotifications.TryGetCurrentState(project.Name, out var state), $"no state for {project.Name}");
