@@ -128,6 +128,26 @@ public sealed class StockReservationsTests(InventoryFixture inventory) : IClassF
     }
 
     [Fact]
+    public async Task Each_announced_figure_carries_a_higher_version_than_the_one_before_it()
+    {
+        var product = await inventory.NewProductAsync(onHand: 30);
+        await Parallel.ForEachAsync(Enumerable.Range(0, 20), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, _) =>
+            await inventory.WithReservationsAsync(r => r.ReserveAsync(Guid.NewGuid(), One(product), default)));
+        await inventory.WithReservationsAsync(r => r.SetOnHandAsync(product, 25, default));
+
+        // In commit order (the outbox's sequence), as the catalog must end: the last one names what is left.
+        var announced = (await inventory.OutboxAsync("inventory.stock-changed"))
+            .Where(m => m.PartitionKey == product.ToString()).OrderBy(m => m.Sequence)
+            .Select(m => System.Text.Json.JsonDocument.Parse(m.CloudEvent).RootElement.GetProperty("data"))
+            .Select(data => (Available: data.GetProperty("available").GetInt32(), Version: data.GetProperty("version").GetInt64()))
+            .ToList();
+        Assert.Equal(22, announced.Count);
+        Assert.Equal(announced.Select(a => a.Version).Order(), announced.Select(a => a.Version));
+        Assert.Equal(announced.Count, announced.Select(a => a.Version).Distinct().Count());
+        Assert.Equal((25 - 20, announced[^1].Version), announced[^1]);
+    }
+
+    [Fact]
     public async Task On_hand_cannot_be_set_below_what_is_reserved()
     {
         var product = await inventory.NewProductAsync(onHand: 10);

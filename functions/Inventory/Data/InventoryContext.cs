@@ -23,6 +23,7 @@ public sealed class InventoryContext(DbContextOptions<InventoryContext> options)
             stock.Property(s => s.ProductId).HasColumnName("product_id").ValueGeneratedNever();
             stock.Property(s => s.OnHand).HasColumnName("on_hand");
             stock.Property(s => s.Reserved).HasColumnName("reserved");
+            stock.Property(s => s.Version).HasColumnName("version").HasDefaultValue(0L);
         });
 
         modelBuilder.Entity<Reservation>(reservation =>

@@ -37,14 +37,14 @@ internal static class StockSeed
         var added = await db.InTransactionAsync(async token =>
         {
             var rows = await db.Database.SqlQuery<Added>($"""
-                INSERT INTO stock (product_id, on_hand, reserved)
-                SELECT id, quantity, 0 FROM unnest({ids}, {quantities}) AS seed(id, quantity)
+                INSERT INTO stock (product_id, on_hand, reserved, version)
+                SELECT id, quantity, 0, 1 FROM unnest({ids}, {quantities}) AS seed(id, quantity)
                 ON CONFLICT (product_id) DO NOTHING
                 RETURNING product_id AS "ProductId", on_hand AS "OnHand"
                 """).ToListAsync(token);
             foreach (var row in rows)
             {
-                outbox.Add(new StockChanged(row.ProductId, row.OnHand), row.ProductId.ToString());
+                outbox.Add(new StockChanged(row.ProductId, row.OnHand, Version: 1), row.ProductId.ToString());
             }
 
             await db.SaveChangesAsync(token);

@@ -6,6 +6,12 @@ public sealed class StockItem
     public int ProductId { get; set; }
     public int OnHand { get; set; }
     public int Reserved { get; set; }
+
+    /// <summary>
+    /// Raised by every change of the row. A <c>StockChanged</c> carries the version it announces, so the
+    /// catalog keeps the newest figure whatever order the events reach its replicas in.
+    /// </summary>
+    public long Version { get; set; }
 }
 
 [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ReservationStatus>))]

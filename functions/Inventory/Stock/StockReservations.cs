@@ -32,6 +32,9 @@ public sealed record ReserveOutcome(ReserveResult Result, int? UnavailableProduc
 /// <summary>Stock levels as the API shows them.</summary>
 public sealed record StockLevel(int ProductId, int OnHand, int Reserved, int Available);
 
+/// <summary>A stock row as a change left it.</summary>
+internal sealed record StockChange(int OnHand, int Reserved, long Version);
+
 public sealed class InventoryOptions
 {
     public const string SectionName = "Inventory";
@@ -62,19 +65,21 @@ public sealed class StockReservations(
     public Task<StockLevel?> SetOnHandAsync(int productId, int onHand, CancellationToken cancellationToken) =>
         db.InTransactionAsync(async token =>
         {
-            var updated = await db.Database.SqlQuery<StockLevel>($"""
-                INSERT INTO stock (product_id, on_hand, reserved) VALUES ({productId}, {onHand}, 0)
-                ON CONFLICT (product_id) DO UPDATE SET on_hand = EXCLUDED.on_hand WHERE stock.reserved <= EXCLUDED.on_hand
-                RETURNING product_id AS "ProductId", on_hand AS "OnHand", reserved AS "Reserved", on_hand - reserved AS "Available"
+            var updated = await db.Database.SqlQuery<StockChange>($"""
+                INSERT INTO stock (product_id, on_hand, reserved, version) VALUES ({productId}, {onHand}, 0, 1)
+                ON CONFLICT (product_id) DO UPDATE SET on_hand = EXCLUDED.on_hand, version = stock.version + 1
+                WHERE stock.reserved <= EXCLUDED.on_hand
+                RETURNING on_hand AS "OnHand", reserved AS "Reserved", version AS "Version"
                 """).ToListAsync(token);
             if (updated.Count == 0)
             {
                 return null;
             }
 
-            outbox.Add(new StockChanged(productId, updated[0].Available), productId.ToString());
+            var (setOnHand, reserved, version) = updated[0];
+            outbox.Add(new StockChanged(productId, setOnHand - reserved, version), productId.ToString());
             await db.SaveChangesAsync(token);
-            return updated[0];
+            return new StockLevel(productId, setOnHand, reserved, setOnHand - reserved);
         }, cancellationToken);
 
     /// <summary>Records a new product with nothing on hand; a product already recorded keeps its stock.</summary>
@@ -218,20 +223,20 @@ public sealed class StockReservations(
 
     /// <summary>
     /// Changes a product's stock if at least <paramref name="minimumAvailable"/> units are available, and
-    /// tells the catalog the availability that results if it changed, through the outbox (one partition per product
-    /// keeps the values in commit order). One statement: the row stays locked to the end of the
-    /// transaction, and a best-selling product's reservations queue on that lock, so the transaction
-    /// does as little as possible after it.
+    /// tells the catalog the availability that results if it changed, through the outbox, with the row's
+    /// new version (the catalog keeps the highest: delivery order does not matter). One statement: the row
+    /// stays locked to the end of the transaction, and a best-selling product's reservations queue on that
+    /// lock, so the transaction does as little as possible after it.
     /// </summary>
     /// <returns>False when fewer units were available (nothing changed).</returns>
     private async Task<bool> ChangeStockAsync(int productId, int reservedChange, int onHandChange, int minimumAvailable, CancellationToken cancellationToken)
     {
-        var available = await db.Database.SqlQuery<int>($"""
-            UPDATE stock SET reserved = reserved + {reservedChange}, on_hand = on_hand + {onHandChange}
+        var changed = await db.Database.SqlQuery<StockChange>($"""
+            UPDATE stock SET reserved = reserved + {reservedChange}, on_hand = on_hand + {onHandChange}, version = version + 1
             WHERE product_id = {productId} AND on_hand - reserved >= {minimumAvailable}
-            RETURNING on_hand - reserved AS "Value"
+            RETURNING on_hand AS "OnHand", reserved AS "Reserved", version AS "Version"
             """).ToListAsync(cancellationToken);
-        if (available.Count == 0)
+        if (changed.Count == 0)
         {
             return false;
         }
@@ -239,7 +244,8 @@ public sealed class StockReservations(
         // A commit takes held units off the shelf: availability stays what it was, and the catalog already shows it.
         if (onHandChange != reservedChange)
         {
-            outbox.Add(new StockChanged(productId, available[0]), productId.ToString());
+            var (onHand, reserved, version) = changed[0];
+            outbox.Add(new StockChanged(productId, onHand - reserved, version), productId.ToString());
         }
 
         return true;

@@ -12,6 +12,9 @@ public sealed class CatalogItem
     public int BrandId { get; set; }
     public CatalogBrand? Brand { get; set; }
     public int AvailableStock { get; set; }
+
+    /// <summary>Inventory's version of the stock figure shown (0 until Inventory announces one): only a newer one replaces it.</summary>
+    public long StockVersion { get; set; }
 }
 
 /// <summary>A product category, such as Cycling or Kitchen.</summary>
