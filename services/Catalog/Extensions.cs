@@ -1,5 +1,6 @@
 using BuildingBlocks;
 using BuildingBlocks.Data;
+using Catalog.Api.Apis;
 using Catalog.Api.Data;
 using Catalog.Api.IntegrationEvents.EventHandling;
 using Catalog.Api.IntegrationEvents.Events;
@@ -48,6 +49,11 @@ public static class CatalogServiceExtensions
                 options.ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>());
             });
         builder.Services.AddHybridCache();
+
+        // Ready only once each public read ran once (see CatalogWarmUp).
+        builder.Services.AddSingleton<CatalogWarmUp>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogWarmUp>());
+        builder.Services.AddHealthChecks().AddCheck<CatalogWarmUp>("warm-up", tags: [Extensions.ReadyTag]);
 
         // Availability comes from Inventory's events; new products are announced to Inventory.
         builder.AddBuildingBlocks()

@@ -38,7 +38,15 @@ public class DataDirectoryTests : IAsyncLifetime
         await using var second = await PlatformHost.StartAsync(_dataDirectory);
         using var client = second.CreateHttpClient("gateway");
 
-        Assert.Equal(created, await client.GetFromJsonAsync<CatalogItem>($"/api/catalog/items/{created.Id}"));
+        // The first reads of a just-started platform can miss the gateway's deadlines on a loaded machine (CI ran
+        // this while other test projects started platforms of their own, and got one 504): such an answer says
+        // "try again", and a client does; any other answer decides.
+        var read = await Eventually.UntilAsync(
+            () => client.GetAsync($"/api/catalog/items/{created.Id}"),
+            response => response.StatusCode is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout),
+            TimeSpan.FromSeconds(60), "the restarted catalog to answer");
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(created, await read.Content.ReadFromJsonAsync<CatalogItem>());
         var page = await client.GetFromJsonAsync<CatalogPage>("/api/catalog/items?q=Persistent%20Compass");
         Assert.Equal([created.Id], page!.Data.Select(i => i.Id));
         // The seed ran once: restarting did not add the demo catalog a second time.
