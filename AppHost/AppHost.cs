@@ -177,6 +177,19 @@ foreach (var (absent, index) in catalogReplicas.Skip(replicaCount).Select((name,
     gateway.WithEnvironment($"Gateway__ExcludedDestinations__{index}", absent);
 }
 
+// The administrators' dead-letter list (/api/admin/deadletters): the gateway asks every service that keeps dead
+// letters of its own, with the administrator's token. Local runs only: published, the services run on Dapr and
+// the broker keeps them, so the gateway is given no route to Payment or the saga (nor a NetworkPolicy peer).
+if (builder.ExecutionContext.IsRunMode)
+{
+    gateway.WithReference(payment).WithReference(orderWorkflow);
+    IResourceBuilder<ProjectResource>[] keepDeadLetters = [catalog, basket, ordering, inventory, payment, orderWorkflow];
+    foreach (var (service, index) in keepDeadLetters.Select((service, index) => (service, index)))
+    {
+        gateway.WithEnvironment($"Gateway__DeadLetters__Services__{index}", service.Resource.Name);
+    }
+}
+
 // Services wait only for what they cannot start without (their database, Redis): calls between them are
 // made per request, with retries, so they all start at once instead of one healthy hop after another
 // (docs/benchmarks.md, warm start). The gateway starts last, once every service is healthy, so "The

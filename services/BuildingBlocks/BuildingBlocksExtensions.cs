@@ -109,7 +109,8 @@ public static class BuildingBlocksExtensions
 
     /// <summary>
     /// Maps what the chosen mode needs: Dapr's <c>/dapr/subscribe</c> and topic routes, or (native) the
-    /// dead-letter API: <c>GET /events/deadletters/{topic}</c> and <c>POST /events/deadletters/{topic}/replay</c>.
+    /// dead-letter API: <c>GET /events/deadletters</c> (every topic), <c>GET /events/deadletters/{topic}</c> and
+    /// <c>POST /events/deadletters/{topic}/replay</c>.
     /// </summary>
     public static IEndpointRouteBuilder MapEventBusEndpoints(this IEndpointRouteBuilder app)
     {
@@ -122,6 +123,18 @@ public static class BuildingBlocksExtensions
 
         // Operator routes: an administrator, or a service with a token for this one.
         var deadLetters = app.MapGroup("/events/deadletters").WithTags("Event bus").RequireAuthorization(ServiceCallers.AdminOrService);
+        deadLetters.MapGet("", async (EventSubscriptions subscriptions, RedisDeadLetters letters) =>
+            {
+                var all = new List<DeadLetter>();
+                foreach (var topic in subscriptions.All.Select(s => s.Topic).Order(StringComparer.Ordinal))
+                {
+                    all.AddRange(await letters.ListAsync(topic));
+                }
+
+                return TypedResults.Ok(all);
+            })
+            .WithName("ListAllDeadLetters")
+            .WithSummary("Messages this service gave up on, of every topic it consumes");
         deadLetters.MapGet("/{topic}", async (string topic, RedisDeadLetters letters) =>
                 TypedResults.Ok(await letters.ListAsync(topic)))
             .WithName("ListDeadLetters")

@@ -1,4 +1,5 @@
 using Gateway;
+using Gateway.DeadLetters;
 using Gateway.OpenApi;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -6,6 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddGatewayServices();
 builder.AddPublicApiDocument();
+builder.AddDeadLetterApi();
 
 var app = builder.Build();
 
@@ -13,6 +15,7 @@ app.UseGatewayFrontDoor();
 app.MapDefaultEndpoints();
 app.MapPublicApiDocument();
 app.UseGatewayGuards();
+app.MapDeadLetterApi();
 app.MapUnknownApiPaths();
 app.MapReverseProxy(proxy => proxy.UseGatewayProxyPipeline());
 

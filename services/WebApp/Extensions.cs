@@ -80,6 +80,7 @@ public static class StorefrontExtensions
         PublicApi<OrdersClient>().AddHttpMessageHandler<UserTokenHandler>();
         PublicApi<CatalogAdminClient>().AddHttpMessageHandler<UserTokenHandler>();
         PublicApi<InventoryClient>().AddHttpMessageHandler<UserTokenHandler>();
+        PublicApi<DeadLetterClient>().AddHttpMessageHandler<UserTokenHandler>();
 
         // A page waits for the API within the gateway's time for a page (its `standard` timeout, 10 s): a rate limit's
         // 429 is an answer to show, not to wait out (its Retry-After can be a minute), and a POST is never sent twice.

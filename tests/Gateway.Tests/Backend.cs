@@ -49,6 +49,9 @@ public sealed class Backend : IAsyncDisposable
 
     public ConcurrentQueue<ReceivedRequest> Requests { get; } = new();
 
+    /// <summary>What <c>GET /events/deadletters</c> lists (a service on the native bus); null: 404, as on Dapr.</summary>
+    public object[]? DeadLetters { get; set; }
+
     public int Count(string method) => Requests.Count(request => request.Method == method);
 
     private int _probes;
@@ -92,6 +95,12 @@ public sealed class Backend : IAsyncDisposable
             }
 
             return Results.Ok(new { backend = backend.Name, method, path = context.Request.Path.Value });
+        });
+
+        app.MapGet("/events/deadletters", async (HttpContext context) =>
+        {
+            await backend.RecordAsync(context);
+            return backend.DeadLetters is { } letters ? Results.Ok(letters) : Results.NotFound();
         });
 
         // Any other path: a page, as the storefront serves them.

@@ -54,3 +54,33 @@ public sealed class InventoryClient(HttpClient http)
         return await PublicApiCalls.ReadAsync<StockLevel>(response, cancellationToken);
     }
 }
+
+/// <summary>One message a service gave up on, as the gateway lists it.</summary>
+public sealed record DeadLetter(string Id, string Topic, string Reason, int Attempts, string FailedAt, DeadLetterEvent? Event, int Replays);
+
+/// <summary>The event inside a dead letter (null when it could not even be read).</summary>
+public sealed record DeadLetterEvent(string Id, string Type, DateTimeOffset Time, System.Text.Json.JsonElement? Data);
+
+/// <summary>One service's dead letters; <see cref="State"/> is <c>listed</c>, <c>not-kept</c> (the broker keeps them) or <c>unavailable</c>.</summary>
+public sealed record DeadLetterSource(string Service, string State, DeadLetter[] Letters);
+
+/// <summary>What a replay did: delivered (and removed), failed again, or left for a human (unreadable).</summary>
+public sealed record ReplayResult(int Replayed, int Failed, int LeftForHuman);
+
+/// <summary>The event bus's dead letters (<c>/api/admin/deadletters</c>, administrators), with the signed-in administrator's token.</summary>
+public sealed class DeadLetterClient(HttpClient http)
+{
+    public async Task<DeadLetterSource[]> ListAsync(CancellationToken cancellationToken)
+    {
+        using var response = await PublicApiCalls.SendAsync(() => http.GetAsync("api/admin/deadletters", cancellationToken), cancellationToken);
+        return await PublicApiCalls.ReadAsync<DeadLetterSource[]>(response, cancellationToken);
+    }
+
+    /// <exception cref="ApiProblemException">404 an unknown service, 503 the service did not answer.</exception>
+    public async Task<ReplayResult> ReplayAsync(string service, string topic, CancellationToken cancellationToken)
+    {
+        using var response = await PublicApiCalls.SendAsync(() => http.PostAsync(
+            $"api/admin/deadletters/{Uri.EscapeDataString(service)}/{Uri.EscapeDataString(topic)}/replay", null, cancellationToken), cancellationToken);
+        return await PublicApiCalls.ReadAsync<ReplayResult>(response, cancellationToken);
+    }
+}
