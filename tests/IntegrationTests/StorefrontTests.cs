@@ -158,6 +158,60 @@ public sealed partial class StorefrontTests(PlatformFixture platform, ChromiumBr
     }
 
     [Fact]
+    public async Task A_submitted_form_shows_it_is_busy_and_cannot_be_sent_twice()
+    {
+        var product = await StockedProductAsync();
+        await chromium.InPageAsync(Shop, nameof(A_submitted_form_shows_it_is_busy_and_cannot_be_sent_twice), async page =>
+        {
+            await RegisterAsync(page);
+            await page.GotoAsync($"/products/{product.Id}");
+            await UntilInStockAsync(page);
+            // The answer to the form is held back until the button has been looked at: no race with a fast server.
+            var answer = new TaskCompletionSource();
+            var posts = 0;
+            await page.RouteAsync($"**/products/{product.Id}", async route =>
+            {
+                if (route.Request.Method == "POST")
+                {
+                    Interlocked.Increment(ref posts);
+                    await answer.Task;
+                }
+
+                await route.ContinueAsync();
+            });
+
+            // Locators wait for a navigation in flight, so the page itself reports the button's state when it turns busy.
+            var busy = new TaskCompletionSource<bool>();
+            await page.ExposeFunctionAsync("reportBusy", (bool disabled) => busy.TrySetResult(disabled));
+            var add = page.GetByRole(AriaRole.Button, new() { Name = "Add to basket" });
+            await add.EvaluateAsync("""
+                button => new MutationObserver(() => {
+                    if (button.getAttribute('aria-busy') === 'true') window.reportBusy(button.disabled);
+                }).observe(button, { attributes: true })
+                """);
+
+            // The click returns once the navigation it starts has finished: not awaited until the answer is let through.
+            var clicked = add.ClickAsync();
+            bool disabledWhileBusy;
+            try
+            {
+                disabledWhileBusy = await busy.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            finally
+            {
+                answer.TrySetResult();
+                await clicked;
+            }
+
+            Assert.True(disabledWhileBusy, "the busy button can be pressed again");
+
+            await Assertions.Expect(page).ToHaveURLAsync(new Regex("/basket$"));
+            await Assertions.Expect(page.GetByRole(AriaRole.Spinbutton, new() { Name = $"Quantity of {product.Name}" })).ToHaveValueAsync("1");
+            Assert.Equal(1, posts);
+        });
+    }
+
+    [Fact]
     public async Task The_declining_card_ends_cancelled_with_its_reason_in_plain_words()
     {
         var product = await StockedProductAsync();
@@ -227,10 +281,7 @@ public sealed partial class StorefrontTests(PlatformFixture platform, ChromiumBr
     public Task An_administrator_adds_a_product_sets_its_stock_and_the_product_page_shows_it() =>
         chromium.InPageAsync(Shop, nameof(An_administrator_adds_a_product_sets_its_stock_and_the_product_page_shows_it), async page =>
         {
-            await page.GotoAsync("/signin");
-            await page.GetByLabel("Email").FillAsync(PlatformHost.AdminEmail);
-            await page.GetByLabel("Password").FillAsync(PlatformHost.AdminPassword);
-            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            await SignInAsAdministratorAsync(page);
             await page.GetByRole(AriaRole.Link, new() { Name = "Admin" }).ClickAsync();
             await AssertNoGraveViolationAsync(page);
 
@@ -260,6 +311,32 @@ public sealed partial class StorefrontTests(PlatformFixture platform, ChromiumBr
                 return await page.Locator(".product .availability").TextContentAsync() == "Only 4 left";
             }, "the product page to show the stock the administrator set");
             await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync(name);
+        });
+
+    [Fact]
+    public Task An_administrator_replays_a_dead_letter_and_the_catalog_then_shows_what_it_carried() =>
+        chromium.InPageAsync(Shop, nameof(An_administrator_replays_a_dead_letter_and_the_catalog_then_shows_what_it_carried), async page =>
+        {
+            using var admin = platform.AdminClient();
+            var product = await DeadLetterAdminTests.NewProductAsync(admin);
+            await DeadLetterAdminTests.PlantStockChangedLetterAsync(platform, product.Id, available: 3);
+
+            await SignInAsAdministratorAsync(page);
+            await page.GetByRole(AriaRole.Link, new() { Name = "Admin" }).ClickAsync();
+            await page.GetByRole(AriaRole.Link, new() { Name = "Dead letters" }).ClickAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "catalog", Level = 2 })).ToBeVisibleAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Dead letters of inventory.stock-changed in catalog" })
+                .GetByText("ArgumentException: planted by a test").First).ToBeVisibleAsync();
+            await AssertNoGraveViolationAsync(page);
+
+            await page.GetByRole(AriaRole.Button, new() { Name = "Replay inventory.stock-changed in catalog" }).ClickAsync();
+
+            await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync(new Regex(@"Replayed inventory\.stock-changed for catalog: [1-9]\d* delivered"));
+            await Eventually.TrueAsync(async () =>
+            {
+                await page.GotoAsync($"/products/{product.Id}");
+                return await page.Locator(".product .availability").TextContentAsync() == "Only 3 left";
+            }, "the product page to show the figure the replayed letter carried");
         });
 
     [Fact]
@@ -294,6 +371,14 @@ public sealed partial class StorefrontTests(PlatformFixture platform, ChromiumBr
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Skip to content" })).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("main")).ToBeFocusedAsync();
+    }
+
+    private static async Task SignInAsAdministratorAsync(IPage page)
+    {
+        await page.GotoAsync("/signin");
+        await page.GetByLabel("Email").FillAsync(PlatformHost.AdminEmail);
+        await page.GetByLabel("Password").FillAsync(PlatformHost.AdminPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
     }
 
     /// <summary>Registers a new shopper through the form (signed in afterwards); returns the email.</summary>
