@@ -78,6 +78,7 @@ public static class StorefrontExtensions
         PublicApi<AccountClient>();
         PublicApi<BasketClient>().AddHttpMessageHandler<UserTokenHandler>();
         PublicApi<OrdersClient>().AddHttpMessageHandler<UserTokenHandler>();
+        PublicApi<ProfileClient>().AddHttpMessageHandler<UserTokenHandler>();
         PublicApi<CatalogAdminClient>().AddHttpMessageHandler<UserTokenHandler>();
         PublicApi<InventoryClient>().AddHttpMessageHandler<UserTokenHandler>();
         PublicApi<DeadLetterClient>().AddHttpMessageHandler<UserTokenHandler>();

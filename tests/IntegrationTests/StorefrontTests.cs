@@ -158,6 +158,32 @@ public sealed partial class StorefrontTests(PlatformFixture platform, ChromiumBr
     }
 
     [Fact]
+    public async Task An_address_the_shopper_asked_to_remember_fills_the_next_checkout()
+    {
+        var product = await StockedProductAsync();
+        await chromium.InPageAsync(Shop, nameof(An_address_the_shopper_asked_to_remember_fills_the_next_checkout), async page =>
+        {
+            await RegisterAsync(page);
+            await AddToBasketAsync(page, product);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Checkout" }).ClickAsync();
+            await Assertions.Expect(page.GetByLabel("Street")).ToHaveValueAsync(""); // a new shopper's profile has none
+            await FillAddressAsync(page);
+            await page.GetByLabel("Remember this address").CheckAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "Place order" }).ClickAsync();
+            await Assertions.Expect(page).ToHaveURLAsync(new Regex("/orders/[0-9a-f-]{36}$"));
+
+            await AddToBasketAsync(page, product);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Checkout" }).ClickAsync();
+
+            await Assertions.Expect(page.GetByLabel("Street")).ToHaveValueAsync("1 Browser Lane");
+            await Assertions.Expect(page.GetByLabel("City")).ToHaveValueAsync("Utrecht");
+            await Assertions.Expect(page.GetByLabel("Postal code")).ToHaveValueAsync("3511 AA");
+            await Assertions.Expect(page.GetByLabel("Country")).ToHaveValueAsync("NL");
+            await Assertions.Expect(page.GetByLabel("Remember this address")).Not.ToBeVisibleAsync(); // it is remembered
+        });
+    }
+
+    [Fact]
     public async Task A_submitted_form_shows_it_is_busy_and_cannot_be_sent_twice()
     {
         var product = await StockedProductAsync();
@@ -371,6 +397,14 @@ public sealed partial class StorefrontTests(PlatformFixture platform, ChromiumBr
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Skip to content" })).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("main")).ToBeFocusedAsync();
+    }
+
+    private static async Task AddToBasketAsync(IPage page, CatalogItem product)
+    {
+        await page.GotoAsync($"/products/{product.Id}");
+        await UntilInStockAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add to basket" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/basket$"));
     }
 
     private static async Task SignInAsAdministratorAsync(IPage page)
