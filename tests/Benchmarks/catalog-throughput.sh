@@ -23,7 +23,8 @@ token=$(curl -sf -X POST http://127.0.0.1:5080/api/identity/login -H 'content-ty
   -d "{\"email\":\"admin@ecommerce.local\",\"password\":\"$admin_password\"}" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])')
 
-catalog_pid=$(pgrep -f 'bin/Release/net10.0/Catalog.Api$' | head -n 1)
+# Started as "dotnet …/Catalog.Api.dll" by the AppHost (not through the apphost executable).
+catalog_pid=$(pgrep -f 'bin/Release/net10.0/Catalog.Api(\.dll)?$' | head -n 1)
 kestrel_port=$(ss -ltnpH | grep "pid=$catalog_pid," | awk '{print $4}' | sed 's/.*://' | head -n 1)
 
 path='/api/catalog/items?pageSize=20'
