@@ -244,9 +244,7 @@ public sealed partial class StorefrontTests(PlatformFixture platform, ChromiumBr
         await chromium.InPageAsync(Shop, nameof(The_declining_card_ends_cancelled_with_its_reason_in_plain_words), async page =>
         {
             await RegisterAsync(page);
-            await page.GotoAsync($"/products/{product.Id}");
-            await UntilInStockAsync(page);
-            await page.GetByRole(AriaRole.Button, new() { Name = "Add to basket" }).ClickAsync();
+            await AddToBasketAsync(page, product);
             await page.GetByRole(AriaRole.Button, new() { Name = "Checkout" }).ClickAsync();
             await FillAddressAsync(page);
             await page.GetByRole(AriaRole.Radio, new() { Name = "Visa 0002 (declines)" }).CheckAsync();
