@@ -121,6 +121,21 @@ public static class BuildingBlocksExtensions
             return app;
         }
 
+        return app.MapDeadLetterEndpoints();
+    }
+
+    /// <summary>
+    /// The native bus's dead-letter API alone (nothing in Dapr mode, where the broker keeps dead letters): for an
+    /// app whose events arrive another way under Dapr (Payment's function trigger, a declarative subscription),
+    /// which must not also announce them on <c>/dapr/subscribe</c>.
+    /// </summary>
+    public static IEndpointRouteBuilder MapDeadLetterEndpoints(this IEndpointRouteBuilder app)
+    {
+        if (app.ServiceProvider.GetRequiredService<BuildingBlocksModeChoice>().Mode == BuildingBlocksMode.Dapr)
+        {
+            return app;
+        }
+
         // Operator routes: an administrator, or a service with a token for this one.
         var deadLetters = app.MapGroup("/events/deadletters").WithTags("Event bus").RequireAuthorization(ServiceCallers.AdminOrService);
         deadLetters.MapGet("", async (EventSubscriptions subscriptions, RedisDeadLetters letters) =>
