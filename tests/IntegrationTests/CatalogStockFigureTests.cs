@@ -23,7 +23,7 @@ public class CatalogStockFigureTests(PlatformFixture platform)
     [Fact]
     public async Task An_older_figure_arriving_after_a_newer_one_is_ignored()
     {
-        var item = await NewProductAsync("Out of order");
+        var item = await _admin.NewProductAsync("Out of order");
         var catalogDb = await platform.App.GetConnectionStringAsync("catalogdb");
         await using var services = new ServiceCollection()
             .AddDbContext<CatalogContext>(options => options.UseNpgsql(catalogDb))
@@ -43,7 +43,7 @@ public class CatalogStockFigureTests(PlatformFixture platform)
     [Fact]
     public async Task A_burst_of_stock_changes_ends_with_the_last_figure_in_the_catalog()
     {
-        var item = await NewProductAsync("Burst");
+        var item = await _admin.NewProductAsync("Burst");
 
         // One after another, as an administrator counting a delivery would: each is a StockChanged.
         foreach (var onHand in new[] { 40, 31, 27, 18, 12, 9, 6, 3 })
@@ -55,14 +55,6 @@ public class CatalogStockFigureTests(PlatformFixture platform)
             async () => (await platform.Gateway.GetFromJsonAsync<CatalogItem>($"/api/catalog/items/{item.Id}"))!.AvailableStock,
             stock => stock == 3, TimeSpan.FromSeconds(30), "the catalog to show the last figure");
         Assert.Equal(3, shown);
-    }
-
-    private async Task<CatalogItem> NewProductAsync(string name)
-    {
-        var created = await _admin.PostAsJsonAsync("/api/catalog/items",
-            new { name = $"{name} {Guid.NewGuid():N}"[..(name.Length + 13)], price = 3m, categoryId = 1, brandId = 1 });
-        created.EnsureSuccessStatusCode();
-        return (await created.Content.ReadFromJsonAsync<CatalogItem>())!;
     }
 
     private static async Task HandleAsync(IServiceProvider services, StockChanged stockChanged)

@@ -26,7 +26,7 @@ public class DeadLetterAdminTests(PlatformFixture platform)
     public async Task An_administrator_lists_every_services_dead_letters_and_a_replay_reaches_the_handler()
     {
         using var admin = platform.AdminClient();
-        var product = await NewProductAsync(admin);
+        var product = await admin.NewProductAsync("Dead letter");
         var planted = await PlantStockChangedLetterAsync(platform, product.Id, available: 37);
 
         var sources = (await admin.GetFromJsonAsync<Source[]>("/api/admin/deadletters"))!;
@@ -61,13 +61,6 @@ public class DeadLetterAdminTests(PlatformFixture platform)
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         var problem = (await unknown.Content.ReadFromJsonAsync<Problem>())!;
         Assert.Equal(["service"], problem.Errors!.Keys);
-    }
-
-    internal static async Task<CatalogItem> NewProductAsync(HttpClient admin)
-    {
-        var created = await admin.PostAsJsonAsync("/api/catalog/items",
-            new { name = $"Dead letter {Guid.NewGuid():N}"[..24], price = 5m, categoryId = 1, brandId = 1 });
-        return (await created.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<CatalogItem>())!;
     }
 
     /// <summary>

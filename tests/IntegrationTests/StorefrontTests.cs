@@ -342,7 +342,7 @@ public sealed partial class StorefrontTests(PlatformFixture platform, ChromiumBr
         chromium.InPageAsync(Shop, nameof(An_administrator_replays_a_dead_letter_and_the_catalog_then_shows_what_it_carried), async page =>
         {
             using var admin = platform.AdminClient();
-            var product = await DeadLetterAdminTests.NewProductAsync(admin);
+            var product = await admin.NewProductAsync("Dead letter");
             await DeadLetterAdminTests.PlantStockChangedLetterAsync(platform, product.Id, available: 3);
 
             await SignInAsAdministratorAsync(page);

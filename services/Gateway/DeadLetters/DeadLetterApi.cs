@@ -59,15 +59,13 @@ public static class DeadLetterApi
         IOptions<DeadLetterOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var client = httpClients.CreateClient(HttpClientName);
-        var authorization = context.Request.Headers.Authorization.ToString();
         var sources = await Task.WhenAll(options.Value.Services.Select(async service =>
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.Value.ListTimeout);
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{service}/events/deadletters");
-                request.Headers.TryAddWithoutValidation("Authorization", authorization);
+                using var request = AsAdministrator(context, HttpMethod.Get, $"http://{service}/events/deadletters");
                 using var response = await client.SendAsync(request, timeout.Token);
                 if (response.StatusCode == HttpStatusCode.NotFound)
                 {
@@ -93,16 +91,17 @@ public static class DeadLetterApi
     {
         if (!options.Value.Services.Contains(service, StringComparer.Ordinal))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such service",
-                detail: $"'{service}' keeps no dead letters here; the services that do are: {string.Join(", ", options.Value.Services)}.",
-                extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["service"] = [$"Unknown service '{service}'."] } });
+            return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["service"] = [$"Unknown service '{service}'."] })
+            {
+                Status = StatusCodes.Status404NotFound,
+                Title = "No such service",
+                Detail = $"'{service}' keeps no dead letters here; the services that do are: {string.Join(", ", options.Value.Services)}.",
+            });
         }
 
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post,
-                $"http://{service}/events/deadletters/{Uri.EscapeDataString(topic)}/replay");
-            request.Headers.TryAddWithoutValidation("Authorization", context.Request.Headers.Authorization.ToString());
+            using var request = AsAdministrator(context, HttpMethod.Post, $"http://{service}/events/deadletters/{Uri.EscapeDataString(topic)}/replay");
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
             if (response.StatusCode == HttpStatusCode.NotFound)
             {
@@ -119,5 +118,13 @@ public static class DeadLetterApi
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The service did not replay",
                 detail: $"'{service}' could not be reached or failed ({ex.Message}). Nothing was lost: its letters stay; try again.");
         }
+    }
+
+    /// <summary>A request to a service's dead-letter routes with the calling administrator's token, which they accept.</summary>
+    private static HttpRequestMessage AsAdministrator(HttpContext context, HttpMethod method, string address)
+    {
+        var request = new HttpRequestMessage(method, address);
+        request.Headers.TryAddWithoutValidation("Authorization", context.Request.Headers.Authorization.ToString());
+        return request;
     }
 }
