@@ -88,6 +88,8 @@ public static class AuthenticationExtensions
                         "The token is valid but does not grant this operation."),
                 };
             });
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<SigningKeysPrefetch>();
         builder.Services.AddSingleton<IAuthorizationPolicyProvider, ServiceCallerPolicyProvider>();
         builder.Services.AddAuthorizationBuilder()
             // A user's token: service tokens have no subject, so they never pass for a shopper.

@@ -50,7 +50,7 @@ public static class CatalogServiceExtensions
             });
         builder.Services.AddHybridCache();
 
-        // Ready only once each public read ran once (see CatalogWarmUp).
+        // Ready only once each public read and a rolled-back creation ran once (see CatalogWarmUp).
         builder.Services.AddSingleton<CatalogWarmUp>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogWarmUp>());
         builder.Services.AddHealthChecks().AddCheck<CatalogWarmUp>("warm-up", tags: [Extensions.ReadyTag]);

@@ -70,20 +70,25 @@ public static class ResourceLifecycle
             return "(no such resource)";
         }
 
-        var lines = new Queue<string>();
-        await foreach (var batch in app.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(state.ResourceId))
+        var lines = await app.LogLinesAsync(resource);
+        return $"state {state.Snapshot.State?.Text}, health {state.Snapshot.HealthStatus}{Environment.NewLine}{string.Join(Environment.NewLine, lines.TakeLast(count))}";
+    }
+
+    /// <summary>Every line of the resource's console output the AppHost kept (all its runs), oldest first.</summary>
+    public static async Task<IReadOnlyList<string>> LogLinesAsync(this DistributedApplication app, string resource)
+    {
+        if (!app.ResourceNotifications.TryGetCurrentState(resource, out var state))
         {
-            foreach (var line in batch)
-            {
-                lines.Enqueue(line.Content);
-                if (lines.Count > count)
-                {
-                    lines.Dequeue();
-                }
-            }
+            return [];
         }
 
-        return $"state {state.Snapshot.State?.Text}, health {state.Snapshot.HealthStatus}{Environment.NewLine}{string.Join(Environment.NewLine, lines)}";
+        var lines = new List<string>();
+        await foreach (var batch in app.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(state.ResourceId))
+        {
+            lines.AddRange(batch.Select(line => line.Content));
+        }
+
+        return lines;
     }
 
     private static async Task<bool> AnswersAsync(HttpClient client, string path)

@@ -1,0 +1,161 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace UnitTests.ServiceDefaults;
+
+/// <summary>
+/// A service whose keys come from Identity's metadata reads them at start (SigningKeysPrefetch), before any
+/// signed-in request, against an in-test double of Identity's metadata and key set.
+/// </summary>
+public class SigningKeysPrefetchTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_service_reads_Identitys_keys_at_start_and_its_first_signed_in_request_uses_them()
+    {
+        var identity = new MetadataDouble();
+        await using var app = await StartAsync(identity);
+
+        await PollAsync(() => identity.KeyReads == 1, "the keys to be read with no request made");
+        using var client = ClientOf(app);
+        using var response = await client.SendAsync(SignedIn(identity.Key));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // The prefetch's probe and its read of the metadata, one read of the keys: the request used what it read.
+        Assert.Equal((2, 1), (identity.MetadataReads, identity.KeyReads));
+    }
+
+    [Fact]
+    public async Task While_Identity_does_not_answer_the_service_runs_and_tries_again_then_accepts_signed_in_requests()
+    {
+        var identity = new MetadataDouble { UnavailableFor = 2 };
+        await using var app = await StartAsync(identity);
+
+        await PollAsync(() => identity.KeyReads == 1, "the keys to be read once Identity answers");
+        using var client = ClientOf(app);
+        using var response = await client.SendAsync(SignedIn(identity.Key));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // Two refused probes, one answered, then the reader's one read: the handler's reader never met a failure
+        // (which would have held it in its own back-off, refusing signed-in requests after Identity came up).
+        Assert.Equal((4, 1), (identity.MetadataReads, identity.KeyReads));
+    }
+
+    private static async Task<WebApplication> StartAsync(MetadataDouble identity)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Jwt:MetadataAddress"] = MetadataDouble.MetadataAddress,
+        });
+        builder.AddDefaultAuthentication();
+        builder.Services.AddHttpClient(AuthenticationExtensions.MetadataHttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => identity);
+        var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapGet("/me", (ClaimsPrincipal user) => user.Identity!.Name).RequireAuthorization();
+        await app.StartAsync();
+        return app;
+    }
+
+    private static HttpClient ClientOf(WebApplication app) => new()
+    {
+        BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()),
+    };
+
+    private static HttpRequestMessage SignedIn(ECDsaSecurityKey key)
+    {
+        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "ecommerce-identity",
+            Audience = "ecommerce",
+            Subject = new ClaimsIdentity([new Claim("sub", "user-1")]),
+            Expires = DateTime.UtcNow.AddMinutes(5),
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.EcdsaSha256),
+        });
+        var request = new HttpRequestMessage(HttpMethod.Get, "/me");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return request;
+    }
+
+    private static async Task PollAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Identity's metadata document and key set.</summary>
+    private sealed class MetadataDouble : HttpMessageHandler
+    {
+        public const string MetadataAddress = "http://identity.test/.well-known/openid-configuration";
+        private const string KeysAddress = "http://identity.test/.well-known/jwks.json";
+
+        private int _metadataReads;
+        private int _keyReads;
+
+        public ECDsaSecurityKey Key { get; } = new(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = "key-1" };
+
+        /// <summary>Metadata requests answered 503 before Identity "is up".</summary>
+        public int UnavailableFor { get; init; }
+
+        public int MetadataReads => Volatile.Read(ref _metadataReads);
+
+        public int KeyReads => Volatile.Read(ref _keyReads);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var address = request.RequestUri!.ToString();
+            if (address == MetadataAddress)
+            {
+                var reads = Interlocked.Increment(ref _metadataReads);
+                return Task.FromResult(reads <= UnavailableFor
+                    ? new HttpResponseMessage(HttpStatusCode.ServiceUnavailable)
+                    : Json(new Dictionary<string, object> { ["issuer"] = "ecommerce-identity", ["jwks_uri"] = KeysAddress }));
+            }
+
+            if (address == KeysAddress)
+            {
+                Interlocked.Increment(ref _keyReads);
+                var point = Key.ECDsa.ExportParameters(includePrivateParameters: false).Q;
+                return Task.FromResult(Json(new Dictionary<string, object>
+                {
+                    ["keys"] = new[]
+                    {
+                        new Dictionary<string, string>
+                        {
+                            ["kty"] = "EC", ["use"] = "sig", ["alg"] = "ES256", ["kid"] = Key.KeyId, ["crv"] = "P-256",
+                            ["x"] = Base64UrlEncoder.Encode(point.X!), ["y"] = Base64UrlEncoder.Encode(point.Y!),
+                        },
+                    },
+                }));
+            }
+
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.NotFound));
+        }
+
+        private static HttpResponseMessage Json(object body) => new(HttpStatusCode.OK)
+        {
+            Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
+        };
+    }
+}
