@@ -214,6 +214,7 @@ foreach (var project in builder.Resources.OfType<ProjectResource>())
 
 if (builder.ExecutionContext.IsRunMode)
 {
+    var randomizedPorts = string.Equals(builder.Configuration["DcpPublisher:RandomizePorts"], "true", StringComparison.OrdinalIgnoreCase);
     foreach (var project in builder.Resources.OfType<ProjectResource>())
     {
         // Locally a dozen .NET processes share a few cores, and PGO's instrumented tier has each of them
@@ -226,15 +227,20 @@ if (builder.ExecutionContext.IsRunMode)
         builder.CreateResourceBuilder(project).WithEnvironment("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", "0");
 
         // DCP puts a TCP proxy in front of every endpoint, so every call between services would cross one
-        // more process twice. Services reach each other directly on ports DCP allocates; only the gateway,
-        // the platform's one documented address, keeps its proxy (and its launch profile's port).
-        if (project == gateway.Resource)
-        {
-            continue;
-        }
-
+        // more process twice. Services reach each other directly on ports DCP allocates. The gateway, the
+        // platform's one documented address, keeps its launch profile's port (5080) and listens on it itself:
+        // behind the proxy it served half the requests per second (docs/benchmarks.md, "A product read
+        // against a bare YARP hop"). Where the AppHost randomizes ports (the test host, which runs several
+        // platforms at once) the gateway keeps the proxy, which is what gives it a port of its own.
         foreach (var endpoint in project.Annotations.OfType<EndpointAnnotation>())
         {
+            if (project == gateway.Resource)
+            {
+                endpoint.IsProxied = randomizedPorts;
+                endpoint.TargetPort = randomizedPorts ? null : endpoint.Port;
+                continue;
+            }
+
             endpoint.IsProxied = false;
             endpoint.Port = null;
         }

@@ -28,21 +28,15 @@ create() { # create BASE-URL TOKEN NAME → milliseconds, or the status when it 
     -H 'content-type: application/json' -d "{\"name\":\"$3\",\"price\":1.5,\"categoryId\":1,\"brandId\":1}" |
     awk '$1 == 201 {printf "%.0f", $2 * 1000; next} {printf "HTTP %s", $1}'
 }
-login() {
-  curl -sf -X POST http://127.0.0.1:5080/api/identity/login -H 'content-type: application/json' \
-    -d "{\"email\":\"admin@ecommerce.local\",\"password\":\"$admin_password\"}" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])'
-}
-
 for mode in gateway direct; do
   data=$(mktemp -d /tmp/ecommerce-bench-XXXXXX)
   start_platform "$data" "--Parameters:admin-password=$admin_password"
-  token=$(login)
+  token=$(admin_token "$admin_password")
   if [ "$mode" = gateway ]; then
     echo "gateway, first three creations (ms): $(create http://127.0.0.1:5080 "$token" a), $(create http://127.0.0.1:5080 "$token" b), $(create http://127.0.0.1:5080 "$token" c)"
   else
     for pid in $(pgrep -f 'bin/Release/net10.0/Catalog.Api(\.dll)?$'); do
-      port=$(ss -ltnpH | grep "pid=$pid," | awk '{print $4}' | sed 's/.*://' | head -n 1)
+      port=$(ss -ltnpH | grep "pid=$pid," | awk '{print $4}' | sed 's/.*://' | head -n 1) # every replica, not one
       list=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/events/deadletters" -H "authorization: Bearer $token" | ms)
       echo "replica on port $port (ms): first signed-in request $list, first creation $(create "http://127.0.0.1:$port" "$token" "d$pid"), second $(create "http://127.0.0.1:$port" "$token" "e$pid")"
     done

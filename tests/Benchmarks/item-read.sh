@@ -24,17 +24,8 @@ trap cleanup EXIT
 backend_port=15201 proxy_port=15202
 "$anchor" backend "$backend_port" & anchors+=($!)
 "$anchor" proxy "$proxy_port" "http://127.0.0.1:$backend_port" & anchors+=($!)
-
-admin_password="Bench-$(openssl rand -hex 12)-1"
-# Limits stay on, raised far above what wrk can send: every request pays for the limiter, none is rejected.
-start_platform "$data" "--Parameters:admin-password=$admin_password" \
-  --Parameters:ratelimit-user-per-minute=100000000 --Parameters:ratelimit-user-per-hour=100000000 \
-  --Parameters:ratelimit-anonymous-per-minute=100000000
-token=$(curl -sf -X POST http://127.0.0.1:5080/api/identity/login -H 'content-type: application/json' \
-  -d "{\"email\":\"admin@ecommerce.local\",\"password\":\"$admin_password\"}" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])')
-catalog_pid=$(pgrep -f 'bin/Release/net10.0/Catalog.Api(\.dll)?$' | head -n 1)
-catalog_port=$(ss -ltnpH | grep "pid=$catalog_pid," | awk '{print $4}' | sed 's/.*://' | head -n 1)
+start_platform_for_reads "$data"
+catalog_port=$(catalog_replica_port)
 for port in "$backend_port" "$proxy_port"; do
   curl -sf -o /dev/null "http://127.0.0.1:$port/api/catalog/items/1" || { echo "anchor on $port does not answer" >&2; exit 1; }
 done
@@ -46,17 +37,11 @@ echo "|---|---|---|---|---|"
 for round in 1 2; do
 for target in "bare minimal API (anchor)|http://127.0.0.1:$backend_port|" \
               "one YARP hop (anchor)|http://127.0.0.1:$proxy_port|" \
-              "gateway, anonymous|http://127.0.0.1:5080|" "gateway, signed in|http://127.0.0.1:5080|$token" \
+              "gateway, anonymous|http://127.0.0.1:5080|" "gateway, signed in|http://127.0.0.1:5080|$ADMIN_TOKEN" \
               "one catalog replica, Kestrel direct|http://127.0.0.1:$catalog_port|"; do
   IFS='|' read -r name base bearer <<<"$target"
-  header=()
-  [ -n "$bearer" ] && header=(-H "Authorization: Bearer $bearer")
-  wrk -t2 -c"$connections" -d10s "${header[@]}" "$base$path" >/dev/null # warm-up: JIT, pools, caches
-  out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "${header[@]}" "$base$path")
-  if grep -q "Non-2xx" <<<"$out"; then echo "$out" >&2; exit 1; fi
-  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-  echo "| $round | $name | $rps | $(awk '$1 == "50%" {print $2}' <<<"$out") | $(awk '$1 == "99%" {print $2}' <<<"$out") |"
-  [ "$round" -eq 2 ] && round2[$name]=$rps
+  wrk_row "$round" "$name" "$base$path" "$bearer" "$duration" "$connections"
+  round2[$name]=$WRK_RPS # round 2 overwrites round 1
 done
 done
 echo

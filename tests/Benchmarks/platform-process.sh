@@ -1,5 +1,6 @@
 # Shared by the benchmark scripts: start the platform (Release, no build) on a data directory and stop it.
-# Source it; it defines start_platform, stop_platform, platform_rss_mib and PLATFORM_LOG.
+# Source it; it defines start_platform, start_platform_for_reads, stop_platform, platform_rss_mib,
+# admin_token, catalog_replica_port, wrk_row and PLATFORM_LOG.
 # (Call them directly, not in $(...): they keep the platform's pid in PLATFORM_PID.)
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -81,4 +82,41 @@ stop_platform() {
   done
   echo "platform processes still alive after 60 s: killing $pids" >&2
   kill -KILL $pids 2>/dev/null || true
+}
+
+# admin_token PASSWORD: the seeded administrator's access token, from the gateway's login.
+admin_token() {
+  curl -sf -X POST http://127.0.0.1:5080/api/identity/login -H 'content-type: application/json' \
+    -d "{\"email\":\"admin@ecommerce.local\",\"password\":\"$1\"}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])'
+}
+
+# start_platform_for_reads DATA_DIR: the platform with its rate limits on but raised far above what wrk can
+# send (every request pays for the limiter, none is rejected); sets ADMIN_TOKEN.
+start_platform_for_reads() {
+  local password
+  password="Bench-$(openssl rand -hex 12)-1"
+  start_platform "$1" "--Parameters:admin-password=$password" \
+    --Parameters:ratelimit-user-per-minute=100000000 --Parameters:ratelimit-user-per-hour=100000000 \
+    --Parameters:ratelimit-anonymous-per-minute=100000000
+  ADMIN_TOKEN=$(admin_token "$password")
+}
+
+# catalog_replica_port: the Kestrel port of one catalog replica (started as "dotnet …/Catalog.Api.dll").
+catalog_replica_port() {
+  local pid
+  pid=$(pgrep -f 'bin/Release/net10.0/Catalog.Api(\.dll)?$' | head -n 1)
+  ss -ltnpH | grep "pid=$pid," | awk '{print $4}' | sed 's/.*://' | head -n 1
+}
+
+# wrk_row ROUND NAME URL BEARER DURATION CONNECTIONS: a 10 s warm-up (JIT, pools, caches), then the measured
+# run; prints a table row and sets WRK_RPS. Any non-2xx answer ends the script.
+wrk_row() {
+  local round=$1 name=$2 url=$3 bearer=$4 duration=$5 connections=$6 out header=()
+  [ -n "$bearer" ] && header=(-H "Authorization: Bearer $bearer")
+  wrk -t2 -c"$connections" -d10s "${header[@]}" "$url" >/dev/null
+  out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "${header[@]}" "$url")
+  if grep -q "Non-2xx" <<<"$out"; then echo "$out" >&2; exit 1; fi
+  WRK_RPS=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  echo "| $round | $name | $WRK_RPS | $(awk '$1 == "50%" {print $2}' <<<"$out") | $(awk '$1 == "99%" {print $2}' <<<"$out") |"
 }
