@@ -35,10 +35,9 @@ for mode in gateway direct; do
   if [ "$mode" = gateway ]; then
     echo "gateway, first three creations (ms): $(create http://127.0.0.1:5080 "$token" a), $(create http://127.0.0.1:5080 "$token" b), $(create http://127.0.0.1:5080 "$token" c)"
   else
-    for pid in $(pgrep -f 'bin/Release/net10.0/Catalog.Api(\.dll)?$'); do
-      port=$(ss -ltnpH | grep "pid=$pid," | awk '{print $4}' | sed 's/.*://' | head -n 1) # every replica, not one
+    for port in $(catalog_replica_ports); do
       list=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/events/deadletters" -H "authorization: Bearer $token" | ms)
-      echo "replica on port $port (ms): first signed-in request $list, first creation $(create "http://127.0.0.1:$port" "$token" "d$pid"), second $(create "http://127.0.0.1:$port" "$token" "e$pid")"
+      echo "replica on port $port (ms): first signed-in request $list, first creation $(create "http://127.0.0.1:$port" "$token" "d$port"), second $(create "http://127.0.0.1:$port" "$token" "e$port")"
     done
   fi
   stop_platform; PLATFORM_PID=""

@@ -1,6 +1,6 @@
 # Shared by the benchmark scripts: start the platform (Release, no build) on a data directory and stop it.
 # Source it; it defines start_platform, start_platform_for_reads, stop_platform, platform_rss_mib,
-# admin_token, catalog_replica_port, wrk_row and PLATFORM_LOG.
+# admin_token, catalog_replica_ports, wrk_row and PLATFORM_LOG.
 # (Call them directly, not in $(...): they keep the platform's pid in PLATFORM_PID.)
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -102,11 +102,12 @@ start_platform_for_reads() {
   ADMIN_TOKEN=$(admin_token "$password")
 }
 
-# catalog_replica_port: the Kestrel port of one catalog replica (started as "dotnet …/Catalog.Api.dll").
-catalog_replica_port() {
+# catalog_replica_ports: the Kestrel port of every catalog replica (started as "dotnet …/Catalog.Api.dll"), one a line.
+catalog_replica_ports() {
   local pid
-  pid=$(pgrep -f 'bin/Release/net10.0/Catalog.Api(\.dll)?$' | head -n 1)
-  ss -ltnpH | grep "pid=$pid," | awk '{print $4}' | sed 's/.*://' | head -n 1
+  for pid in $(pgrep -f 'bin/Release/net10.0/Catalog.Api(\.dll)?$'); do
+    ss -ltnpH | grep "pid=$pid," | awk '{print $4}' | sed 's/.*://' | head -n 1
+  done
 }
 
 # wrk_row ROUND NAME URL BEARER DURATION CONNECTIONS: a 10 s warm-up (JIT, pools, caches), then the measured

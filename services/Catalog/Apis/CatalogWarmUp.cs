@@ -69,33 +69,23 @@ public sealed class CatalogWarmUp(
     private static async Task RolledBackCreationAsync(
         CatalogContext db, IntegrationEventOutbox<CatalogContext> outbox, CancellationToken cancellationToken)
     {
-        var request = new CatalogItemRequest
-        {
-            Name = "warm-up",
-            Price = 1m,
-            CategoryId = await db.Categories.Select(c => (int?)c.Id).FirstOrDefaultAsync(cancellationToken),
-            BrandId = await db.Brands.Select(b => (int?)b.Id).FirstOrDefaultAsync(cancellationToken),
-        };
-        if (request.CategoryId is null || request.BrandId is null
-            || (await CatalogQueries.CheckReferencesAsync(db, request, cancellationToken)).Count > 0)
+        var categoryId = await db.Categories.Select(c => (int?)c.Id).FirstOrDefaultAsync(cancellationToken);
+        var brandId = await db.Brands.Select(b => (int?)b.Id).FirstOrDefaultAsync(cancellationToken);
+        if (categoryId is not { } category || brandId is not { } brand)
         {
             return;
         }
 
+        await CatalogQueries.CheckReferencesAsync(db, new CatalogItemRequest { CategoryId = category, BrandId = brand }, cancellationToken);
         await db.InTransactionAsync(async token =>
         {
-            db.Items.Add(new CatalogItem
-            {
-                Id = -1, Name = "warm-up", Price = request.Price.Value,
-                CategoryId = request.CategoryId.Value, BrandId = request.BrandId.Value,
-            });
+            db.Items.Add(new CatalogItem { Id = -1, Name = "warm-up", Price = 1m, CategoryId = category, BrandId = brand });
             outbox.Add(new ProductCreated(-1), "-1");
             await db.SaveChangesAsync(token);
             await db.Database.RollbackTransactionAsync(token);
         }, cancellationToken);
-        db.ChangeTracker.Clear();
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_done ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("Warming up the catalog's reads"));
+        Task.FromResult(_done ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("Warming up the catalog's reads and writes"));
 }

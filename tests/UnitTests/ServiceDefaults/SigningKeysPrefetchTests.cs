@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Claims;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -11,8 +10,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using TestSupport;
 
 namespace UnitTests.ServiceDefaults;
 
@@ -22,17 +21,15 @@ namespace UnitTests.ServiceDefaults;
 /// </summary>
 public class SigningKeysPrefetchTests
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
-
     [Fact]
     public async Task A_service_reads_Identitys_keys_at_start_and_its_first_signed_in_request_uses_them()
     {
         var identity = new MetadataDouble();
         await using var app = await StartAsync(identity);
 
-        await PollAsync(() => identity.KeyReads == 1, "the keys to be read with no request made");
+        await Eventually.TrueAsync(() => identity.KeyReads == 1, "the keys to be read with no request made");
         using var client = ClientOf(app);
-        using var response = await client.SendAsync(SignedIn(identity.Key));
+        using var response = await client.SendAsync(SignedIn(identity.Settings));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         // The prefetch's probe and its read of the metadata, one read of the keys: the request used what it read.
@@ -45,9 +42,9 @@ public class SigningKeysPrefetchTests
         var identity = new MetadataDouble { UnavailableFor = 2 };
         await using var app = await StartAsync(identity);
 
-        await PollAsync(() => identity.KeyReads == 1, "the keys to be read once Identity answers");
+        await Eventually.TrueAsync(() => identity.KeyReads == 1, "the keys to be read once Identity answers");
         using var client = ClientOf(app);
-        using var response = await client.SendAsync(SignedIn(identity.Key));
+        using var response = await client.SendAsync(SignedIn(identity.Settings));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         // Two refused probes, one answered, then the reader's one read: the handler's reader never met a failure
@@ -79,29 +76,11 @@ public class SigningKeysPrefetchTests
         BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()),
     };
 
-    private static HttpRequestMessage SignedIn(ECDsaSecurityKey key)
+    private static HttpRequestMessage SignedIn(JwtSettings identity)
     {
-        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = "ecommerce-identity",
-            Audience = "ecommerce",
-            Subject = new ClaimsIdentity([new Claim("sub", "user-1")]),
-            Expires = DateTime.UtcNow.AddMinutes(5),
-            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.EcdsaSha256),
-        });
         var request = new HttpRequestMessage(HttpMethod.Get, "/me");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AccessTokens.Mint(identity, "user-1"));
         return request;
-    }
-
-    private static async Task PollAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(50);
-        }
     }
 
     /// <summary>Identity's metadata document and key set.</summary>
@@ -113,7 +92,8 @@ public class SigningKeysPrefetchTests
         private int _metadataReads;
         private int _keyReads;
 
-        public ECDsaSecurityKey Key { get; } = new(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = "key-1" };
+        /// <summary>Identity's own settings: its private key signs the tests' tokens.</summary>
+        public JwtSettings Settings { get; } = new() { SigningKey = TestKeys.NewPrivateKey() };
 
         /// <summary>Metadata requests answered 503 before Identity "is up".</summary>
         public int UnavailableFor { get; init; }
@@ -136,14 +116,15 @@ public class SigningKeysPrefetchTests
             if (address == KeysAddress)
             {
                 Interlocked.Increment(ref _keyReads);
-                var point = Key.ECDsa.ExportParameters(includePrivateParameters: false).Q;
+                var key = Settings.LocalValidationKeys()[0];
+                var point = key.ECDsa.ExportParameters(includePrivateParameters: false).Q;
                 return Task.FromResult(Json(new Dictionary<string, object>
                 {
                     ["keys"] = new[]
                     {
                         new Dictionary<string, string>
                         {
-                            ["kty"] = "EC", ["use"] = "sig", ["alg"] = "ES256", ["kid"] = Key.KeyId, ["crv"] = "P-256",
+                            ["kty"] = "EC", ["use"] = "sig", ["alg"] = "ES256", ["kid"] = key.KeyId!, ["crv"] = "P-256",
                             ["x"] = Base64UrlEncoder.Encode(point.X!), ["y"] = Base64UrlEncoder.Encode(point.Y!),
                         },
                     },
