@@ -41,6 +41,8 @@ public static class AuthenticationExtensions
             .Configure<IOptions<JwtSettings>, IHttpClientFactory>((options, settings, httpClients) =>
             {
                 var jwt = settings.Value;
+                options.TokenHandlers.Clear();
+                options.TokenHandlers.Add(new SignatureCachingTokenHandler());
                 options.MapInboundClaims = false;
                 options.TokenValidationParameters = new TokenValidationParameters
                 {

@@ -13,7 +13,7 @@ dotnet build "$repo/Ecommerce.Aspire.sln" -c Release -v quiet -nologo >/dev/null
 data=$(mktemp -d /tmp/ecommerce-bench-XXXXXX)
 trap 'stop_platform; rm -rf "$data"' EXIT
 start_platform_for_reads "$data"
-kestrel_port=$(catalog_replica_ports | head -n 1)
+kestrel_port=$(catalog_replica_ports | sed -n 1p) # sed reads it all: head would end the writer with SIGPIPE, and pipefail the script
 
 path='/api/catalog/items?pageSize=20'
 # Two rounds over the three targets: the first round also warms what the others share (the gateway's

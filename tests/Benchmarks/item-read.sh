@@ -25,7 +25,7 @@ backend_port=15201 proxy_port=15202
 "$anchor" backend "$backend_port" & anchors+=($!)
 "$anchor" proxy "$proxy_port" "http://127.0.0.1:$backend_port" & anchors+=($!)
 start_platform_for_reads "$data"
-catalog_port=$(catalog_replica_ports | head -n 1)
+catalog_port=$(catalog_replica_ports | sed -n 1p) # sed reads it all: head would end the writer with SIGPIPE, and pipefail the script
 for port in "$backend_port" "$proxy_port"; do
   curl -sf -o /dev/null "http://127.0.0.1:$port/api/catalog/items/1" || { echo "anchor on $port does not answer" >&2; exit 1; }
 done
