@@ -10,7 +10,7 @@ namespace AppHost.Dapr;
 /// where <c>dapr init --slim</c> puts it), every app with a <see cref="DaprSidecarAnnotation"/> runs beside a
 /// sidecar of its own: an executable resource with the local profile (AppHost/Dapr/local: state and locks on
 /// the platform's Redis; pub/sub on Kafka in container mode, where a Kafka container runs, else on Redis
-/// Streams). The app is given <c>DAPR_HTTP_PORT</c> and <c>DAPR_GRPC_PORT</c>, and its building blocks switch
+/// Streams), the declarative subscriptions and the Resiliency of <c>dapr/</c>. The app is given <c>DAPR_HTTP_PORT</c> and <c>DAPR_GRPC_PORT</c>, and its building blocks switch
 /// to their Dapr adapters. Without <c>daprd</c> the apps use their native adapters.
 /// </summary>
 public static class DaprSidecars
@@ -80,6 +80,10 @@ public static class DaprSidecars
                 "--dapr-internal-grpc-port", sidecar.GetEndpoint("internal").Property(EndpointProperty.TargetPort),
                 "--resources-path", Path.Combine(profile, "components"),
                 "--resources-path", pubsub,
+                // As in a cluster: the function apps receive their events only through declarative subscriptions
+                // (the Functions host serves no /dapr/subscribe), and deliveries are retried per the Resiliency.
+                "--resources-path", Path.Combine(profile, "subscriptions"),
+                "--resources-path", Path.Combine(profile, "resiliency"),
                 "--config", Path.Combine(profile, "config.yaml"),
                 // Several sidecars on one machine: metrics would all want port 9090.
                 "--enable-metrics=false",

@@ -4,5 +4,6 @@ using Inventory;
 
 // Under the Azure Functions host this is a Functions isolated-worker app; elsewhere (this machine,
 // the local AppHost) the same [Function] methods are served by a plain ASP.NET Core process, which
-// also receives Inventory's events (native bus, or Dapr's topic routes).
-await FunctionAppHost.RunAsync(args, typeof(Program).Assembly, builder => builder.AddInventoryServices(), app => app.MapEventBusEndpoints());
+// also receives Inventory's events (the native bus's consumer; under a Dapr sidecar, locally as in a cluster, the declarative subscriptions
+// of dapr/subscriptions call its events/{topic} trigger, so it announces no /dapr/subscribe).
+await FunctionAppHost.RunAsync(args, typeof(Program).Assembly, builder => builder.AddInventoryServices(), app => app.MapDeadLetterEndpoints());

@@ -60,9 +60,10 @@ public class AppHostModelTests
                 await callback.Callback(new CommandLineArgsCallbackContext(args, sidecar));
             }
 
-            // The shared components (state, lock, secrets), then the pub/sub of the mode; each folder holds real files.
+            // The shared components (state, lock, secrets), the pub/sub of the mode, then dapr/'s declarative subscriptions
+            // and Resiliency; each folder holds real files.
             var folders = args.Select((arg, i) => (arg, i)).Where(a => a.arg is "--resources-path").Select(a => (string)args[a.i + 1]).ToList();
-            Assert.Equal(["components", pubsub], folders.Select(Path.GetFileName));
+            Assert.Equal(["components", pubsub, "subscriptions", "resiliency"], folders.Select(Path.GetFileName));
             Assert.All(folders, folder => Assert.NotEmpty(Directory.GetFiles(folder, "*.yaml")));
             Assert.Contains(mode == "containers" ? "type: pubsub.kafka" : "type: pubsub.redis", File.ReadAllText(Path.Combine(folders[1], "pubsub.yaml")));
 
@@ -125,8 +126,9 @@ public class AppHostModelTests
                 Assert.Equal(app, args[args.IndexOf("--app-id") + 1]);
                 var appPort = Assert.IsType<EndpointReferenceExpression>(args[args.IndexOf("--app-port") + 1]);
                 Assert.Equal((app, "http"), (appPort.Endpoint.Resource.Name, appPort.Endpoint.EndpointName));
-                Assert.EndsWith(Path.Combine("Dapr", "local", "components"), (string)args[args.IndexOf("--resources-path") + 1]);
-                Assert.EndsWith(Path.Combine("Dapr", "local", "pubsub-redis"), (string)args[args.LastIndexOf("--resources-path") + 1]);
+                var folders = args.Select((arg, i) => (arg, i)).Where(a => a.arg is "--resources-path").Select(a => (string)args[a.i + 1]).ToList();
+                Assert.Equal(["components", "pubsub-redis", "subscriptions", "resiliency"], folders.Select(Path.GetFileName));
+                Assert.All(folders, folder => Assert.EndsWith(Path.Combine("Dapr", "local", Path.GetFileName(folder)), folder));
 
                 // The app reaches its own sidecar, and its building blocks switch to Dapr (DAPR_GRPC_PORT set).
                 var environment = await EnvironmentAsync(builder, Resource(builder, app));

@@ -9,8 +9,9 @@ namespace IntegrationTests;
 /// <summary>
 /// The AppHost where a daprd exists: a test double of the executable (tests/DaprdDouble; no daprd on this
 /// machine) given as Dapr:DaprdPath. Each Dapr app starts beside its own sidecar, the sidecar reaches the app on
-/// the app's port with the app API token, and the app answers in Dapr mode (its /dapr/subscribe, which the
-/// native mode does not map, lists its topics).
+/// the app's port with the app API token, and the app answers in Dapr mode (a service's /dapr/subscribe, which the
+/// native mode does not map, lists its topics). The function apps announce nothing, as under the Functions host: their
+/// sidecars load the declarative subscriptions of dapr/subscriptions, and every sidecar the Resiliency of dapr/.
 /// </summary>
 [Collection(OwnPlatformCollection.Name)]
 public class DaprSidecarTests : IAsyncLifetime
@@ -19,16 +20,21 @@ public class DaprSidecarTests : IAsyncLifetime
         .GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false)
         .Cast<System.Reflection.AssemblyConfigurationAttribute>().Single().Configuration;
 
-    // Topics each app subscribes to through /dapr/subscribe; Payment receives its events at its function
-    // trigger (a declarative subscription, dapr/subscriptions) and maps no /dapr/subscribe.
+    // Topics each service subscribes to through /dapr/subscribe.
     private static readonly Dictionary<string, string[]> Topics = new()
     {
         ["basket"] = ["ordering.order-submitted"],
         ["catalog"] = ["inventory.stock-changed"],
         ["identity"] = [],
-        ["inventory"] = ["catalog.product-created"],
         ["ordering"] = ["identity.user-registered", "workflow.order-status-changed"],
+    };
+
+    // Topics each function app receives at its events/{topic} trigger through a declarative subscription.
+    private static readonly Dictionary<string, string[]> FunctionAppTopics = new()
+    {
+        ["inventory"] = ["catalog.product-created"],
         ["orderworkflow"] = ["inventory.reservation-expired", "ordering.order-cancel-requested", "ordering.order-submitted"],
+        ["payment"] = ["workflow.order-status-changed"],
     };
 
     private readonly string _dataDirectory = PlatformHost.NewDataDirectory();
@@ -52,7 +58,10 @@ public class DaprSidecarTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private sealed record Metadata(string Id, int? SubscribeStatus, JsonElement? Subscriptions, string[] Environment);
+    private sealed record Metadata(string Id, int? SubscribeStatus, JsonElement? Subscriptions, string[] Environment,
+        DeclarativeSubscription[] DeclarativeSubscriptions, string[] Resiliency);
+
+    private sealed record DeclarativeSubscription(string Topic, string Route, string PubsubName);
 
     [Fact]
     public async Task Each_dapr_app_starts_beside_its_sidecar_which_reaches_it_in_dapr_mode_against_a_daprd_test_double()
@@ -60,7 +69,7 @@ public class DaprSidecarTests : IAsyncLifetime
         await using var app = await PlatformHost.StartAsync(_dataDirectory,
             ["--Dapr:Sidecars=true", $"--Dapr:DaprdPath={_daprd}", "--Parameters:catalog-replicas=1"], waitForGateway: false);
 
-        foreach (var (name, topics) in Topics.Append(new("payment", [])))
+        foreach (var (name, topics) in Topics.Concat(FunctionAppTopics))
         {
             using var sidecar = new HttpClient { BaseAddress = app.GetEndpoint($"{name}-dapr", "http") };
             var metadata = await Eventually.UntilAsync(
@@ -79,12 +88,16 @@ public class DaprSidecarTests : IAsyncLifetime
 
             Assert.Equal(name, metadata!.Id);
             Assert.Equal(["REDIS_HOST", "REDIS_PASSWORD", "APP_API_TOKEN"], metadata.Environment);
-            if (name == "payment")
+            Assert.Equal(["ecommerce"], metadata.Resiliency);
+            if (FunctionAppTopics.ContainsKey(name))
             {
                 Assert.Equal(404, metadata.SubscribeStatus);
+                Assert.Equal(topics, metadata.DeclarativeSubscriptions.Select(s => s.Topic).Order(StringComparer.Ordinal));
+                Assert.All(metadata.DeclarativeSubscriptions, s => Assert.Equal(("pubsub", $"/api/events/{s.Topic}"), (s.PubsubName, s.Route)));
                 continue;
             }
 
+            Assert.Empty(metadata.DeclarativeSubscriptions);
             Assert.Equal(200, metadata.SubscribeStatus);
             var subscriptions = metadata.Subscriptions!.Value.EnumerateArray().ToList();
             Assert.Equal(topics, subscriptions.Select(s => s.GetProperty("topic").GetString()).Order(StringComparer.Ordinal));
