@@ -122,7 +122,7 @@ var basket = builder.AddProject<Projects.Basket_Api>("basket")
     .WithReference(redis).WaitFor(redis)
     .WithReference(catalog)
     .WithReference(identity)
-    .WithDaprSidecar(daprAppToken)
+    .WithDaprSidecar(daprAppToken, DaprSidecarAnnotation.StateStore)
     .WithHttpHealthCheck("/health/ready");
 
 var ordering = builder.AddProject<Projects.Ordering_Api>("ordering")

@@ -56,6 +56,11 @@ public sealed class ClusterModel
     public IEnumerable<string> DaprApps => Model.Resources
         .Select(r => r.TryGetLastAnnotation<DaprSidecarAnnotation>(out var dapr) ? dapr.AppId : null).OfType<string>();
 
+    /// <summary>The Dapr apps that use the component named <paramref name="component"/>.</summary>
+    public IEnumerable<string> DaprAppsUsing(string component) => Model.Resources
+        .Select(r => r.TryGetLastAnnotation<DaprSidecarAnnotation>(out var dapr) && dapr.Components.Contains(component) ? dapr.AppId : null)
+        .OfType<string>();
+
     /// <summary>The resources that call <paramref name="workload"/> (a database counts as its server).</summary>
     public IReadOnlyCollection<string> CallersOf(string workload) =>
         _callers.TryGetValue(workload, out var set) ? set.Order(StringComparer.Ordinal).ToArray() : [];

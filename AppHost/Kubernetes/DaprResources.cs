@@ -4,8 +4,8 @@ namespace AppHost.Kubernetes;
 
 /// <summary>
 /// The Dapr resources in <c>dapr/</c> (components, declarative subscriptions, the sidecar Configuration,
-/// Resiliency), as published: every component scoped to the apps that run a sidecar, and the brokers and
-/// Redis address the ones the cluster uses.
+/// Resiliency), as published: each component scoped to the Dapr apps that use it (<see cref="AppHost.Dapr.DaprSidecarAnnotation.Components"/>),
+/// the Resiliency to every Dapr app, and the brokers and Redis address the ones the cluster uses.
 /// </summary>
 public sealed class DaprResources
 {
@@ -52,6 +52,14 @@ public sealed class DaprResources
                     }
                 }
 
+                var name = (string)((Dictionary<object, object>)document["metadata"])["name"];
+                var users = cluster.DaprAppsUsing(name).Order(StringComparer.Ordinal).ToList();
+                // Dapr reads a component without scopes as every app's: one that no app declares is a mistake, not a default.
+                document["scopes"] = users.Count > 0 ? users
+                    : throw new InvalidOperationException($"dapr/{file}: no Dapr app uses component '{name}' (WithDaprSidecar in the AppHost names what each app uses).");
+            }
+            else if (Kind(document) == "Resiliency")
+            {
                 document["scopes"] = apps;
             }
 

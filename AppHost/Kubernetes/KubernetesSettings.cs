@@ -13,6 +13,7 @@ public sealed record KubernetesSettings(
     string Namespace,
     string IngressHost,
     string IngressClass,
+    string IngressTlsSecret,
     int MinReplicas,
     int MaxReplicas,
     int CpuPercent,
@@ -33,6 +34,8 @@ public sealed record KubernetesSettings(
         ("k8s-namespace", "ecommerce"),
         ("ingress-host", "shop.local"),
         ("ingress-class", "nginx"),
+        // The kubernetes.io/tls Secret holding the shop host's certificate: TLS ends at the Ingress.
+        ("ingress-tls-secret", "shop-tls"),
         ("hpa-min-replicas", "3"),
         ("hpa-max-replicas", "20"),
         ("hpa-cpu-percent", "70"),
@@ -83,7 +86,7 @@ public sealed record KubernetesSettings(
 
         return new KubernetesSettings(
             values["image-registry"].TrimEnd('/'), values["image-tag"], values["k8s-namespace"], values["ingress-host"],
-            values["ingress-class"], Number("hpa-min-replicas"), Number("hpa-max-replicas"), Number("hpa-cpu-percent"),
+            values["ingress-class"], values["ingress-tls-secret"], Number("hpa-min-replicas"), Number("hpa-max-replicas"), Number("hpa-cpu-percent"),
             Number("hpa-memory-percent"), values["hpa-requests-per-second"].Length == 0 ? null : Number("hpa-requests-per-second"),
             Number("kafka-lag-threshold"), values["otlp-endpoint"], values["monitoring-namespace"], external);
     }

@@ -78,7 +78,7 @@ public static class ManifestTree
         var descriptions = cluster.Model.Resources.OfType<ParameterResource>()
             .Where(p => !string.IsNullOrEmpty(p.Description))
             .ToDictionary(p => p.Name, p => p.Description!, StringComparer.Ordinal);
-        await Write("SECRETS.md", SecretsGuide(files.Values.SelectMany(d => d), settings.Namespace, descriptions));
+        await Write("SECRETS.md", SecretsGuide(files.Values.SelectMany(d => d), settings, descriptions));
         return written;
     }
 
@@ -108,6 +108,7 @@ public static class ManifestTree
             Spec = new V1IngressSpec
             {
                 IngressClassName = settings.IngressClass,
+                Tls = [new V1IngressTLS { Hosts = [settings.IngressHost], SecretName = settings.IngressTlsSecret }],
                 Rules =
                 [
                     new V1IngressRule
@@ -146,8 +147,9 @@ public static class ManifestTree
         _ => [],
     };
 
-    private static string SecretsGuide(IEnumerable<object> documents, string ns, IReadOnlyDictionary<string, string> descriptions)
+    private static string SecretsGuide(IEnumerable<object> documents, KubernetesSettings settings, IReadOnlyDictionary<string, string> descriptions)
     {
+        var ns = settings.Namespace;
         var secrets = new SortedSet<string>(StringComparer.Ordinal);
         var tokenSecrets = new HashSet<string>(StringComparer.Ordinal); // the Dapr sidecar reads these under the key `token`
         foreach (var document in documents)
@@ -197,7 +199,11 @@ public static class ManifestTree
             guide.AppendLine($"kubectl -n {ns} create secret generic {secret} --from-literal={ClusterValue.SecretKey}=\"${variable}\"{extra}");
         }
 
+        guide.AppendLine(CultureInfo.InvariantCulture,
+            $"kubectl -n {ns} create secret tls {settings.IngressTlsSecret} --cert=tls.crt --key=tls.key   # {settings.IngressHost}'s certificate");
         guide.AppendLine("```");
+        guide.AppendLine().Append(CultureInfo.InvariantCulture,
+            $"`{settings.IngressTlsSecret}`: the certificate and key of `{settings.IngressHost}`, where TLS ends (the gateway's Ingress); cert-manager can issue it instead.").AppendLine();
         foreach (var secret in secrets.Where(descriptions.ContainsKey))
         {
             guide.AppendLine().Append(CultureInfo.InvariantCulture, $"`{secret}`: {descriptions[secret]}").AppendLine();

@@ -147,7 +147,7 @@ public class KubernetesManifestTests(DefaultTree published) : IClassFixture<Defa
     }
 
     [Fact]
-    public void Dapr_apps_carry_the_sidecar_annotations_and_the_components_are_scoped_to_them()
+    public void Dapr_apps_carry_the_sidecar_annotations_and_each_component_is_scoped_to_the_apps_that_use_it()
     {
         foreach (var deployment in Tree.OfKind<V1Deployment>())
         {
@@ -168,12 +168,14 @@ public class KubernetesManifestTests(DefaultTree published) : IClassFixture<Defa
         Assert.Equal("ecommerce", Assert.Single(Tree.Custom("Configuration"))["metadata"] is Dictionary<object, object> m ? m["name"] : null);
         var components = Tree.Custom("Component").ToList();
         Assert.Equal(["lockstore", "pubsub", "secretstore", "statestore"], Sorted(components.Select(c => (string)((Dictionary<object, object>)c["metadata"])["name"])));
-        Assert.All(components, c => Assert.Equal(DaprApps, ((List<object>)c["scopes"]).Cast<string>()));
+        // Each component to the apps that use it: the state store is Basket's alone.
+        Assert.All(components, c => Assert.Equal((string)((Dictionary<object, object>)c["metadata"])["name"] == "statestore" ? ["basket"] : DaprApps,
+            ((List<object>)c["scopes"]).Cast<string>()));
         var pubsub = components.Single(c => (string)((Dictionary<object, object>)c["spec"])["type"] == "pubsub.kafka");
         var brokers = ((List<object>)((Dictionary<object, object>)pubsub["spec"])["metadata"]).Cast<Dictionary<object, object>>().Single(m => (string)m["name"] == "brokers");
         Assert.Equal("kafka:9092", brokers["value"]);
         Assert.Equal(5, Tree.Custom("Subscription").Count());
-        Assert.Single(Tree.Custom("Resiliency"));
+        Assert.Equal(DaprApps, ((List<object>)Assert.Single(Tree.Custom("Resiliency"))["scopes"]).Cast<string>());
     }
 
     [Fact]
@@ -209,6 +211,11 @@ public class KubernetesManifestTests(DefaultTree published) : IClassFixture<Defa
     {
         var ingress = Assert.Single(Tree.OfKind<V1Ingress>());
         Assert.Equal("gateway", ingress.Spec.Rules.Single().Http.Paths.Single().Backend.Service.Name);
+        // TLS ends there, with the host's certificate from a Secret that SECRETS.md tells how to create.
+        var tls = Assert.Single(ingress.Spec.Tls);
+        Assert.Equal([ingress.Spec.Rules.Single().Host], tls.Hosts);
+        Assert.Equal("shop-tls", tls.SecretName);
+        Assert.Contains("create secret tls shop-tls", File.ReadAllText(Path.Combine(Tree.Root, "SECRETS.md")));
 
         var deny = Tree.Named<V1NetworkPolicy>("default-deny-ingress");
         Assert.Empty(deny.Spec.PodSelector.MatchLabels ?? new Dictionary<string, string>());
