@@ -80,6 +80,73 @@ public class PublishOptionsTests
         }
     }
 
+    [Fact]
+    public async Task Managed_redis_and_kafka_replace_their_stateful_sets_for_apps_dapr_and_keda_and_a_request_rate_joins_the_autoscalers()
+    {
+        var tree = await PublishedTree.PublishAsync("--Parameters:external-redis=cache.redis.example:6380",
+            "--Parameters:external-kafka=events.kafka.example:9093", "--Parameters:hpa-requests-per-second=100");
+        try
+        {
+            Assert.Equal(["postgres"], tree.OfKind<V1StatefulSet>().Select(s => s.Metadata.Name));
+            var basket = tree.Named<V1Deployment>("basket").Spec.Template.Spec.Containers[0];
+            Assert.StartsWith("cache.redis.example:6380", basket.Env.Single(e => e.Name == "ConnectionStrings__redis").Value);
+
+            // Dapr's components and KEDA's triggers reach the same managed services.
+            string Setting(string component, string name) => (string)((List<object>)((Dictionary<object, object>)tree.Custom("Component")
+                    .Single(c => (string)((Dictionary<object, object>)c["metadata"])["name"] == component)["spec"])["metadata"])
+                .Cast<Dictionary<object, object>>().Single(m => (string)m["name"] == name)["value"];
+            Assert.Equal("cache.redis.example:6380", Setting("statestore", "redisHost"));
+            Assert.Equal("cache.redis.example:6380", Setting("lockstore", "redisHost"));
+            Assert.Equal("events.kafka.example:9093", Setting("pubsub", "brokers"));
+            var triggers = tree.Custom("ScaledObject").SelectMany(o => (List<object>)((Dictionary<object, object>)o["spec"])["triggers"])
+                .Cast<Dictionary<object, object>>().Where(t => (string)t["type"] == "kafka").ToList();
+            Assert.NotEmpty(triggers);
+            Assert.All(triggers, t => Assert.Equal("events.kafka.example:9093", ((Dictionary<object, object>)t["metadata"])["bootstrapServers"]));
+
+            // The source document's 100 requests/s per pod, for a custom-metrics adapter to serve.
+            Assert.All(tree.OfKind<V2HorizontalPodAutoscaler>(), hpa =>
+            {
+                var pods = Assert.Single(hpa.Spec.Metrics, m => m.Type == "Pods").Pods;
+                Assert.Equal(("http_server_requests_per_second", "AverageValue", "100"),
+                    (pods.Metric.Name, pods.Target.Type, pods.Target.AverageValue.ToString()));
+            });
+        }
+        finally
+        {
+            Directory.Delete(tree.Root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_READMEs_publish_commands_write_the_tree_with_the_images_they_name()
+    {
+        // "Deploy to Kubernetes", step 2, as written but for the output folder (the reader's choice); run through the
+        // repository's Aspire CLI with the configuration this suite was built in (an environment variable MSBuild reads).
+        var readme = await File.ReadAllLinesAsync(RepositoryFiles.PathOf("README.md"));
+        var restore = Assert.Single(readme, line => line.StartsWith("dotnet tool restore", StringComparison.Ordinal));
+        var publish = Assert.Single(readme, line => line.StartsWith("dotnet aspire publish ", StringComparison.Ordinal));
+        var output = Directory.CreateTempSubdirectory("ecommerce-readme-k8s-").FullName;
+        try
+        {
+            foreach (var command in new[] { restore, publish.Replace("-o deploy/k8s ", $"-o {output} ", StringComparison.Ordinal) })
+            {
+                var start = new ProcessStartInfo("bash", ["-c", command]) { WorkingDirectory = RepositoryFiles.PathOf() };
+                start.Environment["Configuration"] = PublishedTree.Configuration;
+                var run = await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(5));
+                Assert.True(run.ExitCode == 0, $"{command} ended {run.ExitCode}:\n{run.Output}\n{run.Error}");
+            }
+
+            var tree = PublishedTree.Read(output);
+            Assert.Contains("kustomization.yaml", tree.Documents.Keys);
+            Assert.Contains("--Parameters:image-registry=registry.example.com --Parameters:image-tag=1.0.0", publish);
+            Assert.Equal("registry.example.com/ecommerce/gateway:1.0.0", tree.Named<V1Deployment>("gateway").Spec.Template.Spec.Containers[0].Image);
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
     private static async Task<(int ExitCode, string Output)> ValidateAsync(string root)
     {
         // The first run installs the validators' npm packages.

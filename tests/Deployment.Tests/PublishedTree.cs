@@ -13,7 +13,8 @@ namespace Deployment.Tests;
 /// </summary>
 public sealed class PublishedTree
 {
-    private static readonly string Configuration =
+    /// <summary>The build configuration of this suite (Debug or Release): publishing runs the AppHost built alongside it.</summary>
+    public static readonly string Configuration =
         typeof(PublishedTree).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
 
     // Custom resources have no typed model here: read as plain maps (validate/ checks them against KEDA's schema
