@@ -17,6 +17,9 @@ public sealed class SharedRateLimitTests(RedisFixture redis) : IClassFixture<Red
         ["Jwt:SigningKey"] = SharedKey,
         ["RateLimiting:KeyPrefix"] = prefix,
         ["RateLimiting:UserPerMinute"] = userPerMinute.ToString(),
+        // Every request asks Redis: these tests are about the shared count itself (SharedFixedWindowLimiterTests
+        // cover what a replica decides on its own in between).
+        ["RateLimiting:SyncInterval"] = "00:00:00",
     };
 
     [Fact]

@@ -10,10 +10,11 @@ namespace Gateway.RateLimiting;
 /// <see cref="RateLimitingOptions.UserPerMinute"/> and <see cref="RateLimitingOptions.UserPerHour"/>,
 /// both enforced by chaining two fixed windows; anyone else is partitioned by client IP with
 /// <see cref="RateLimitingOptions.AnonymousPerMinute"/>. The windows are counted by the
-/// <see cref="SharedWindowCounter"/>, so every gateway replica enforces the same limit. Rejections are
+/// <see cref="SharedWindowCounter"/>, so every gateway replica enforces the same limit (to within one
+/// <see cref="RateLimitingOptions.SyncInterval"/>). Rejections are
 /// written by the limiter's OnRejected (429, Retry-After, ProblemDetails).
 /// </summary>
-public sealed class ClientRateLimiterPolicy(IOptions<RateLimitingOptions> options, SharedWindowCounter counter) : IRateLimiterPolicy<string>
+public sealed class ClientRateLimiterPolicy(IOptions<RateLimitingOptions> options, SharedWindowCounter counter, TimeProvider clock) : IRateLimiterPolicy<string>
 {
     public const string Name = "per-client";
 
@@ -29,11 +30,11 @@ public sealed class ClientRateLimiterPolicy(IOptions<RateLimitingOptions> option
         if (httpContext.User.Identity?.IsAuthenticated == true && httpContext.User.FindUserId() is { } userId)
         {
             return RateLimitPartition.Get("user:" + userId, key => RateLimiter.CreateChained(
-                new SharedFixedWindowLimiter(counter, key, _limits.UserPerMinute, Minute),
-                new SharedFixedWindowLimiter(counter, key, _limits.UserPerHour, Hour)));
+                new SharedFixedWindowLimiter(counter, key, _limits.UserPerMinute, Minute, _limits.SyncInterval, clock),
+                new SharedFixedWindowLimiter(counter, key, _limits.UserPerHour, Hour, _limits.SyncInterval, clock)));
         }
 
         return RateLimitPartition.Get("ip:" + ClientAddress.Of(httpContext),
-            key => new SharedFixedWindowLimiter(counter, key, _limits.AnonymousPerMinute, Minute));
+            key => new SharedFixedWindowLimiter(counter, key, _limits.AnonymousPerMinute, Minute, _limits.SyncInterval, clock));
     }
 }

@@ -23,7 +23,7 @@ public sealed class LoginFailureLimiter(SharedWindowCounter counter, IOptions<Ra
         foreach (var key in keys)
         {
             // Zero permits: asks whether any are left without taking one.
-            var decision = await counter.TakeAsync(key, 0, Limit(key), Window, cancellationToken);
+            var decision = await counter.TakeAsync(key, 0, Limit(key), Window, cancellationToken: cancellationToken);
             if (!decision.Allowed)
             {
                 return decision.RetryAfter ?? Window;
@@ -37,7 +37,7 @@ public sealed class LoginFailureLimiter(SharedWindowCounter counter, IOptions<Ra
     {
         foreach (var key in keys)
         {
-            await counter.TakeAsync(key, 1, Limit(key), Window, cancellationToken);
+            await counter.TakeAsync(key, 1, Limit(key), Window, cancellationToken: cancellationToken);
         }
     }
 

@@ -32,6 +32,13 @@ public sealed class RateLimitingOptions
 
     public int LoginFailuresPerIp => LoginFailuresPerIpPerMinute ?? LoginFailuresPerMinute;
 
+    /// <summary>
+    /// How long a replica decides a client's requests on its own after asking Redis for the client's count
+    /// (<see cref="SharedFixedWindowLimiter"/>); zero asks Redis on every request. The replicas together may let
+    /// a client past its limit by what the others granted it within one interval.
+    /// </summary>
+    public TimeSpan SyncInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Prefix of the counters' Redis keys; replicas that share it share their limits.</summary>
     [Required]
     public string KeyPrefix { get; set; } = "gateway:ratelimit:";

@@ -7,8 +7,11 @@ using StackExchange.Redis;
 
 namespace Gateway.RateLimiting;
 
-/// <summary>The answer of a fixed window: whether the permits were granted, and when the window ends if not.</summary>
-public readonly record struct WindowDecision(bool Allowed, TimeSpan? RetryAfter);
+/// <summary>
+/// The answer of a fixed window: whether the permits were granted, and when the window ends if not; from Redis
+/// also the window's count (everything granted in it by every replica) and the time left in it.
+/// </summary>
+public readonly record struct WindowDecision(bool Allowed, TimeSpan? RetryAfter, long? Count = null, TimeSpan? WindowLeft = null);
 
 /// <summary>
 /// Fixed-window counters shared by every gateway replica, in Redis: one key per client and window,
@@ -19,22 +22,24 @@ public readonly record struct WindowDecision(bool Allowed, TimeSpan? RetryAfter)
 /// </summary>
 public sealed partial class SharedWindowCounter : IDisposable
 {
-    // KEYS[1] the window's counter; ARGV: permits to take (0 only asks), limit, window in ms.
-    // Returns {granted 0/1, ms left in the window}. The key expires with its window.
+    // KEYS[1] the window's counter; ARGV: permits a replica already granted on its own (added whatever the count),
+    // permits to take now (0 only asks), limit, window in ms. Returns {granted 0/1, ms left in the window, count}.
+    // The key expires with its window.
     private const string Script = """
         local count = tonumber(redis.call('GET', KEYS[1]) or '0')
         -- A count without an expiry (an increment whose expiry was lost) would block its client forever.
-        if count > 0 and redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-        local take = tonumber(ARGV[1])
-        local limit = tonumber(ARGV[2])
-        if (take == 0 and count < limit) or (take > 0 and count + take <= limit) then
-          if take > 0 then
-            redis.call('INCRBY', KEYS[1], take)
-            if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-          end
-          return {1, redis.call('PTTL', KEYS[1])}
+        if count > 0 and redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+        local granted = tonumber(ARGV[1])
+        local take = tonumber(ARGV[2])
+        local limit = tonumber(ARGV[3])
+        local add = granted
+        local allowed = (take == 0 and count + granted < limit) or (take > 0 and count + granted + take <= limit)
+        if allowed then add = add + take end
+        if add > 0 then
+          count = redis.call('INCRBY', KEYS[1], add)
+          if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
         end
-        return {0, redis.call('PTTL', KEYS[1])}
+        return {allowed and 1 or 0, redis.call('PTTL', KEYS[1]), count}
         """;
 
     private readonly IConnectionMultiplexer? _redis;
@@ -83,8 +88,11 @@ public sealed partial class SharedWindowCounter : IDisposable
     /// <summary>
     /// Takes <paramref name="permits"/> from <paramref name="key"/>'s current window of
     /// <paramref name="window"/> holding <paramref name="limit"/>; with 0 permits only asks whether any are left.
+    /// <paramref name="grantedMeanwhile"/> permits, granted by this replica on its own since it last asked, are
+    /// counted first, whatever the answer.
     /// </summary>
-    public async ValueTask<WindowDecision> TakeAsync(string key, int permits, int limit, TimeSpan window, CancellationToken cancellationToken = default)
+    public async ValueTask<WindowDecision> TakeAsync(string key, int permits, int limit, TimeSpan window, long grantedMeanwhile = 0,
+        CancellationToken cancellationToken = default)
     {
         if (_redis is not null && _redis.IsConnected)
         {
@@ -92,9 +100,9 @@ public sealed partial class SharedWindowCounter : IDisposable
             {
                 var result = await _redisCalls.ExecuteAsync(async token => (RedisValue[])(await _redis.GetDatabase().ScriptEvaluateAsync(Script,
                     [new RedisKey(_prefix + key + ":" + (long)window.TotalSeconds)],
-                    [permits, limit, (long)window.TotalMilliseconds]).WaitAsync(token))!, cancellationToken);
-                var left = (long)result[1];
-                return new WindowDecision((long)result[0] == 1, left > 0 ? TimeSpan.FromMilliseconds(left) : window);
+                    [grantedMeanwhile, permits, limit, (long)window.TotalMilliseconds]).WaitAsync(token))!, cancellationToken);
+                var left = (long)result[1] > 0 ? TimeSpan.FromMilliseconds((long)result[1]) : window;
+                return new WindowDecision((long)result[0] == 1, left, (long)result[2], left);
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
