@@ -44,7 +44,9 @@ public class LocalRedisTests
             // What a test's cleanup (or a user's `rm -rf`) can do before the AppHost's stop reaches Redis: a
             // snapshot it then tried to write on SIGTERM failed, and Redis stayed up, orphaned, for good.
             PlatformHost.DeleteDataDirectory(dataDirectory);
-            Assert.Equal(0, (await ChildProcess.RunAsync(new ProcessStartInfo("kill", ["-TERM", $"{redis.Id}"]), TimeSpan.FromSeconds(10))).ExitCode);
+            // kill fails only for a process already gone (CI once saw it exit before the signal): that is an exit too.
+            var kill = await ChildProcess.RunAsync(new ProcessStartInfo("kill", ["-TERM", $"{redis.Id}"]), TimeSpan.FromSeconds(10));
+            Assert.True(kill.ExitCode == 0 || redis.HasExited, $"kill -TERM {redis.Id}: {kill.Error}");
 
             await Eventually.UntilAsync(() => Task.FromResult(redis.HasExited), exited => exited, TimeSpan.FromSeconds(30),
                 "redis-server to exit after SIGTERM");
