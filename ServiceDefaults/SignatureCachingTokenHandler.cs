@@ -56,14 +56,11 @@ public sealed class SignatureCachingTokenHandler : JsonWebTokenHandler
         var configuration = parameters.ConfigurationManager is { } manager
             ? await manager.GetBaseConfigurationAsync(CancellationToken.None)
             : null;
-        var keys = (configuration?.SigningKeys ?? []).Concat(parameters.IssuerSigningKeys ?? []);
-        if (parameters.IssuerSigningKey is { } single)
-        {
-            keys = keys.Append(single);
-        }
-
         // The same key object: a refresh of Identity's keys builds new ones, so a refresh means one fresh check.
-        if (!keys.Any(key => ReferenceEquals(key, verified.Key)))
+        var key = verified.Key;
+        if (!ReferenceEquals(parameters.IssuerSigningKey, key)
+            && !(parameters.IssuerSigningKeys?.Contains(key, ReferenceEqualityComparer.Instance) ?? false)
+            && !(configuration?.SigningKeys.Contains(key, ReferenceEqualityComparer.Instance) ?? false))
         {
             return null;
         }
@@ -71,7 +68,7 @@ public sealed class SignatureCachingTokenHandler : JsonWebTokenHandler
         var jwt = verified.Token;
         try
         {
-            Validators.ValidateAlgorithm(jwt.Alg, verified.Key, jwt, parameters);
+            Validators.ValidateAlgorithm(jwt.Alg, key, jwt, parameters);
             Validators.ValidateLifetime(jwt.ValidFrom == DateTime.MinValue ? null : jwt.ValidFrom,
                 jwt.ValidTo == DateTime.MinValue ? null : jwt.ValidTo, jwt, parameters);
             Validators.ValidateAudience(jwt.Audiences, jwt, parameters);

@@ -25,8 +25,9 @@ public sealed class SharedFixedWindowLimiter(SharedWindowCounter counter, string
     private long _askedAt;        // when Redis was last asked (timestamp)
     private long _windowEndsAt;   // when the window ends (timestamp); nothing is known before the first answer
 
-    // The state that matters lives in the counter, so the partitioned limiter may drop this one once it has been
-    // idle a while (it drops limiters idle for more than 10 s); a growing idle time is what lets it.
+    // The count lives in the counter, so the partitioned limiter may drop this one once it has been idle a while (it
+    // drops limiters idle for more than 10 s); a growing idle time is what lets it. Permits granted here since the
+    // last question go with it, never reaching Redis: at most one interval's worth, the bound the class states.
     public override TimeSpan? IdleDuration => clock.GetElapsedTime(Interlocked.Read(ref _lastUsed));
 
     public override RateLimiterStatistics? GetStatistics() => null;
@@ -59,7 +60,7 @@ public sealed class SharedFixedWindowLimiter(SharedWindowCounter counter, string
         var decision = await counter.TakeAsync(key, permitCount, limit, window, granted, cancellationToken);
         lock (_gate)
         {
-            if (decision is { Count: { } count, WindowLeft: { } left })
+            if (decision is { Count: { } count, RetryAfter: { } left })
             {
                 _known = count;
                 _windowEndsAt = askedAt + (long)(left.TotalSeconds * clock.TimestampFrequency);

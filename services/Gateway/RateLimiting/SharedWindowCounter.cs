@@ -8,10 +8,10 @@ using StackExchange.Redis;
 namespace Gateway.RateLimiting;
 
 /// <summary>
-/// The answer of a fixed window: whether the permits were granted, and when the window ends if not; from Redis
-/// also the window's count (everything granted in it by every replica) and the time left in it.
+/// The answer of a fixed window: whether the permits were granted, and when the window ends (at least when refused);
+/// from Redis also the window's count, everything granted in it by every replica.
 /// </summary>
-public readonly record struct WindowDecision(bool Allowed, TimeSpan? RetryAfter, long? Count = null, TimeSpan? WindowLeft = null);
+public readonly record struct WindowDecision(bool Allowed, TimeSpan? RetryAfter, long? Count = null);
 
 /// <summary>
 /// Fixed-window counters shared by every gateway replica, in Redis: one key per client and window,
@@ -102,7 +102,7 @@ public sealed partial class SharedWindowCounter : IDisposable
                     [new RedisKey(_prefix + key + ":" + (long)window.TotalSeconds)],
                     [grantedMeanwhile, permits, limit, (long)window.TotalMilliseconds]).WaitAsync(token))!, cancellationToken);
                 var left = (long)result[1] > 0 ? TimeSpan.FromMilliseconds((long)result[1]) : window;
-                return new WindowDecision((long)result[0] == 1, left, (long)result[2], left);
+                return new WindowDecision((long)result[0] == 1, left, (long)result[2]);
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
