@@ -70,18 +70,19 @@ install_test_tools() {
 
 install_node_22() {
   # Artillery (tests/Load) needs Node.js 22.18 or later; Debian 12's own is 18. The npm package `node`
-  # installs the Node.js binary from the npm registry into npm's prefix (/usr/local/bin, ahead on PATH).
+  # installs the Node.js binary from the npm registry, into /usr/local (its bin is ahead of /usr/bin on
+  # PATH): npm's own prefix may be /usr, where the older node's /usr/bin/node is in the way (EEXIST).
   local major
   major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
   if [ "$major" -ge 22 ]; then
     return
   fi
   if [ "$(id -u)" -ne 0 ]; then
-    log "The load test needs Node.js 22 or later (this one is $major). Install it as root: sudo npm install -g node@22"
+    log "The load test needs Node.js 22 or later (this one is $major). Install it as root: sudo npm install -g --prefix /usr/local node@22"
     exit 1
   fi
   log "Installing Node.js 22 (npm package node@22; this machine has Node.js $major)"
-  npm install -g --no-audit --no-fund --loglevel=error node@22 >/dev/null
+  npm install -g --prefix /usr/local --no-audit --no-fund --loglevel=error node@22 >/dev/null
   hash -r
 }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Http.Resilience;
+using Polly;
 using StackExchange.Redis;
 using WebApp.Account;
 using WebApp.Admin;
@@ -85,15 +86,22 @@ public static class StorefrontExtensions
 
         // A page waits for the API within the gateway's time for a page (its `standard` timeout, 10 s): a rate limit's
         // 429 is an answer to show, not to wait out (its Retry-After can be a minute), and a POST is never sent twice.
+        // A read is cut at 3 s to try again; a write's one attempt has the whole time, since cutting it short would
+        // tell the shopper "no answer" about an order the platform may still be placing.
         builder.Services.ConfigureAll<HttpStandardResilienceOptions>(options =>
         {
             options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(3);
             options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(8);
+            options.AttemptTimeout.TimeoutGenerator = arguments => ValueTask.FromResult(
+                IsRetried(arguments.Context.GetRequestMessage()) ? options.AttemptTimeout.Timeout : options.TotalRequestTimeout.Timeout);
             options.Retry.ShouldHandle = arguments => ValueTask.FromResult(
                 arguments.Outcome.Result?.StatusCode != HttpStatusCode.TooManyRequests && HttpClientResiliencePredicates.IsTransient(arguments.Outcome));
             options.Retry.DisableForUnsafeHttpMethods();
         });
     }
+
+    private static bool IsRetried(HttpRequestMessage? request) =>
+        request?.Method is not { } method || method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Options;
 
     public static WebApplication UseStorefront(this WebApplication app)
     {
