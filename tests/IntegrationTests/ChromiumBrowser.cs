@@ -24,6 +24,9 @@ public sealed class ChromiumBrowser : IAsyncLifetime
         }
 
         _playwright = await Playwright.CreateAsync();
+        // A page may take the storefront's whole time for the API (8 s) to answer: an expectation's deadline is
+        // longer than that, so a slow page on a loaded machine is waited for and a wrong page still fails.
+        Assertions.SetDefaultExpectTimeout(20_000);
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ExecutablePath,
