@@ -93,7 +93,9 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation(options =>
                     // Probes and scrapes would drown the traces that matter.
                     options.Filter = context => !IsInfrastructurePath(context.Request.Path))
-                .AddHttpClientInstrumentation());
+                .AddHttpClientInstrumentation()
+                // Whatever sampler the environment configures (OTEL_TRACES_SAMPLER), without calls made outside a trace.
+                .ConfigureSampler((_, configured) => new UntracedCallsSampler(configured)));
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
