@@ -188,6 +188,15 @@ if (builder.ExecutionContext.IsRunMode)
     {
         gateway.WithEnvironment($"Gateway__DeadLetters__Services__{index}", service.Resource.Name);
     }
+
+    // How often each service hands its dead letters to their handler again on its own (each replica keeps its own
+    // timer; a lock lets one replay at a time). The tests set it long, so that a letter they plant stays listed
+    // until they replay it themselves.
+    var deadLetterReplayInterval = builder.AddParameterWithDefault("deadletter-replay-interval", "00:05:00");
+    foreach (var project in builder.Resources.OfType<ProjectResource>())
+    {
+        builder.CreateResourceBuilder(project).WithEnvironment("EventBus__DeadLetterReplayInterval", deadLetterReplayInterval);
+    }
 }
 
 // Services wait only for what they cannot start without (their database, Redis): calls between them are

@@ -54,6 +54,8 @@ public static class PlatformHost
                 "--Parameters:ratelimit-anonymous-per-minute=100000",
                 $"--Parameters:ratelimit-login-failures-per-minute={LoginFailuresPerMinute}",
                 "--Parameters:ratelimit-login-failures-per-ip-per-minute=100000",
+                // Dead letters are replayed by the tests themselves: none is taken by the automatic round first.
+                "--Parameters:deadletter-replay-interval=01:00:00",
                 $"--LocalInfrastructure:DataDirectory={dataDirectory}",
                 // Native adapters whatever this machine has installed; a test that wants sidecars says so.
                 "--Dapr:Sidecars=false",
