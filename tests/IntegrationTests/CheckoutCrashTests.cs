@@ -86,7 +86,16 @@ public class CheckoutCrashTests(PlatformFixture platform, Xunit.Abstractions.ITe
         using var process = Process.GetProcessById(Convert.ToInt32(pid));
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        await platform.App.ResourceNotifications.WaitForResourceAsync(resource,
-            e => e.Snapshot.State?.Text is "Exited" or "Finished" or "FailedToStart").WaitAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            await platform.App.ResourceNotifications.WaitForResourceAsync(resource,
+                e => e.Snapshot.State?.Text is "Exited" or "Finished" or "FailedToStart").WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            // Say what Aspire last reported, so a failure shows whether the state stalled or took another value.
+            platform.App.ResourceNotifications.TryGetCurrentState(resource, out var last);
+            throw new TimeoutException($"{resource} (pid {pid}) exited, but its state stayed '{last?.Snapshot.State?.Text}' for 60 s");
+        }
     }
 }

@@ -143,6 +143,13 @@ public class FrozenDependencyTests(PlatformFixture platform, Xunit.Abstractions.
             output.WriteLine($"catalog read at {at:mm\\:ss\\.fff}: {outcome}");
         }
 
+        // Printed before any assertion, so a failure shows which process, if any, went away.
+        var afterwards = ProcessSnapshot();
+        foreach (var (resource, process) in afterwards.OrderBy(p => p.Key))
+        {
+            output.WriteLine($"{resource} after the thaw: pid {process.Pid}, {process.State} (before: pid {before[resource].Pid}, {before[resource].State})");
+        }
+
         // Every process still answered while frozen: alive, and saying how ready it is.
         Assert.All(health, h => Assert.StartsWith("live 200", h.Value));
 
@@ -164,7 +171,7 @@ public class FrozenDependencyTests(PlatformFixture platform, Xunit.Abstractions.
         Assert.Equal("Confirmed", late!.Status);
 
         // No process of the platform exited or was restarted.
-        Assert.Equal(before, ProcessSnapshot());
+        Assert.Equal(before, afterwards);
         Assert.All(before, p => Assert.False(Process.GetProcessById(p.Value.Pid).HasExited, $"{p.Key} exited"));
 
         // The product was read before the freeze, so a cache (in process, Redis or the last copy read)
