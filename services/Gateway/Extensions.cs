@@ -1,11 +1,13 @@
 using System.Net;
 using System.Threading.RateLimiting;
+using Gateway.Caching;
 using Gateway.Diagnostics;
 using Gateway.Failover;
 using Gateway.LoadBalancing;
 using Gateway.RateLimiting;
 using Gateway.Timeouts;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Transforms;
@@ -14,7 +16,7 @@ namespace Gateway;
 
 public static class GatewayServiceExtensions
 {
-    /// <summary>Gateway settings that are not YARP's: <c>Gateway:Timeouts</c>, <c>Gateway:Failover</c>, <c>Gateway:ForwardedHeaders</c>, <c>Gateway:ExposeUpstream</c>.</summary>
+    /// <summary>Gateway settings that are not YARP's: <c>Gateway:Timeouts</c>, <c>Gateway:Failover</c>, <c>Gateway:ResponseCache</c>, <c>Gateway:ForwardedHeaders</c>, <c>Gateway:ExposeUpstream</c>.</summary>
     public const string SectionName = "Gateway";
 
     /// <summary>The connection name of the Redis that holds the rate-limit counters.</summary>
@@ -93,6 +95,20 @@ public static class GatewayServiceExtensions
             }
         });
 
+        builder.Services.AddOptions<ResponseCacheOptions>()
+            .BindConfiguration($"{SectionName}:{ResponseCacheOptions.SectionName}")
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        var responseCache = gateway.GetSection(ResponseCacheOptions.SectionName).Get<ResponseCacheOptions>() ?? new();
+        builder.Services.AddSingleton<SharedResponseCachePolicy>();
+        builder.Services.AddOutputCache(options =>
+        {
+            options.SizeLimit = responseCache.SizeLimitMegabytes * 1024L * 1024;
+            options.MaximumBodySize = responseCache.MaximumBodyKilobytes * 1024L;
+        });
+        builder.Services.AddOptions<OutputCacheOptions>().Configure<SharedResponseCachePolicy>(
+            (options, policy) => options.AddPolicy(SharedResponseCachePolicy.Name, policy));
+
         builder.Services.AddSingleton<ILoadBalancingPolicy, WeightedLoadBalancingPolicy>();
 
         var exposeUpstream = gateway.GetValue<bool>("ExposeUpstream");
@@ -103,6 +119,7 @@ public static class GatewayServiceExtensions
             .AddTransforms(transforms =>
             {
                 transforms.AddResponseTransform(PassiveFailoverMiddleware.SuppressRetriedBody);
+                transforms.AddResponseTransform(transforms.Services.GetRequiredService<SharedResponseCachePolicy>().TakeLifetimeAsync);
                 if (exposeUpstream)
                 {
                     transforms.AddResponseTransform(UpstreamHeader.AddAsync);
@@ -130,7 +147,8 @@ public static class GatewayServiceExtensions
     /// <summary>
     /// The guards, after MapDefaultEndpoints so that their bare status codes get ProblemDetails bodies.
     /// The rate limiter sits between authentication (to partition by user) and authorization (so that
-    /// requests with missing or bad tokens are counted against their IP too).
+    /// requests with missing or bad tokens are counted against their IP too). The shared cache answers only
+    /// after all of them, so that a stored answer is limited and authorized like a forwarded one.
     /// </summary>
     public static WebApplication UseGatewayGuards(this WebApplication app)
     {
@@ -138,6 +156,7 @@ public static class GatewayServiceExtensions
         app.UseRateLimiter();
         app.UseAuthorization();
         app.UseRequestTimeouts();
+        app.UseOutputCache();
         return app;
     }
 
@@ -153,11 +172,12 @@ public static class GatewayServiceExtensions
     }
 
     /// <summary>
-    /// YARP's standard proxy pipeline, with timeout answering, login throttling and passive failover in
-    /// front: they need to see the upstream answer, and failover must re-run load balancing for each try.
+    /// YARP's standard proxy pipeline, with cache invalidation, timeout answering, login throttling and passive
+    /// failover in front: they need to see the upstream answer, and failover must re-run load balancing for each try.
     /// </summary>
     public static void UseGatewayProxyPipeline(this IReverseProxyApplicationBuilder proxy)
     {
+        proxy.UseMiddleware<CacheInvalidationMiddleware>();
         proxy.UseMiddleware<RouteTimeoutMiddleware>();
         proxy.UseMiddleware<LoginThrottleMiddleware>();
         proxy.UseMiddleware<PassiveFailoverMiddleware>();

@@ -44,6 +44,9 @@ public sealed class Backend : IAsyncDisposable
     /// <summary>When set, POST requests to /api/** are answered with this status.</summary>
     public int? FailPostsWith { get; set; }
 
+    /// <summary>When set, every /api/** answer carries this <c>Cache-Control</c> (as Catalog marks its public reads).</summary>
+    public string? CacheControl { get; set; }
+
     /// <summary>Answers /api/** only after this long (or when the caller gives up).</summary>
     public TimeSpan Delay { get; set; }
 
@@ -53,6 +56,8 @@ public sealed class Backend : IAsyncDisposable
     public object[]? DeadLetters { get; set; }
 
     public int Count(string method) => Requests.Count(request => request.Method == method);
+
+    public int Count(string method, string path) => Requests.Count(request => request.Method == method && request.Path == path);
 
     private int _probes;
 
@@ -83,6 +88,11 @@ public sealed class Backend : IAsyncDisposable
         app.Map("/api/{**rest}", async (HttpContext context) =>
         {
             await backend.RecordAsync(context);
+            if (backend.CacheControl is { } cacheControl)
+            {
+                context.Response.Headers.CacheControl = cacheControl;
+            }
+
             if (backend.Delay > TimeSpan.Zero)
             {
                 await Task.Delay(backend.Delay, context.RequestAborted);

@@ -41,6 +41,26 @@ public class CatalogApiTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Public_reads_let_a_shared_cache_keep_them_for_a_second_and_nothing_else_does()
+    {
+        foreach (var path in new[] { "/api/catalog/items/1", "/api/catalog/items?pageSize=3", "/api/catalog/categories", "/api/catalog/brands" })
+        {
+            using var response = await _gateway.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.True(response.Headers.CacheControl is { Public: true, Private: false, MaxAge.TotalSeconds: 1 },
+                $"{path}: Cache-Control {response.Headers.CacheControl}");
+        }
+
+        using var unknown = await _gateway.GetAsync("/api/catalog/items/987654321");
+        using var invalid = await _gateway.GetAsync("/api/catalog/items?pageSize=many");
+        using var basket = await _admin.GetAsync("/api/basket");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, basket.StatusCode);
+        Assert.All(new[] { unknown, invalid, basket }, response => Assert.NotEqual(true, response.Headers.CacheControl?.Public));
+    }
+
+    [Fact]
     public async Task Pages_follow_each_other_without_overlap()
     {
         var first = await ListAsync("?pageSize=5&pageIndex=0");

@@ -18,9 +18,14 @@ public class LoadBalancingTests(PlatformFixture platform, ITestOutputHelper outp
     private const string Backup = "catalog-backup";
     private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(90);
 
+    private static int _reads;
+
     private async Task<(HttpStatusCode Status, string? Upstream)> GetAsync()
     {
-        using var response = await platform.Gateway.GetAsync("/api/catalog/items/1");
+        // A query of its own for every read: the gateway keeps the catalog's public reads for a second (a shared
+        // cache, keyed by the query too) and would otherwise answer instead of a replica.
+        using var response = await platform.Gateway.GetAsync($"/api/catalog/items/1?read={Interlocked.Increment(ref _reads)}");
+        Assert.Null(response.Headers.Age);
         return (response.StatusCode, response.Headers.TryGetValues("X-Upstream", out var values) ? values.Single() : null);
     }
 

@@ -44,18 +44,20 @@ public static class CatalogApi
     public static IEndpointRouteBuilder MapCatalogApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/catalog").WithTags("Catalog");
+        var reads = api.MapGroup("").CachedPublicly(app.ServiceProvider.GetRequiredService<IConfiguration>()
+            .GetValue(PublicReadCaching.MaxAgeKey, TimeSpan.FromSeconds(1)));
 
-        api.MapGet("/items", ListItems)
+        reads.MapGet("/items", ListItems)
             .WithName("ListItems")
             .WithSummary("List products")
             .WithDescription("One page of products, filtered by category, brand, text and price range, sorted by name or price.");
-        api.MapGet("/items/{id:int}", GetItem)
+        reads.MapGet("/items/{id:int}", GetItem)
             .WithName("GetItem")
             .WithSummary("Get a product");
-        api.MapGet("/categories", ListCategories)
+        reads.MapGet("/categories", ListCategories)
             .WithName("ListCategories")
             .WithSummary("List categories");
-        api.MapGet("/brands", ListBrands)
+        reads.MapGet("/brands", ListBrands)
             .WithName("ListBrands")
             .WithSummary("List brands");
 
