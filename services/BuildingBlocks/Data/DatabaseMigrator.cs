@@ -4,6 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql.EntityFrameworkCore.PostgreSQL;
 
 namespace BuildingBlocks.Data;
 
@@ -12,8 +13,8 @@ namespace BuildingBlocks.Data;
 /// Replicas that start together serialise on a PostgreSQL advisory lock held by the migrating
 /// session, so exactly one migrates and seeds and the others find the work done.
 /// A database that is away or frozen at start-up neither ends the process nor keeps it from starting:
-/// after the first failed attempt (or <see cref="StartupWait"/>, as a first attempt can itself be retried by the
-/// context's execution strategy for minutes) the start goes on, the migration is retried in the background (any
+/// after the first failed attempt (one connect timeout; or <see cref="StartupWait"/>, as a command sent to a server that
+/// froze after it connected waits for the command timeout and may not be cancellable) the start goes on, the migration is retried in the background (any
 /// failure, backing off to <see cref="MaxRetryDelay"/>) and readiness reports the context Unhealthy
 /// until it is applied; event handlers wait for it (<see cref="DatabaseMigrationStatus.AllAppliedAsync"/>).
 /// </summary>
@@ -92,15 +93,19 @@ public sealed class DatabaseMigrator<TContext>(
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
 
-        await db.Database.RunExclusiveAsync(LockKey, async () =>
-        {
-            await db.Database.MigrateAsync(cancellationToken);
-            if (seed is not null)
+        // One try per attempt: inside a strategy that is already running, the context's own retrying strategy runs
+        // each operation once, so a database that is away fails the attempt after one connect timeout, and this
+        // loop's back-off is the only one (nested, the context's six retries made a first attempt last 30 s).
+        await new NpgsqlRetryingExecutionStrategy(db, maxRetryCount: 0).ExecuteAsync(cancellationToken, token =>
+            db.Database.RunExclusiveAsync(LockKey, async () =>
             {
-                // In the migrating scope, so the seed's writes (and outbox events) use the same context.
-                await seed(scope.ServiceProvider, cancellationToken);
-            }
-        }, cancellationToken);
+                await db.Database.MigrateAsync(token);
+                if (seed is not null)
+                {
+                    // In the migrating scope, so the seed's writes (and outbox events) use the same context.
+                    await seed(scope.ServiceProvider, token);
+                }
+            }, token));
     }
 
     private static long StableHash(string text)

@@ -1,5 +1,6 @@
 using Aspire.Npgsql.EntityFrameworkCore.PostgreSQL;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 
@@ -24,13 +25,31 @@ public static class ServiceDatabase
         Func<IServiceProvider, CancellationToken, Task>? seed = null, Action<NpgsqlEntityFrameworkCorePostgreSQLSettings>? configure = null)
         where TContext : DbContext
     {
+        string? connectionString = null;
+        var checkHealth = true;
         builder.AddNpgsqlDbContext<TContext>(name, settings =>
         {
             settings.ConnectionString = Tuned(settings.ConnectionString);
             configure?.Invoke(settings);
+            connectionString = settings.ConnectionString;
+            checkHealth = !settings.DisableHealthChecks;
+            settings.DisableHealthChecks = true;
         });
+
+        // Aspire's check of the context has no timeout (it uses a pooled context, which must not be abandoned
+        // mid-connect): against a frozen PostgreSQL, readiness then answered after 72 s. This check owns its
+        // connection, so it is held to a timeout and readiness answers 503 within it.
+        if (checkHealth)
+        {
+            builder.Services.AddHealthChecks().AddNpgSql(_ => connectionString!, name: typeof(TContext).Name,
+                tags: [Microsoft.Extensions.Hosting.Extensions.ReadyTag], timeout: HealthCheckTimeout);
+        }
+
         builder.Services.AddDatabaseMigrator<TContext>(seed);
     }
+
+    /// <summary>How long readiness waits for the database: well within a probe's own timeout.</summary>
+    public static readonly TimeSpan HealthCheckTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Connections one process keeps to its database. Npgsql's default, 100, let a burst at start (every
