@@ -99,15 +99,15 @@ public static class GatewayServiceExtensions
             .BindConfiguration($"{SectionName}:{ResponseCacheOptions.SectionName}")
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        var responseCache = gateway.GetSection(ResponseCacheOptions.SectionName).Get<ResponseCacheOptions>() ?? new();
         builder.Services.AddSingleton<SharedResponseCachePolicy>();
-        builder.Services.AddOutputCache(options =>
-        {
-            options.SizeLimit = responseCache.SizeLimitMegabytes * 1024L * 1024;
-            options.MaximumBodySize = responseCache.MaximumBodyKilobytes * 1024L;
-        });
-        builder.Services.AddOptions<OutputCacheOptions>().Configure<SharedResponseCachePolicy>(
-            (options, policy) => options.AddPolicy(SharedResponseCachePolicy.Name, policy));
+        builder.Services.AddOutputCache();
+        builder.Services.AddOptions<OutputCacheOptions>().Configure<SharedResponseCachePolicy, IOptions<ResponseCacheOptions>>(
+            (options, policy, responseCache) =>
+            {
+                options.SizeLimit = responseCache.Value.SizeLimitMegabytes * 1024L * 1024;
+                options.MaximumBodySize = responseCache.Value.MaximumBodyKilobytes * 1024L;
+                options.AddPolicy(SharedResponseCachePolicy.Name, policy);
+            });
 
         builder.Services.AddSingleton<ILoadBalancingPolicy, WeightedLoadBalancingPolicy>();
 
@@ -119,7 +119,11 @@ public static class GatewayServiceExtensions
             .AddTransforms(transforms =>
             {
                 transforms.AddResponseTransform(PassiveFailoverMiddleware.SuppressRetriedBody);
-                transforms.AddResponseTransform(transforms.Services.GetRequiredService<SharedResponseCachePolicy>().TakeLifetimeAsync);
+                if (transforms.Route.OutputCachePolicy is not null)
+                {
+                    transforms.AddResponseTransform(transforms.Services.GetRequiredService<SharedResponseCachePolicy>().TakeLifetimeAsync);
+                }
+
                 if (exposeUpstream)
                 {
                     transforms.AddResponseTransform(UpstreamHeader.AddAsync);

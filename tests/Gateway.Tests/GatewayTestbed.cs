@@ -18,6 +18,9 @@ public sealed class GatewayTestbed : IAsyncDisposable
     /// <summary>The AppHost's resource names behind the gateway's clusters.</summary>
     public static readonly string[] CatalogReplicas = ["catalog", "catalog-2", "catalog-3"];
     public const string CatalogBackup = "catalog-backup";
+
+    /// <summary>Every destination the catalog's read route can reach.</summary>
+    public static readonly string[] CatalogDestinations = [.. CatalogReplicas, CatalogBackup];
     private static readonly string[] OtherServices = ["inventory", "basket", "ordering", "identity", "webapp"];
     private static readonly string[] Clusters = ["catalog", "catalog-write", .. OtherServices];
 
@@ -39,6 +42,18 @@ public sealed class GatewayTestbed : IAsyncDisposable
     public HttpClient Client { get; }
 
     public Backend this[string name] => Backends[name];
+
+    /// <summary>Makes every catalog destination answer with this <c>Cache-Control</c> (null: none).</summary>
+    public void CatalogAnswers(string? cacheControl)
+    {
+        foreach (var name in CatalogDestinations)
+        {
+            Backends[name].CacheControl = cacheControl;
+        }
+    }
+
+    /// <summary>How many requests with this method and path reached any catalog destination.</summary>
+    public int CatalogReached(string method, string path) => CatalogDestinations.Sum(name => Backends[name].Count(method, path));
 
     /// <param name="settings">Overrides of the testbed's configuration; a <c>Jwt:SigningKey</c> here (a private key) is the one
     /// <see cref="Token"/> signs with; the gateway gets only its public key.</param>

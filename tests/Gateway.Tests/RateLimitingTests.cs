@@ -112,10 +112,7 @@ public sealed class RateLimitingTests(RedisFixture redis) : IClassFixture<RedisF
     public async Task An_answer_the_gateway_keeps_counts_against_the_limit_like_a_forwarded_one()
     {
         await using var bed = await GatewayTestbed.StartAsync(Limits(("AnonymousPerMinute", 3)), redis.ConnectionString);
-        foreach (var name in GatewayTestbed.CatalogReplicas.Append(GatewayTestbed.CatalogBackup))
-        {
-            bed[name].CacheControl = "public, max-age=300";
-        }
+        bed.CatalogAnswers("public, max-age=300");
 
         for (var i = 0; i < 3; i++)
         {
@@ -125,7 +122,7 @@ public sealed class RateLimitingTests(RedisFixture redis) : IClassFixture<RedisF
 
         using var refused = await bed.GetAsync("/api/catalog/items/7");
         await AssertTooManyRequestsAsync(refused, window: 60);
-        Assert.Equal(1, GatewayTestbed.CatalogReplicas.Append(GatewayTestbed.CatalogBackup).Sum(name => bed[name].Count("GET", "/api/catalog/items/7")));
+        Assert.Equal(1, bed.CatalogReached("GET", "/api/catalog/items/7"));
     }
 
     [Fact]

@@ -18,14 +18,15 @@ public sealed class ResponseCacheTests : IAsyncLifetime
 
     public Task DisposeAsync() => _bed.DisposeAsync().AsTask();
 
-    private int Reached(string method, string path) =>
-        GatewayTestbed.CatalogReplicas.Append(GatewayTestbed.CatalogBackup).Sum(name => _bed[name].Count(method, path));
+    private int Reached(string method, string path) => _bed.CatalogReached(method, path);
 
-    private void CatalogAnswers(string? cacheControl)
+    private void CatalogAnswers(string? cacheControl) => _bed.CatalogAnswers(cacheControl);
+
+    private void FailCatalogPostsWith(HttpStatusCode status)
     {
-        foreach (var name in GatewayTestbed.CatalogReplicas.Append(GatewayTestbed.CatalogBackup))
+        foreach (var name in GatewayTestbed.CatalogDestinations)
         {
-            _bed[name].CacheControl = cacheControl;
+            _bed[name].FailPostsWith = (int)status;
         }
     }
 
@@ -79,7 +80,7 @@ public sealed class ResponseCacheTests : IAsyncLifetime
     public async Task Only_successful_answers_are_kept()
     {
         CatalogAnswers("public, max-age=300");
-        foreach (var name in GatewayTestbed.CatalogReplicas.Append(GatewayTestbed.CatalogBackup))
+        foreach (var name in GatewayTestbed.CatalogDestinations)
         {
             _bed[name].FailGetsWith = (int)HttpStatusCode.NotFound;
         }
@@ -132,9 +133,24 @@ public sealed class ResponseCacheTests : IAsyncLifetime
         Assert.Equal(2, Reached("GET", Item));
         Assert.Equal(2, Reached("GET", "/api/catalog/items"));
 
+        // A write the catalog refuses (4xx) changed nothing and drops nothing; one that failed on its side (5xx) may have
+        // changed something, so it drops what is kept.
+        (await _bed.GetAsync(Item)).Dispose();
+        Assert.Equal(2, Reached("GET", Item));
+        FailCatalogPostsWith(HttpStatusCode.BadRequest);
+        using var rejected = await _bed.SendAsync(HttpMethod.Post, "/api/catalog/items", admin, JsonContent.Create(new { name = "" }));
+        Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
+        (await _bed.GetAsync(Item)).Dispose();
+        Assert.Equal(2, Reached("GET", Item));
+        FailCatalogPostsWith(HttpStatusCode.InternalServerError);
+        using var failed = await _bed.SendAsync(HttpMethod.Post, "/api/catalog/items", admin, JsonContent.Create(new { name = "x" }));
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        (await _bed.GetAsync(Item)).Dispose();
+        Assert.Equal(3, Reached("GET", Item));
+
         // Other APIs' writes leave the catalog's answers alone.
         (await _bed.SendAsync(HttpMethod.Post, "/api/basket/items", _bed.Token("user-1"), JsonContent.Create(new { productId = 7 }))).Dispose();
         (await _bed.GetAsync(Item)).Dispose();
-        Assert.Equal(2, Reached("GET", Item));
+        Assert.Equal(3, Reached("GET", Item));
     }
 }
