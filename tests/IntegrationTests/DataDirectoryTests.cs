@@ -13,6 +13,10 @@ public class DataDirectoryTests : IAsyncLifetime
 {
     private readonly string _dataDirectory = PlatformHost.NewDataDirectory();
 
+    // One catalog replica: these tests are about the data directory and Redis, not balancing, and they run beside
+    // the shared platform, whose tests three more .NET processes starting three times would slow.
+    private static readonly string[] Lean = ["--Parameters:catalog-replicas=1"];
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync()
@@ -25,7 +29,7 @@ public class DataDirectoryTests : IAsyncLifetime
     public async Task Catalog_changes_survive_an_AppHost_restart()
     {
         CatalogItem created;
-        await using (var first = await PlatformHost.StartAsync(_dataDirectory))
+        await using (var first = await PlatformHost.StartAsync(_dataDirectory, Lean))
         {
             using var admin = first.AdminClient();
             var response = await admin.PostAsJsonAsync("/api/catalog/items",
@@ -35,7 +39,7 @@ public class DataDirectoryTests : IAsyncLifetime
             Assert.True(Directory.Exists(Path.Combine(_dataDirectory, "postgres", "data")));
         }
 
-        await using var second = await PlatformHost.StartAsync(_dataDirectory);
+        await using var second = await PlatformHost.StartAsync(_dataDirectory, Lean);
         using var client = second.CreateHttpClient("gateway");
 
         // The first reads of a just-started platform can miss the gateway's deadlines on a loaded machine (CI ran
@@ -57,7 +61,7 @@ public class DataDirectoryTests : IAsyncLifetime
     [Fact]
     public async Task Without_redis_the_catalog_is_degraded_but_still_serves_reads()
     {
-        await using var app = await PlatformHost.StartAsync(_dataDirectory);
+        await using var app = await PlatformHost.StartAsync(_dataDirectory, Lean);
         using var catalog = app.CreateHttpClient("catalog");
         using var gateway = app.CreateHttpClient("gateway");
 
