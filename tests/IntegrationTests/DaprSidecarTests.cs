@@ -67,7 +67,7 @@ public class DaprSidecarTests : IAsyncLifetime
     public async Task Each_dapr_app_starts_beside_its_sidecar_which_reaches_it_in_dapr_mode_against_a_daprd_test_double()
     {
         await using var app = await PlatformHost.StartAsync(_dataDirectory,
-            ["--Dapr:Sidecars=true", $"--Dapr:DaprdPath={_daprd}", "--Parameters:catalog-replicas=1"], waitForGateway: false);
+            ["--Dapr:Sidecars=true", $"--Dapr:DaprdPath={_daprd}", PlatformHost.OneCatalogReplica], waitForGateway: false);
 
         foreach (var (name, topics) in Topics.Concat(FunctionAppTopics))
         {

@@ -13,9 +13,8 @@ public class DataDirectoryTests : IAsyncLifetime
 {
     private readonly string _dataDirectory = PlatformHost.NewDataDirectory();
 
-    // One catalog replica: these tests are about the data directory and Redis, not balancing, and they run beside
-    // the shared platform, whose tests three more .NET processes starting three times would slow.
-    private static readonly string[] Lean = ["--Parameters:catalog-replicas=1"];
+    // These tests are about the data directory and Redis, not balancing.
+    private static readonly string[] Lean = [PlatformHost.OneCatalogReplica];
 
     public Task InitializeAsync() => Task.CompletedTask;
 

@@ -30,6 +30,12 @@ public static class PlatformHost
 
     public const int LoginFailuresPerMinute = 5;
 
+    /// <summary>
+    /// The AppHost argument for one catalog replica instead of four: for a test that starts a platform of its own and is
+    /// not about balancing, three .NET processes fewer to start beside the shared platform.
+    /// </summary>
+    public const string OneCatalogReplica = "--Parameters:catalog-replicas=1";
+
     public static string NewDataDirectory() =>
         Path.Combine(Path.GetTempPath(), "ecommerce-tests", Guid.NewGuid().ToString("N")[..12]);
 
