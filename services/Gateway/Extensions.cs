@@ -9,6 +9,7 @@ using Gateway.Timeouts;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Transforms;
 
@@ -110,6 +111,11 @@ public static class GatewayServiceExtensions
             });
 
         builder.Services.AddSingleton<ILoadBalancingPolicy, WeightedLoadBalancingPolicy>();
+        // YARP keeps a destination its passive check ejected out for the longer of the cluster's ReactivationPeriod and
+        // this policy's failure-rate window, 60 s unless set: with the default a replica that came back got no traffic
+        // for a minute whatever the clusters said. The window is configured no longer than their ReactivationPeriod.
+        builder.Services.AddOptions<TransportFailureRateHealthPolicyOptions>()
+            .BindConfiguration($"{SectionName}:PassiveHealth");
 
         var exposeUpstream = gateway.GetValue<bool>("ExposeUpstream");
         builder.Services.AddReverseProxy()

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Http;
+using TestSupport;
 
 namespace Gateway.Tests;
 
@@ -92,6 +93,30 @@ public sealed class FailoverTests
 
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
         Assert.True(bed["catalog-2"].Count("GET") >= 1, "catalog-2 was never tried");
+    }
+
+    [Fact]
+    public async Task A_replica_ejected_for_failing_requests_is_readmitted_after_the_clusters_reactivation_period_not_a_minute()
+    {
+        // appsettings.json: the catalog cluster's passive ReactivationPeriod is 5 s. YARP used the longer of that and its
+        // failure-rate window (60 s unless configured), so a replica that recovered waited a minute for traffic.
+        await using var bed = await GatewayTestbed.StartAsync(new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Clusters:catalog:HttpRequest:ActivityTimeout"] = "00:00:00.300",
+        });
+        // Reads time out on catalog-2 (a transport failure, which the passive check counts) and failover answers them elsewhere;
+        // its readiness probe still answers, so only the passive check can take it out of rotation.
+        bed["catalog-2"].Delay = TimeSpan.FromMinutes(5);
+        await Eventually.TrueAsync(async () =>
+        {
+            var tries = bed["catalog-2"].Count("GET");
+            await LoadBalancingTests.ServedByAsync(bed, 12);
+            return bed["catalog-2"].Count("GET") == tries;
+        }, "catalog-2 to be ejected by the passive check");
+
+        bed["catalog-2"].Delay = TimeSpan.Zero;
+        await Eventually.TrueAsync(async () => (await LoadBalancingTests.ServedByAsync(bed, 6)).Contains("catalog-2"),
+            "catalog-2 to get reads again", TimeSpan.FromSeconds(30));
     }
 
     [Fact]
