@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Scalar.AspNetCore;
@@ -100,6 +101,14 @@ public static class Extensions
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
+            // The exporters get an HttpClient of their own, not one from IHttpClientFactory with the standard resilience
+            // handler that every other client gets here: the container disposes that handler's pipeline before the logger
+            // provider sends its last batch, so the lines a process logged as it stopped were lost, and the failed send,
+            // retried, held every process's exit for the provider's 5 s shutdown timeout. The exporter retries on its own.
+            builder.Services.Configure<OtlpExporterOptions>(options => options.HttpClientFactory = () => new HttpClient
+            {
+                Timeout = TimeSpan.FromMilliseconds(options.TimeoutMilliseconds),
+            });
         }
 
         return builder;
