@@ -1,4 +1,5 @@
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -68,6 +69,14 @@ public static class PlatformHost
                 .. arguments ?? [],
             ],
             timeout.Token);
+        // No dashboard runs under the test host, yet Aspire still hands every process its default OTLP endpoint, where
+        // nothing listens: each batch of telemetry failed and was retried, and each process's last flush held its exit
+        // for 5 s (a stopped replica, a restarted AppHost, every fixture's end). Without an endpoint nothing is exported.
+        foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>())
+        {
+            builder.CreateResourceBuilder(resource).WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        }
+
         // The tests' own HttpClient logs four lines per request at Information: under a load test or the
         // checkout benchmark that was more console output than all the platform's processes together.
         builder.Services.AddLogging(logging => logging
