@@ -234,11 +234,6 @@ if (builder.ExecutionContext.IsRunMode)
         // its own that saves a wake-up, but a dozen processes spinning on two cores took 15-20 % of the
         // CPU under load, time the process doing the work did not get.
         builder.CreateResourceBuilder(project).WithEnvironment("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", "0");
-        // The JIT starts counting calls towards a tier-1 recompile once no new method has been compiled for 100 ms.
-        // A dozen processes starting on two cores pause that long all the time, so each recompiled code that runs
-        // only while it starts, while it was still starting. Counting after 2 s without new methods leaves start-up
-        // code at tier 0: about a quarter less CPU until "The platform is up" (docs/benchmarks.md, warm start).
-        builder.CreateResourceBuilder(project).WithEnvironment("DOTNET_TC_CallCountingDelayMs", "2000");
 
         // DCP puts a TCP proxy in front of every endpoint, so every call between services would cross one
         // more process twice. Services reach each other directly on ports DCP allocates. The gateway, the
