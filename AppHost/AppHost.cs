@@ -213,12 +213,19 @@ var traceSampling = builder.AddParameterWithDefault("trace-sampling-ratio", "1")
 // second, for live charts: a dozen processes doing that kept the dashboard busy at rest (docs/benchmarks.md).
 var metricExportInterval = builder.AddParameterWithDefault("metric-export-interval-ms", "10000");
 
+// How long each process gathers spans and log lines before it sends them, in milliseconds. Aspire's local default
+// is a second; each exporter's thread wakes that often even with nothing to send, two per process, and on two
+// shared cores a wake-up is what idle CPU is made of (docs/benchmarks.md, at rest). A full batch goes at once.
+var telemetryBatchDelay = builder.AddParameterWithDefault("telemetry-batch-delay-ms", "5000");
+
 foreach (var project in builder.Resources.OfType<ProjectResource>())
 {
     builder.CreateResourceBuilder(project)
         .WithEnvironment("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
         .WithEnvironment("OTEL_TRACES_SAMPLER_ARG", traceSampling)
-        .WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", metricExportInterval);
+        .WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", metricExportInterval)
+        .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", telemetryBatchDelay)
+        .WithEnvironment("OTEL_BLRP_SCHEDULE_DELAY", telemetryBatchDelay);
 }
 
 if (builder.ExecutionContext.IsRunMode)

@@ -28,8 +28,12 @@ public class ServiceDefaultsTests(PlatformFixture platform)
         Assert.Equal("Healthy", checks["redis"]);
     }
 
-    [Fact]
-    public async Task Every_process_sends_its_metrics_every_10_seconds_not_every_second()
+    [Theory]
+    [InlineData("OTEL_METRIC_EXPORT_INTERVAL", "10000")]
+    // Spans and log lines: gathered for 5 s (or until a batch is full), so that no exporter thread wakes every second at rest.
+    [InlineData("OTEL_BSP_SCHEDULE_DELAY", "5000")]
+    [InlineData("OTEL_BLRP_SCHEDULE_DELAY", "5000")]
+    public async Task Every_process_sends_its_telemetry_at_the_platforms_intervals_not_every_second(string variable, string expected)
     {
         var model = platform.App.Services.GetRequiredService<DistributedApplicationModel>();
         var context = platform.App.Services.GetRequiredService<DistributedApplicationExecutionContext>();
@@ -40,8 +44,8 @@ public class ServiceDefaultsTests(PlatformFixture platform)
         {
             var configuration = await ExecutionConfigurationBuilder.Create(project).WithEnvironmentVariablesConfig()
                 .BuildAsync(context, NullLogger.Instance, CancellationToken.None);
-            var interval = configuration.EnvironmentVariables.Where(e => e.Key == "OTEL_METRIC_EXPORT_INTERVAL").Select(e => e.Value).ToList();
-            Assert.True(interval is ["10000"], $"{project.Name} gets OTEL_METRIC_EXPORT_INTERVAL=10000, not [{string.Join(", ", interval)}]");
+            var values = configuration.EnvironmentVariables.Where(e => e.Key == variable).Select(e => e.Value).ToList();
+            Assert.True(values.Count == 1 && values[0] == expected, $"{project.Name} gets {variable}={expected}, not [{string.Join(", ", values)}]");
         }
     }
 
