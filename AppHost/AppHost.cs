@@ -244,7 +244,7 @@ if (builder.ExecutionContext.IsRunMode)
         // The JIT recompiles a method, optimised, after its 30th call. Much start-up code runs a few dozen times
         // and never again, so a dozen processes starting on two cores spent a fifth of the start recompiling it.
         // After 300 calls a request's code still reaches the optimised tier within seconds of load, start-up code
-        // mostly does not: a quarter less CPU until "The platform is up", the same CPU per order under load
+        // mostly does not: a fifth less CPU until "The platform is up", the same CPU per order under load
         // (docs/benchmarks.md, warm start). Unlike a longer call-counting delay, every call counts at once.
         builder.CreateResourceBuilder(project).WithEnvironment("DOTNET_TC_CallCountThreshold", "300");
 
