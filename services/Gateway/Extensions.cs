@@ -115,7 +115,9 @@ public static class GatewayServiceExtensions
         // this policy's failure-rate window, 60 s unless set: with the default a replica that came back got no traffic
         // for a minute whatever the clusters said. The window is configured no longer than their ReactivationPeriod.
         builder.Services.AddOptions<TransportFailureRateHealthPolicyOptions>()
-            .BindConfiguration($"{SectionName}:PassiveHealth");
+            .BindConfiguration($"{SectionName}:PassiveHealth")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<TransportFailureRateHealthPolicyOptions>, PassiveHealthWindowValidation>();
 
         var exposeUpstream = gateway.GetValue<bool>("ExposeUpstream");
         builder.Services.AddReverseProxy()

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 using TestSupport;
 
 namespace Gateway.Tests;
@@ -117,6 +118,19 @@ public sealed class FailoverTests
         bed["catalog-2"].Delay = TimeSpan.Zero;
         await Eventually.TrueAsync(async () => (await LoadBalancingTests.ServedByAsync(bed, 6)).Contains("catalog-2"),
             "catalog-2 to get reads again", TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_cluster_whose_reactivation_period_is_shorter_than_the_failure_rate_window_stops_the_start_naming_both()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => GatewayTestbed.StartAsync(new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Clusters:ordering:HealthCheck:Passive:ReactivationPeriod"] = "00:00:02",
+        }));
+
+        Assert.Contains("ReverseProxy:Clusters:ordering:HealthCheck:Passive:ReactivationPeriod", error.Message);
+        Assert.Contains("Gateway:PassiveHealth:DetectionWindowSize", error.Message);
+        Assert.DoesNotContain("Clusters:catalog:", error.Message);
     }
 
     [Fact]

@@ -103,7 +103,23 @@ public sealed class GatewayTestbed : IAsyncDisposable
         }
 
         var gateway = new ServiceUnderTest<Gateway.RateLimiting.RateLimitingOptions>(configuration);
-        var address = await gateway.StartAsync();
+        Uri address;
+        try
+        {
+            address = await gateway.StartAsync();
+        }
+        catch
+        {
+            // A gateway that refused to start (a test of its configuration) leaves nothing running behind it.
+            await gateway.DisposeAsync();
+            foreach (var backend in backends.Values)
+            {
+                await backend.DisposeAsync();
+            }
+
+            throw;
+        }
+
         if (redis is not null && redisReachable)
         {
             // The gateway connects to Redis in the background and counts on its own until then (by design: it
