@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The CPU a running platform uses at rest: start it (./platform.sh up), leave it alone, then
+#   tests/Benchmarks/at-rest.sh [seconds]        (default 60)
+# Prints the platform's total in ms of CPU per second, each process's share, and the share of each kind of
+# thread summed over the .NET processes (`.NET Timer`, `.NET TP Gate`, `OpenTelemetry-B`...): at rest the cost is
+# wake-ups, and the thread names say whose. Read from each thread's schedstat (ns on the CPU), before and after.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/platform-process.sh"
+seconds=${1:-60}
+PLATFORM_PID=$(pgrep -f "net10.0/AppHost" | head -1) || { echo "no platform is running (./platform.sh up)" >&2; exit 1; }
+python3 - "$seconds" $(platform_pids) <<'PY'
+import collections, os, sys, time
+seconds, pids = float(sys.argv[1]), sys.argv[2:]
+
+def name(pid):
+    args = open(f'/proc/{pid}/cmdline', 'rb').read().split(b'\0')
+    first = os.path.basename(args[0].decode())
+    if first == 'dotnet' and len(args) > 1:
+        return os.path.basename(args[1].decode()).removesuffix('.dll')
+    if first == 'postgres' or first.startswith('postgres:'):
+        return 'postgres'
+    return first.split()[0].split(':')[0] or '?'  # redis-server renames itself "redis-server host:port"
+
+def sample():
+    taken = {}
+    for pid in pids:
+        try:
+            who = name(pid)
+            for tid in os.listdir(f'/proc/{pid}/task'):
+                comm = open(f'/proc/{pid}/task/{tid}/comm').read().strip()
+                ns = int(open(f'/proc/{pid}/task/{tid}/schedstat').read().split()[0])
+                taken[(pid, tid)] = (who, comm, ns)
+        except OSError:
+            pass  # a process or thread that ended between the listing and the read
+    return taken
+
+before = sample(); time.sleep(seconds); after = sample()
+per_process, per_thread = collections.Counter(), collections.Counter()
+processes = collections.Counter(who for _, who in {(pid, who) for (pid, _), (who, _, _) in after.items()})
+for key, (who, comm, ns) in after.items():
+    used = ns - before[key][2] if key in before else ns  # a thread born in the window: all of it
+    per_process[who] += used
+    if who not in ('dcp', 'postgres', 'redis-server'):
+        per_thread[comm] += used
+rate = lambda ns: ns / 1e6 / seconds
+print(f'at rest over {seconds:.0f} s: {rate(sum(per_process.values())):.1f} ms of CPU per second')
+for who, ns in per_process.most_common():
+    if ns:
+        print(f'  {rate(ns):6.2f}  {who}' + (f' ({processes[who]} processes)' if processes[who] > 1 else ''))
+print('by thread, over the .NET processes:')
+for comm, ns in per_thread.most_common(12):
+    print(f'  {rate(ns):6.2f}  {comm}')
+PY
