@@ -35,18 +35,18 @@ def sample():
     return taken
 
 before = sample(); time.sleep(seconds); after = sample()
-per_process, per_thread = collections.Counter(), collections.Counter()
-processes = collections.Counter(who for _, who in {(pid, who) for (pid, _), (who, _, _) in after.items()})
+per_process, per_thread, processes = collections.Counter(), collections.Counter(), collections.defaultdict(set)
 for key, (who, comm, ns) in after.items():
     used = ns - before[key][2] if key in before else ns  # a thread born in the window: all of it
     per_process[who] += used
+    processes[who].add(key[0])
     if who not in ('dcp', 'postgres', 'redis-server'):
         per_thread[comm] += used
 rate = lambda ns: ns / 1e6 / seconds
 print(f'at rest over {seconds:.0f} s: {rate(sum(per_process.values())):.1f} ms of CPU per second')
 for who, ns in per_process.most_common():
     if ns:
-        print(f'  {rate(ns):6.2f}  {who}' + (f' ({processes[who]} processes)' if processes[who] > 1 else ''))
+        print(f'  {rate(ns):6.2f}  {who}' + (f' ({len(processes[who])} processes)' if len(processes[who]) > 1 else ''))
 print('by thread, over the .NET processes:')
 for comm, ns in per_thread.most_common(12):
     print(f'  {rate(ns):6.2f}  {comm}')

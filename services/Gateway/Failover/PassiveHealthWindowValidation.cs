@@ -17,8 +17,9 @@ internal sealed class PassiveHealthWindowValidation(IConfiguration configuration
         {
             var passive = cluster.GetSection("HealthCheck:Passive");
             // The window belongs to the failure-rate policy, YARP's passive policy unless a cluster names another.
-            var failureRate = passive["Policy"] is null or "" ||
-                string.Equals(passive["Policy"], HealthCheckConstants.PassivePolicy.TransportFailureRate, StringComparison.OrdinalIgnoreCase);
+            var policy = passive["Policy"];
+            var failureRate = string.IsNullOrEmpty(policy) ||
+                string.Equals(policy, HealthCheckConstants.PassivePolicy.TransportFailureRate, StringComparison.OrdinalIgnoreCase);
             if (passive.GetValue<bool>("Enabled") && failureRate && passive.GetValue<TimeSpan?>("ReactivationPeriod") is { } period
                 && period < options.DetectionWindowSize)
             {
