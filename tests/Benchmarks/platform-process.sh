@@ -1,6 +1,7 @@
-# Shared by the benchmark scripts: start the platform (Release, no build) on a data directory and stop it.
-# Source it; it defines start_platform, start_platform_for_reads, stop_platform, platform_rss_mib,
-# admin_token, catalog_replica_ports, wrk_row and PLATFORM_LOG.
+# Shared by the benchmark scripts: start the platform on a data directory as a user does (`./platform.sh up`:
+# Release, built only when a source changed) and stop it. Source it; it defines start_platform,
+# start_platform_for_reads, stop_platform, platform_pids, platform_rss_mib, cpu_ms_per_second, admin_token,
+# catalog_replica_ports, wrk_row and PLATFORM_LOG.
 # (Call them directly, not in $(...): they keep the platform's pid in PLATFORM_PID.)
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -13,8 +14,9 @@ start_platform() {
   shift
   chmod 755 "$data"
   start=$(date +%s.%N)
-  setsid dotnet run --project "$repo/AppHost" -c Release --no-build --launch-profile http -- \
-    --Infrastructure:Mode=local "--LocalInfrastructure:DataDirectory=$data" "$@" >"$PLATFORM_LOG" 2>&1 &
+  # setsid execs the script, which execs the AppHost: the pid is the AppHost's.
+  setsid "$repo/platform.sh" up --Infrastructure:Mode=local "--LocalInfrastructure:DataDirectory=$data" "$@" \
+    >"$PLATFORM_LOG" 2>&1 &
   PLATFORM_PID=$!
   for _ in $(seq 1 1800); do
     if grep -q "The platform is up" "$PLATFORM_LOG"; then
@@ -59,6 +61,34 @@ print(' '.join(map(str, sorted(seen))))
 PY
 }
 
+# cpu_ms_per_second SECONDS PID...: the CPU those processes use over the next SECONDS (utime + stime from
+# /proc/<pid>/stat, which holds the process's ended threads too), in ms of CPU per second.
+cpu_ms_per_second() {
+  python3 - "$@" <<'PY'
+import os, sys, time
+seconds, pids = float(sys.argv[1]), sys.argv[2:]
+tick = os.sysconf('SC_CLK_TCK')
+def used():
+    total = {}
+    for pid in pids:
+        try:
+            stat = open(f'/proc/{pid}/stat').read()
+            fields = stat[stat.rindex(')') + 2:].split()
+            total[pid] = int(fields[11]) + int(fields[12])
+        except OSError:
+            pass  # ended in the window: what it used is lost with it
+    return total
+before = used(); time.sleep(seconds); after = used()
+print(f'{sum(after[p] - before.get(p, 0) for p in after) * 1000 / tick / seconds:.1f}')
+PY
+}
+
+# memory_available_mib: MemAvailable, the memory the kernel could give a new process; its drop across a start is the
+# memory the started processes took (shared pages counted once, unlike a sum of RSS).
+memory_available_mib() {
+  awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo
+}
+
 platform_rss_mib() {
   local total=0 pid rss
   for pid in $(platform_pids); do
@@ -73,7 +103,7 @@ platform_rss_mib() {
 stop_platform() {
   local pids
   pids=$(platform_pids)
-  pkill -TERM -P "$PLATFORM_PID" 2>/dev/null || true
+  kill -TERM "$PLATFORM_PID" 2>/dev/null || true
   for _ in $(seq 1 600); do
     local alive=0 pid
     for pid in $pids; do kill -0 "$pid" 2>/dev/null && alive=1; done
@@ -111,7 +141,7 @@ catalog_replica_ports() {
 }
 
 # wrk_row ROUND NAME URL BEARER DURATION CONNECTIONS: a 10 s warm-up (JIT, pools, caches), then the measured
-# run; prints a table row and sets WRK_RPS. Any non-2xx answer ends the script.
+# run; prints a table row and sets WRK_RPS, WRK_P50_MS and WRK_P99_MS. Any non-2xx answer ends the script.
 wrk_row() {
   local round=$1 name=$2 url=$3 bearer=$4 duration=$5 connections=$6 out header=()
   [ -n "$bearer" ] && header=(-H "Authorization: Bearer $bearer")
@@ -119,5 +149,12 @@ wrk_row() {
   out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "${header[@]}" "$url")
   if grep -q "Non-2xx" <<<"$out"; then echo "$out" >&2; exit 1; fi
   WRK_RPS=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  WRK_P50_MS=$(awk '$1 == "50%" {print $2}' <<<"$out" | wrk_ms)
+  WRK_P99_MS=$(awk '$1 == "99%" {print $2}' <<<"$out" | wrk_ms)
   echo "| $round | $name | $WRK_RPS | $(awk '$1 == "50%" {print $2}' <<<"$out") | $(awk '$1 == "99%" {print $2}' <<<"$out") |"
+}
+
+# wrk_ms: a wrk latency (850.00us, 1.23ms, 2.01s) on stdin, in ms.
+wrk_ms() {
+  sed -E 's/us$/ 0.001/; s/ms$/ 1/; s/s$/ 1000/' | awk '{printf "%.3f\n", $1 * $2}'
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures the time from `dotnet run` of the AppHost to every resource healthy (the gateway's
+# Measures the time from `./platform.sh up` to every resource healthy (the gateway's
 # readiness waits on all of them), cold (empty data directory: initdb, migrations, seed) and warm
 # (same data again), and the resident memory of the whole platform after it has been idle.
 #   tests/Benchmarks/startup.sh [runs]       (default 3 of each)
