@@ -145,13 +145,12 @@ public static class OrdersApi
     {
         var userId = user.GetUserId();
         // Someone else's order is "not found", not "forbidden": its existence is not the caller's business.
-        var order = await db.Orders.AsNoTracking().SingleOrDefaultAsync(o => o.Id == orderId && o.UserId == userId, cancellationToken);
-        if (order is null)
-        {
-            return TypedResults.NotFound();
-        }
-
-        return TypedResults.Ok(OrderDto.From(order, await BuyerNameAsync(db, userId, cancellationToken)));
+        // One round trip: the order, its lines and the buyer's name (the order page polls this until the checkout ends).
+        var found = await db.Orders.AsNoTracking()
+            .Where(o => o.Id == orderId && o.UserId == userId)
+            .Select(o => new { Order = o, BuyerName = db.Buyers.Where(b => b.UserId == o.UserId).Select(b => b.Name).FirstOrDefault() })
+            .SingleOrDefaultAsync(cancellationToken);
+        return found is null ? TypedResults.NotFound() : TypedResults.Ok(OrderDto.From(found.Order, found.BuyerName));
     }
 
     public static async Task<Results<Ok<OrderPage>, ValidationProblem>> ListOrders(
