@@ -89,12 +89,7 @@ for port in 15201 15202; do
   until curl -sf -o /dev/null "http://127.0.0.1:$port/api/catalog/items/1"; do sleep 0.05; done
 done
 token=$(admin_token "$password")
-curl -sf -o /dev/null -X PUT http://127.0.0.1:5080/api/basket/items/1 -H "authorization: Bearer $token" \
-  -H 'content-type: application/json' -d '{"quantity":1}'
-order=$(curl -sf -X POST http://127.0.0.1:5080/api/orders -H "authorization: Bearer $token" -H "Idempotency-Key: anchors-$RANDOM$RANDOM" \
-  -H 'content-type: application/json' \
-  -d '{"shippingAddress":{"street":"1 Bench Street","city":"Benchville","postalCode":"1","country":"NL"},"paymentToken":"tok_ok"}' |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["orderId"])')
+order=$(place_order "$token")
 declare -A rps p50 p99
 echo "| target | requests/s | p50 | p99 |" >&2
 echo "|---|---|---|---|" >&2

@@ -11,12 +11,7 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get update && apt-get in
 data=$(mktemp -d /tmp/ecommerce-bench-XXXXXX)
 trap '[ -z "${PLATFORM_PID:-}" ] || stop_platform; rm -rf "$data"' EXIT
 start_platform_for_reads "$data"
-curl -sf -o /dev/null -X PUT http://127.0.0.1:5080/api/basket/items/1 -H "authorization: Bearer $ADMIN_TOKEN" \
-  -H 'content-type: application/json' -d '{"quantity":1}'
-order=$(curl -sf -X POST http://127.0.0.1:5080/api/orders -H "authorization: Bearer $ADMIN_TOKEN" -H "Idempotency-Key: order-read-$RANDOM$RANDOM" \
-  -H 'content-type: application/json' \
-  -d '{"shippingAddress":{"street":"1 Bench Street","city":"Benchville","postalCode":"1","country":"NL"},"paymentToken":"tok_ok"}' |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["orderId"])')
+order=$(place_order "$ADMIN_TOKEN")
 ordering=$(pgrep -f 'Ordering.Api.dll$')
 ordering_port=$(ss -ltnpH | grep "pid=$ordering," | awk '{print $4}' | sed 's/.*://' | sed -n 1p)
 echo "| round | target | requests/s | p50 | p99 |"

@@ -1,6 +1,6 @@
 # Shared by the benchmark scripts: start the platform on a data directory as a user does (`./platform.sh up`:
 # Release, built only when a source changed) and stop it. Source it; it defines start_platform,
-# start_platform_for_reads, stop_platform, platform_pids, platform_rss_mib, cpu_ms_per_second, admin_token,
+# start_platform_for_reads, stop_platform, platform_pids, platform_rss_mib, cpu_ms_per_second, admin_token, place_order,
 # catalog_replica_ports, wrk_row and PLATFORM_LOG.
 # (Call them directly, not in $(...): they keep the platform's pid in PLATFORM_PID.)
 
@@ -157,4 +157,15 @@ wrk_row() {
 # wrk_ms: a wrk latency (850.00us, 1.23ms, 2.01s) on stdin, in ms.
 wrk_ms() {
   sed -E 's/us$/ 0.001/; s/ms$/ 1/; s/s$/ 1000/' | awk '{printf "%.3f\n", $1 * $2}'
+}
+
+# place_order TOKEN: puts product 1 in that user's basket and checks out (the simulated provider's approving card);
+# prints the order's id.
+place_order() {
+  curl -sf -o /dev/null -X PUT http://127.0.0.1:5080/api/basket/items/1 -H "authorization: Bearer $1" \
+    -H 'content-type: application/json' -d '{"quantity":1}'
+  curl -sf -X POST http://127.0.0.1:5080/api/orders -H "authorization: Bearer $1" -H "Idempotency-Key: bench-$RANDOM$RANDOM" \
+    -H 'content-type: application/json' \
+    -d '{"shippingAddress":{"street":"1 Bench Street","city":"Benchville","postalCode":"1","country":"NL"},"paymentToken":"tok_ok"}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["orderId"])'
 }
