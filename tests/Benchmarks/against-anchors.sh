@@ -40,6 +40,17 @@ note() { echo "-- $*" >&2; }
 num() { awk -v x="$1" 'BEGIN { if (x >= 100) printf "%.0f", x; else if (x >= 10) printf "%.1f", x; else printf "%.3g", x }'; }
 ratio() { num "$(echo "scale=6; $1 / $2" | bc -l)"; }
 
+# wait_answers URL: polls every 0.05 s until URL answers 2xx; ends the script after 60 s without.
+wait_answers() {
+  local _
+  for _ in $(seq 1 1200); do
+    curl -sf -o /dev/null "$1" && return 0
+    sleep 0.05
+  done
+  echo "$1 did not answer in 60 s" >&2
+  exit 1
+}
+
 # The .NET processes among the platform's: those with the runtime's threads (".NET Timer", ".NET TP Worker"...);
 # the dashboard is a single-file app, with no libcoreclr among its mappings.
 dotnet_pids() {
@@ -66,7 +77,7 @@ for i in $(seq 1 "$fleet_size"); do
   "$anchor" backend $((15300 + i)) & anchors+=($!)
 done
 for i in $(seq 1 "$fleet_size"); do
-  until curl -sf -o /dev/null "http://127.0.0.1:$((15300 + i))/api/catalog/items/1"; do sleep 0.05; done
+  wait_answers "http://127.0.0.1:$((15300 + i))/api/catalog/items/1"
 done
 fleet_start=$(printf %.1f "$(echo "$(date +%s.%N) - $start" | bc)")
 sleep "$settle" # a measurement of the idle fleet, not synchronisation
@@ -86,7 +97,7 @@ note "reads: anchors and the gateway"
 "$anchor" backend 15201 & anchors+=($!)
 "$anchor" proxy 15202 http://127.0.0.1:15201 & anchors+=($!)
 for port in 15201 15202; do
-  until curl -sf -o /dev/null "http://127.0.0.1:$port/api/catalog/items/1"; do sleep 0.05; done
+  wait_answers "http://127.0.0.1:$port/api/catalog/items/1"
 done
 token=$(admin_token "$password")
 order=$(place_order "$token")

@@ -143,15 +143,15 @@ catalog_replica_ports() {
 # wrk_row ROUND NAME URL BEARER DURATION CONNECTIONS: a 10 s warm-up (JIT, pools, caches), then the measured
 # run; prints a table row and sets WRK_RPS, WRK_P50_MS and WRK_P99_MS. Any non-2xx answer ends the script.
 wrk_row() {
-  local round=$1 name=$2 url=$3 bearer=$4 duration=$5 connections=$6 out header=()
+  local round=$1 name=$2 url=$3 bearer=$4 duration=$5 connections=$6 out p50 p99 header=()
   [ -n "$bearer" ] && header=(-H "Authorization: Bearer $bearer")
   wrk -t2 -c"$connections" -d10s "${header[@]}" "$url" >/dev/null
   out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "${header[@]}" "$url")
   if grep -q "Non-2xx" <<<"$out"; then echo "$out" >&2; exit 1; fi
   WRK_RPS=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-  WRK_P50_MS=$(awk '$1 == "50%" {print $2}' <<<"$out" | wrk_ms)
-  WRK_P99_MS=$(awk '$1 == "99%" {print $2}' <<<"$out" | wrk_ms)
-  echo "| $round | $name | $WRK_RPS | $(awk '$1 == "50%" {print $2}' <<<"$out") | $(awk '$1 == "99%" {print $2}' <<<"$out") |"
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out") p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  WRK_P50_MS=$(wrk_ms <<<"$p50") WRK_P99_MS=$(wrk_ms <<<"$p99")
+  echo "| $round | $name | $WRK_RPS | $p50 | $p99 |"
 }
 
 # wrk_ms: a wrk latency (850.00us, 1.23ms, 2.01s) on stdin, in ms.
