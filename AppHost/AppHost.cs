@@ -209,6 +209,11 @@ gateway.WaitFor(payment).WaitFor(orderWorkflow);
 // the dashboard; a load run, like production, records a fraction (docs/benchmarks.md).
 var traceSampling = builder.AddParameterWithDefault("trace-sampling-ratio", "1");
 
+// At most this many new traces a second in each process, whatever the ratio: every trace at the rate a person
+// clicks, while under load the telemetry, and the dashboard's writes of it, stop growing with the traffic
+// (docs/benchmarks.md: the dashboard took a third of two cores under a read load).
+var tracesPerSecond = builder.AddParameterWithDefault("traces-per-second", "10");
+
 // How often each process sends its metrics, in milliseconds. Aspire's default for local runs is every
 // second, for live charts: a dozen processes doing that kept the dashboard busy at rest (docs/benchmarks.md).
 var metricExportInterval = builder.AddParameterWithDefault("metric-export-interval-ms", "10000");
@@ -223,6 +228,7 @@ foreach (var project in builder.Resources.OfType<ProjectResource>())
     builder.CreateResourceBuilder(project)
         .WithEnvironment("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
         .WithEnvironment("OTEL_TRACES_SAMPLER_ARG", traceSampling)
+        .WithEnvironment("Tracing__TracesPerSecond", tracesPerSecond)
         .WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", metricExportInterval)
         .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", telemetryBatchDelay)
         .WithEnvironment("OTEL_BLRP_SCHEDULE_DELAY", telemetryBatchDelay);

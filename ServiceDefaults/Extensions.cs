@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -96,7 +97,11 @@ public static class Extensions
                     options.Filter = context => !IsInfrastructurePath(context.Request.Path))
                 .AddHttpClientInstrumentation()
                 // Whatever sampler the environment configures (OTEL_TRACES_SAMPLER), without calls made outside a trace.
-                .ConfigureSampler((_, configured) => new UntracedCallsSampler(configured)));
+                .ConfigureSampler((_, configured) => new UntracedCallsSampler(configured))
+                // At most Tracing:TracesPerSecond new traces a second, when set (the AppHost sets it for every project).
+                .ConfigureSampler((services, sampler) => builder.Configuration.GetValue<int?>("Tracing:TracesPerSecond") is { } limit
+                    ? new TracesPerSecondSampler(sampler, limit, services.GetService<TimeProvider>() ?? TimeProvider.System)
+                    : sampler));
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {

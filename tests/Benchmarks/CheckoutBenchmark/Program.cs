@@ -8,7 +8,8 @@
 // Besides latency it reports the CPU the platform uses at rest (the last 20 s of a pause without orders
 // after the warm-up, 20 s unless given) and, over the measured window, CPU seconds per order by process and database
 // statements, transactions and Redis commands per order: what bounds the throughput. The sampling ratio
-// is the AppHost's trace-sampling-ratio (1, every trace, as `./platform.sh up` runs by default).
+// is the AppHost's trace-sampling-ratio (1, every trace, as `./platform.sh up` runs by default), within its
+// traces-per-second (10 new traces a second per process, its default, unless TRACES_PER_SECOND says otherwise).
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -24,7 +25,9 @@ var sampling = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCult
 var restSeconds = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 20;
 
 var dataDirectory = PlatformHost.NewDataDirectory();
-var app = await PlatformHost.StartAsync(dataDirectory, [$"--Parameters:trace-sampling-ratio={sampling.ToString(CultureInfo.InvariantCulture)}"]);
+var tracesPerSecond = Environment.GetEnvironmentVariable("TRACES_PER_SECOND") ?? "10";
+var app = await PlatformHost.StartAsync(dataDirectory,
+    [$"--Parameters:trace-sampling-ratio={sampling.ToString(CultureInfo.InvariantCulture)}", $"--Parameters:traces-per-second={tracesPerSecond}"]);
 try
 {
     using var gateway = app.CreateHttpClient("gateway");
@@ -168,7 +171,7 @@ try
     toWorkflow.Sort();
     inSaga.Sort();
     double Percentile(List<double> values, double p) => values[Math.Min(values.Count - 1, (int)Math.Ceiling(p * values.Count) - 1)];
-    Console.WriteLine($"offered: {orders} orders at {rate}/s over {offeredFor.TotalSeconds:F1} s; request failures: {failures}; traces sampled: {sampling:P0}");
+    Console.WriteLine($"offered: {orders} orders at {rate}/s over {offeredFor.TotalSeconds:F1} s; request failures: {failures}; traces sampled: {sampling:P0}, at most {tracesPerSecond} new a second per process");
     Console.WriteLine($"confirmed: {latencies.Count}, cancelled: {cancelled}, sustained to Confirmed: {latencies.Count / (last - first).TotalSeconds:F1} orders/s");
     Console.WriteLine($"checkout to Confirmed: p50 {Percentile(latencies, 0.50):F0} ms, p95 {Percentile(latencies, 0.95):F0} ms, p99 {Percentile(latencies, 0.99):F0} ms, max {latencies[^1]:F0} ms");
     Console.WriteLine($"of which order created to saga started (outbox, relay, bus): p50 {Percentile(toWorkflow, 0.5):F0} ms");
