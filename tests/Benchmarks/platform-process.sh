@@ -1,6 +1,6 @@
 # Shared by the benchmark scripts: start the platform on a data directory as a user does (`./platform.sh up`:
 # Release, built only when a source changed) and stop it. Source it; it defines start_platform,
-# start_platform_for_reads, stop_platform, platform_pids, platform_rss_mib, cpu_ms_per_second, admin_token, place_order,
+# start_platform_for_reads, stop_platform, platform_pids, platform_rss_mib, cpu_ms_per_second, cpu_by_process, admin_token, place_order,
 # catalog_replica_ports, wrk_row and PLATFORM_LOG.
 # (Call them directly, not in $(...): they keep the platform's pid in PLATFORM_PID.)
 
@@ -121,15 +121,51 @@ admin_token() {
     python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])'
 }
 
-# start_platform_for_reads DATA_DIR: the platform with its rate limits on but raised far above what wrk can
-# send (every request pays for the limiter, none is rejected); sets ADMIN_TOKEN.
+# start_platform_for_reads DATA_DIR [AppHost arguments...]: the platform with its rate limits on but raised far above
+# what wrk can send (every request pays for the limiter, none is rejected); sets ADMIN_TOKEN.
 start_platform_for_reads() {
-  local password
+  local password data=$1
+  shift
   password="Bench-$(openssl rand -hex 12)-1"
-  start_platform "$1" "--Parameters:admin-password=$password" \
+  start_platform "$data" "--Parameters:admin-password=$password" \
     --Parameters:ratelimit-user-per-minute=100000000 --Parameters:ratelimit-user-per-hour=100000000 \
-    --Parameters:ratelimit-anonymous-per-minute=100000000
+    --Parameters:ratelimit-anonymous-per-minute=100000000 "$@"
   ADMIN_TOKEN=$(admin_token "$password")
+}
+
+# cpu_by_process SECONDS PID...: the CPU each process (named by its assembly or executable, replicas summed) uses over
+# the next SECONDS, in ms of CPU per second, largest first, on one line.
+cpu_by_process() {
+  python3 - "$@" <<'PY'
+import os, sys, time
+seconds, pids = float(sys.argv[1]), sys.argv[2:]
+tick = os.sysconf('SC_CLK_TCK')
+def name(pid):
+    # The executable's name (comm), or for `dotnet <assembly>` the assembly's.
+    try:
+        comm = open(f'/proc/{pid}/comm').read().strip()
+        args = open(f'/proc/{pid}/cmdline', 'rb').read().split(b'\0')
+    except OSError:
+        return '?'
+    assemblies = [a.decode(errors='replace') for a in args if a.endswith(b'.dll')]
+    return os.path.basename(assemblies[0]) if comm == 'dotnet' and assemblies else comm
+def used():
+    total = {}
+    for pid in pids:
+        try:
+            stat = open(f'/proc/{pid}/stat').read()
+            fields = stat[stat.rindex(')') + 2:].split()
+            total[pid] = int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total
+names = {pid: name(pid) for pid in pids}
+before = used(); time.sleep(seconds); after = used()
+rows = {}
+for pid in after:
+    rows[names[pid]] = rows.get(names[pid], 0) + (after[pid] - before.get(pid, 0)) * 1000 / tick / seconds
+print(f"total {sum(rows.values()):.0f} ms/s: " + ", ".join(f"{n} {v:.0f}" for n, v in sorted(rows.items(), key=lambda r: -r[1]) if v >= 1))
+PY
 }
 
 # catalog_replica_ports: the Kestrel port of every catalog replica (started as "dotnet …/Catalog.Api.dll"), one a line.

@@ -33,6 +33,8 @@ public class ServiceDefaultsTests(PlatformFixture platform)
     // Spans and log lines: gathered for 5 s (or until a batch is full), so that no exporter thread wakes every second at rest.
     [InlineData("OTEL_BSP_SCHEDULE_DELAY", "5000")]
     [InlineData("OTEL_BLRP_SCHEDULE_DELAY", "5000")]
+    // At most ten new traces a second per process: under load the spans sent no longer grow with the traffic.
+    [InlineData("Tracing__TracesPerSecond", "10")]
     // The local runtime settings for a dozen processes on a few cores (AppHost.cs says why for each).
     [InlineData("DOTNET_TieredPGO", "0")]
     [InlineData("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", "0")]
