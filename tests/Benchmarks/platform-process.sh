@@ -61,26 +61,10 @@ print(' '.join(map(str, sorted(seen))))
 PY
 }
 
-# cpu_ms_per_second SECONDS PID...: the CPU those processes use over the next SECONDS (utime + stime from
-# /proc/<pid>/stat, which holds the process's ended threads too), in ms of CPU per second.
+# cpu_ms_per_second SECONDS PID...: the CPU those processes use over the next SECONDS, in ms of CPU per second (the
+# total of cpu_by_process).
 cpu_ms_per_second() {
-  python3 - "$@" <<'PY'
-import os, sys, time
-seconds, pids = float(sys.argv[1]), sys.argv[2:]
-tick = os.sysconf('SC_CLK_TCK')
-def used():
-    total = {}
-    for pid in pids:
-        try:
-            stat = open(f'/proc/{pid}/stat').read()
-            fields = stat[stat.rindex(')') + 2:].split()
-            total[pid] = int(fields[11]) + int(fields[12])
-        except OSError:
-            pass  # ended in the window: what it used is lost with it
-    return total
-before = used(); time.sleep(seconds); after = used()
-print(f'{sum(after[p] - before.get(p, 0) for p in after) * 1000 / tick / seconds:.1f}')
-PY
+  cpu_by_process "$@" | awk '{print $2}'
 }
 
 # memory_available_mib: MemAvailable, the memory the kernel could give a new process; its drop across a start is the
@@ -134,7 +118,8 @@ start_platform_for_reads() {
 }
 
 # cpu_by_process SECONDS PID...: the CPU each process (named by its assembly or executable, replicas summed) uses over
-# the next SECONDS, in ms of CPU per second, largest first, on one line.
+# the next SECONDS (utime + stime from /proc/<pid>/stat, which holds the process's ended threads too), in ms of CPU per
+# second, on one line: "total N ms/s: name N, ..." largest first.
 cpu_by_process() {
   python3 - "$@" <<'PY'
 import os, sys, time
@@ -157,14 +142,14 @@ def used():
             fields = stat[stat.rindex(')') + 2:].split()
             total[pid] = int(fields[11]) + int(fields[12])
         except OSError:
-            pass
+            pass  # ended in the window: what it used is lost with it
     return total
 names = {pid: name(pid) for pid in pids}
 before = used(); time.sleep(seconds); after = used()
 rows = {}
 for pid in after:
     rows[names[pid]] = rows.get(names[pid], 0) + (after[pid] - before.get(pid, 0)) * 1000 / tick / seconds
-print(f"total {sum(rows.values()):.0f} ms/s: " + ", ".join(f"{n} {v:.0f}" for n, v in sorted(rows.items(), key=lambda r: -r[1]) if v >= 1))
+print(f"total {sum(rows.values()):.1f} ms/s: " + ", ".join(f"{n} {v:.0f}" for n, v in sorted(rows.items(), key=lambda r: -r[1]) if v >= 1))
 PY
 }
 

@@ -1,9 +1,5 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
-using OpenTelemetry.Trace;
 
 namespace UnitTests.ServiceDefaults;
 
@@ -14,9 +10,8 @@ namespace UnitTests.ServiceDefaults;
 /// </summary>
 public sealed class TracesPerSecondSamplerTests : IDisposable
 {
-    private readonly ActivitySource _source = new($"UnitTests.TracesPerSecond.{Guid.NewGuid():N}");
     private readonly FakeTimeProvider _clock = new();
-    private IHost? _host;
+    private TracingHost? _host;
 
     [Fact]
     public void No_more_traces_start_in_one_second_than_the_limit_and_the_next_second_starts_afresh()
@@ -44,11 +39,11 @@ public sealed class TracesPerSecondSamplerTests : IDisposable
     {
         Start(("Tracing:TracesPerSecond", "1"));
 
-        using var request = _source.StartActivity("GET /api/orders", ActivityKind.Server);
+        using var request = Source.StartActivity("GET /api/orders", ActivityKind.Server);
         Assert.True(request?.Recorded);
         for (var i = 0; i < 5; i++)
         {
-            using var query = _source.StartActivity("SELECT orders", ActivityKind.Client);
+            using var query = Source.StartActivity("SELECT orders", ActivityKind.Client);
             Assert.True(query?.Recorded);
             Assert.Equal(request!.TraceId, query!.TraceId);
         }
@@ -61,7 +56,7 @@ public sealed class TracesPerSecondSamplerTests : IDisposable
 
         for (var i = 0; i < 5; i++)
         {
-            using var poll = _source.StartActivity("SELECT outbox", ActivityKind.Client);
+            using var poll = Source.StartActivity("SELECT outbox", ActivityKind.Client);
             Assert.False(poll?.Recorded ?? false);
         }
 
@@ -81,27 +76,16 @@ public sealed class TracesPerSecondSamplerTests : IDisposable
         var recorded = 0;
         for (var i = 0; i < traces; i++)
         {
-            using var request = _source.StartActivity("GET /api/catalog/items/1", ActivityKind.Server);
+            using var request = Source.StartActivity("GET /api/catalog/items/1", ActivityKind.Server);
             recorded += request?.Recorded == true ? 1 : 0;
         }
 
         return recorded;
     }
 
-    private void Start(params (string Key, string Value)[] settings)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
-        builder.Services.AddSingleton<TimeProvider>(_clock);
-        builder.AddServiceDefaults();
-        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(_source.Name));
-        _host = builder.Build();
-        _host.Services.GetRequiredService<TracerProvider>();
-    }
+    private void Start(params (string Key, string Value)[] settings) => _host = new TracingHost(_clock, settings);
 
-    public void Dispose()
-    {
-        _host?.Dispose();
-        _source.Dispose();
-    }
+    private ActivitySource Source => _host!.Source;
+
+    public void Dispose() => _host?.Dispose();
 }

@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using OpenTelemetry.Trace;
 
 namespace UnitTests.ServiceDefaults;
 
@@ -13,15 +9,14 @@ namespace UnitTests.ServiceDefaults;
 /// </summary>
 public sealed class UntracedCallsSamplerTests : IDisposable
 {
-    private readonly ActivitySource _source = new($"UnitTests.UntracedCalls.{Guid.NewGuid():N}");
-    private IHost? _host;
+    private TracingHost? _host;
 
     [Fact]
     public void A_call_made_outside_any_trace_is_not_recorded()
     {
         Start();
 
-        using var poll = _source.StartActivity("SELECT outbox", ActivityKind.Client);
+        using var poll = Source.StartActivity("SELECT outbox", ActivityKind.Client);
 
         Assert.False(poll?.Recorded ?? false);
     }
@@ -31,8 +26,8 @@ public sealed class UntracedCallsSamplerTests : IDisposable
     {
         Start();
 
-        using var request = _source.StartActivity("GET /api/orders", ActivityKind.Server);
-        using var query = _source.StartActivity("SELECT orders", ActivityKind.Client);
+        using var request = Source.StartActivity("GET /api/orders", ActivityKind.Server);
+        using var query = Source.StartActivity("SELECT orders", ActivityKind.Client);
 
         Assert.True(request?.Recorded);
         Assert.True(query?.Recorded);
@@ -47,7 +42,7 @@ public sealed class UntracedCallsSamplerTests : IDisposable
     {
         Start();
 
-        using var work = _source.StartActivity("order.submitted process", kind);
+        using var work = Source.StartActivity("order.submitted process", kind);
 
         Assert.True(work?.Recorded);
     }
@@ -57,25 +52,14 @@ public sealed class UntracedCallsSamplerTests : IDisposable
     {
         Start(("OTEL_TRACES_SAMPLER", "always_off"));
 
-        using var request = _source.StartActivity("GET /api/orders", ActivityKind.Server);
+        using var request = Source.StartActivity("GET /api/orders", ActivityKind.Server);
 
         Assert.False(request?.Recorded ?? false);
     }
 
-    private void Start(params (string Key, string Value)[] settings)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
-        builder.AddServiceDefaults();
-        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(_source.Name));
-        _host = builder.Build();
-        // The provider starts listening once it is built.
-        _host.Services.GetRequiredService<TracerProvider>();
-    }
+    private void Start(params (string Key, string Value)[] settings) => _host = new TracingHost(null, settings);
 
-    public void Dispose()
-    {
-        _host?.Dispose();
-        _source.Dispose();
-    }
+    private ActivitySource Source => _host!.Source;
+
+    public void Dispose() => _host?.Dispose();
 }
