@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -275,5 +277,35 @@ public sealed class CheckoutSagaTests(CheckoutFixture checkout) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, delivered.StatusCode);
         Assert.Equal("SUCCESS", (await delivered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
         Assert.Equal(SagaStep.Confirmed, (await checkout.FinishedAsync([order], Deadline)).Single().Step);
+    }
+
+    [Fact]
+    public async Task The_sagas_calls_to_inventory_and_payment_are_in_the_trace_of_the_order_that_caused_them()
+    {
+        // The server spans of every app in this process, by trace.
+        var served = new ConcurrentQueue<(ActivityTraceId Trace, string? Path)>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Microsoft.AspNetCore",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStopped = activity => served.Enqueue((activity.TraceId, activity.GetTagItem("url.path") as string)),
+        };
+        ActivitySource.AddActivityListener(listener);
+        var product = await checkout.NewProductAsync(3);
+
+        // As Ordering's relay publishes it: inside the checkout's trace, which travels in the event.
+        var checkoutTrace = ActivityTraceId.CreateRandom();
+        Guid order;
+        using (var request = new Activity("checkout request").SetIdFormat(ActivityIdFormat.W3C)
+            .SetParentId(checkoutTrace, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded).Start())
+        {
+            order = await SubmitAsync(SimulatedPaymentProvider.Approve, (product, 1));
+        }
+
+        Assert.Equal(SagaStep.Confirmed, (await checkout.FinishedAsync([order], Deadline)).Single().Step);
+        var paths = served.Where(s => s.Trace == checkoutTrace).Select(s => s.Path).ToList();
+        Assert.Contains("/api/inventory/reservations", paths);
+        Assert.Contains($"/api/inventory/reservations/{order}/commit", paths);
+        Assert.Contains("/api/payments/authorize", paths);
     }
 }

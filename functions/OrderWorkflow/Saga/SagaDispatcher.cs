@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -10,15 +11,22 @@ namespace OrderWorkflow.Saga;
 /// (submitted, cancel asked, a retry falls due), so the event that caused it is acknowledged at once
 /// instead of waiting for a whole checkout. Nothing depends on this process's memory for safety:
 /// state is in the database, and the AdvanceSagas timer resumes any saga whose run was lost.
+/// Each run is a span in the trace of what asked for it (the checkout's, through its event), so the
+/// saga's calls to Inventory, Payment and Ordering are traced with the order; a run the timer starts
+/// begins a trace of its own.
 /// </summary>
 public sealed class SagaDispatcher(IServiceScopeFactory scopes, TimeProvider clock, ILogger<SagaDispatcher> logger) : BackgroundService
 {
     private const int Concurrency = 16;
-    private readonly Channel<Guid> _due = Channel.CreateUnbounded<Guid>();
+
+    /// <summary>Named as the app, which ServiceDefaults' tracing listens to.</summary>
+    private static readonly ActivitySource Telemetry = new(typeof(SagaDispatcher).Assembly.GetName().Name!);
+
+    private readonly Channel<(Guid OrderId, ActivityContext Cause)> _due = Channel.CreateUnbounded<(Guid, ActivityContext)>();
     private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>Runs the saga as soon as a slot is free.</summary>
-    public void Run(Guid orderId) => _due.Writer.TryWrite(orderId);
+    public void Run(Guid orderId) => _due.Writer.TryWrite((orderId, Activity.Current?.Context ?? default));
 
     /// <summary>Runs the saga when its retry falls due (in this process; the timer covers a process that dies before).</summary>
     public void RunAt(Guid orderId, DateTimeOffset at)
@@ -30,13 +38,15 @@ public sealed class SagaDispatcher(IServiceScopeFactory scopes, TimeProvider clo
             return;
         }
 
+        var cause = Activity.Current?.Context ?? default;
         _ = Task.Delay(delay, clock, _stopping.Token).ContinueWith(
-            _ => Run(orderId), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            _ => _due.Writer.TryWrite((orderId, cause)), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
     }
 
     /// <summary>Runs the given sagas, a bounded number at a time, and returns when all have run as far as they can.</summary>
     public Task RunAllAsync(IEnumerable<Guid> orderIds, CancellationToken cancellationToken) =>
-        Parallel.ForEachAsync(orderIds, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken },
+        Parallel.ForEachAsync(orderIds.Select(id => (id, default(ActivityContext))),
+            new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken },
             RunOneAsync);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -56,8 +66,11 @@ public sealed class SagaDispatcher(IServiceScopeFactory scopes, TimeProvider clo
         base.Dispose();
     }
 
-    private async ValueTask RunOneAsync(Guid orderId, CancellationToken token)
+    private async ValueTask RunOneAsync((Guid OrderId, ActivityContext Cause) due, CancellationToken token)
     {
+        var orderId = due.OrderId;
+        using var activity = Telemetry.StartActivity("order saga run", ActivityKind.Internal, due.Cause);
+        activity?.SetTag("order.id", orderId);
         try
         {
             await using var scope = scopes.CreateAsyncScope();
@@ -66,6 +79,7 @@ public sealed class SagaDispatcher(IServiceScopeFactory scopes, TimeProvider clo
         catch (Exception ex) when (!token.IsCancellationRequested)
         {
             // The saga's state is saved; the timer picks it up again once its lease runs out.
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             logger.LogWarning(ex, "Running the saga of order {OrderId} failed; the timer will resume it", orderId);
         }
     }
