@@ -76,6 +76,11 @@ public static class PlatformInfrastructureExtensions
 
         if (mode == InfrastructureMode.Local)
         {
+            if (builder.ExecutionContext.IsRunMode)
+            {
+                PointContainerRuntimeChecksAtAnAbsentCli(builder.Configuration);
+            }
+
             var directories = LocalDataDirectory.Resolve(builder);
             var postgres = builder.AddLocalPostgres("postgres", directories);
             var redis = builder.AddLocalRedis("redis", directories);
@@ -144,6 +149,31 @@ public static class PlatformInfrastructureExtensions
         return ContainerRuntimeAnswers(builder.Configuration) is { } runtime
             ? (InfrastructureMode.Containers, $"container runtime '{runtime}' is healthy")
             : (InfrastructureMode.Local, "no healthy container runtime");
+    }
+
+    /// <summary>The configuration key that chooses DCP's container runtime (<c>--container-runtime</c>).</summary>
+    public const string DcpContainerRuntimeKey = "DcpPublisher:ContainerRuntime";
+
+    /// <summary>
+    /// In local mode nothing runs in a container, yet DCP checks its container runtime every 5 s for as long as it
+    /// runs, by starting the runtime's CLI twice (<c>docker --version</c>, <c>docker network ls</c>; about 40 ms of CPU
+    /// each here). Where a CLI is installed and its engine does not answer, which is why the mode is local, that was
+    /// 20 ms of CPU a second at rest (docs/benchmarks.md). Pointed at a supported runtime whose CLI is not installed,
+    /// each check is a failed look-up on PATH. Left alone when a runtime is chosen explicitly or both CLIs are installed.
+    /// </summary>
+    private static void PointContainerRuntimeChecksAtAnAbsentCli(IConfiguration configuration)
+    {
+        if (configuration[DcpContainerRuntimeKey] is not null || configuration["ASPIRE_CONTAINER_RUNTIME"] is not null
+            || configuration["DOTNET_ASPIRE_CONTAINER_RUNTIME"] is not null)
+        {
+            return;
+        }
+
+        var path = (configuration["PATH"] ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        if (new[] { "podman", "docker" }.FirstOrDefault(cli => !path.Any(directory => File.Exists(Path.Combine(directory, cli)))) is { } absent)
+        {
+            configuration[DcpContainerRuntimeKey] = absent;
+        }
     }
 
     /// <summary>Asks the container runtime Aspire would use whether its engine is up (the CLI alone is not enough).</summary>

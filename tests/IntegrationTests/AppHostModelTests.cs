@@ -232,6 +232,41 @@ public class AppHostModelTests
 
     private static string[] WaitsFor(IResource resource) =>
         [.. resource.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource.Name).Order()];
+
+    [Theory]
+    [InlineData(new[] { "docker" }, "podman")]
+    [InlineData(new[] { "podman" }, "docker")]
+    [InlineData(new[] { "docker", "podman" }, null)]
+    public async Task Locally_DCPs_container_runtime_checks_go_to_a_runtime_whose_CLI_is_absent(string[] installed, string? expected)
+    {
+        // DCP runs the chosen runtime's CLI twice every 5 s even when no container runs; a CLI that is absent costs a PATH look-up.
+        var bin = Directory.CreateTempSubdirectory("ecommerce-path-");
+        try
+        {
+            foreach (var cli in installed)
+            {
+                await File.WriteAllTextAsync(Path.Combine(bin.FullName, cli), "");
+            }
+
+            await using var builder = await ModelAsync("--Infrastructure:Mode=local", $"--PATH={bin.FullName}");
+
+            Assert.Equal(expected, builder.Configuration[PlatformInfrastructureExtensions.DcpContainerRuntimeKey]);
+        }
+        finally
+        {
+            bin.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("--Infrastructure:Mode=containers")]
+    [InlineData("--Infrastructure:Mode=local", "--ASPIRE_CONTAINER_RUNTIME=docker")]
+    public async Task The_container_runtime_is_left_alone_where_containers_run_or_one_is_chosen(params string[] args)
+    {
+        await using var builder = await ModelAsync([.. args, $"--PATH={Path.GetTempPath()}"]);
+
+        Assert.Null(builder.Configuration[PlatformInfrastructureExtensions.DcpContainerRuntimeKey]);
+    }
 }
 
 /// <summary>
