@@ -33,8 +33,8 @@ def sample():
                 comm = open(f'/proc/{pid}/task/{tid}/comm').read().strip()
                 ns = int(open(f'/proc/{pid}/task/{tid}/schedstat').read().split()[0])
                 taken[(pid, tid)] = (who, comm, ns)
-            # Processes it started that have ended and been waited for (DCP's runs of a container CLI, PostgreSQL's
-            # backends): counted nowhere else, as they are gone by the second sample.
+            # Processes it started that have ended and been waited for (PostgreSQL's backends): counted nowhere else,
+            # as they are gone by the second sample.
             stat = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()
             taken[(pid, 'children')] = (f'{who}: ended children', 'children', (int(stat[13]) + int(stat[14])) * 1e9 / tick)
         except OSError:

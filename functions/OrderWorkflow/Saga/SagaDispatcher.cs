@@ -11,9 +11,9 @@ namespace OrderWorkflow.Saga;
 /// (submitted, cancel asked, a retry falls due), so the event that caused it is acknowledged at once
 /// instead of waiting for a whole checkout. Nothing depends on this process's memory for safety:
 /// state is in the database, and the AdvanceSagas timer resumes any saga whose run was lost.
-/// Each run is a span in the trace of what asked for it (the checkout's, through its event), so the
-/// saga's calls to Inventory, Payment and Ordering are traced with the order; a run the timer starts
-/// begins a trace of its own.
+/// Each run is a span in the trace of what asked for it (the checkout's, through its event; the run
+/// before a retry; the timer's invocation), so the saga's calls to Inventory, Payment and Ordering are
+/// traced with the order.
 /// </summary>
 public sealed class SagaDispatcher(IServiceScopeFactory scopes, TimeProvider clock, ILogger<SagaDispatcher> logger) : BackgroundService
 {
@@ -26,7 +26,7 @@ public sealed class SagaDispatcher(IServiceScopeFactory scopes, TimeProvider clo
     private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>Runs the saga as soon as a slot is free.</summary>
-    public void Run(Guid orderId) => _due.Writer.TryWrite((orderId, Activity.Current?.Context ?? default));
+    public void Run(Guid orderId) => Enqueue(orderId, CurrentCause);
 
     /// <summary>Runs the saga when its retry falls due (in this process; the timer covers a process that dies before).</summary>
     public void RunAt(Guid orderId, DateTimeOffset at)
@@ -38,16 +38,24 @@ public sealed class SagaDispatcher(IServiceScopeFactory scopes, TimeProvider clo
             return;
         }
 
-        var cause = Activity.Current?.Context ?? default;
+        var cause = CurrentCause;
         _ = Task.Delay(delay, clock, _stopping.Token).ContinueWith(
-            _ => _due.Writer.TryWrite((orderId, cause)), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            _ => Enqueue(orderId, cause), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
     }
 
     /// <summary>Runs the given sagas, a bounded number at a time, and returns when all have run as far as they can.</summary>
-    public Task RunAllAsync(IEnumerable<Guid> orderIds, CancellationToken cancellationToken) =>
-        Parallel.ForEachAsync(orderIds.Select(id => (id, default(ActivityContext))),
+    public Task RunAllAsync(IEnumerable<Guid> orderIds, CancellationToken cancellationToken)
+    {
+        var cause = CurrentCause;
+        return Parallel.ForEachAsync(orderIds.Select(id => (id, cause)),
             new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken },
             RunOneAsync);
+    }
+
+    // Taken where the run is asked for: the queue's reader runs outside any trace.
+    private static ActivityContext CurrentCause => Activity.Current?.Context ?? default;
+
+    private void Enqueue(Guid orderId, ActivityContext cause) => _due.Writer.TryWrite((orderId, cause));
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Parallel.ForEachAsync(_due.Reader.ReadAllAsync(stoppingToken),
