@@ -29,7 +29,7 @@ public class LoadScenarioTests(PlatformFixture platform)
         {
             Environment = { ["LOAD_REPORT_DIR"] = reports },
         };
-        // The first run installs Artillery (about a minute here), then the profile runs for 70 s.
+        // The first run installs Artillery (about a minute here), then the profile runs for 36 s and its last sessions end.
         var run = await ChildProcess.RunAsync(start, TimeSpan.FromMinutes(8));
         var output = run.Output;
         Assert.True(run.ExitCode == 0, $"the load scenario failed ({run.ExitCode}):\n{output}\n{run.Error}");

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Aspire.Hosting.Testing;
+using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using TestSupport;
@@ -462,7 +463,13 @@ public sealed partial class StorefrontTests(PlatformFixture platform, ChromiumBr
 
     private static async Task AssertNoGraveViolationAsync(IPage page)
     {
-        var grave = (await page.RunAxe()).Violations.Where(v => v.Impact is "serious" or "critical").ToList();
+        // Axe's legacy mode runs in the page itself; the default opens a blank page to gather frames' results,
+        // which took 1.5-2.7 s per run here against 0.3-0.4 s, with the same violations found on a page given a
+        // nameless button and an image without alt. The storefront has no frames, which is all legacy mode leaves out.
+#pragma warning disable CS0618 // obsolete, to be removed by Deque some day: then back to RunAxe and its cost
+        var result = await page.RunAxeLegacy(options: new AxeRunOptions { ResultTypes = [ResultType.Violations] });
+#pragma warning restore CS0618
+        var grave = result.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
         Assert.True(grave.Count == 0, $"{page.Url}: " + string.Join(Environment.NewLine, grave.Select(v =>
             $"{v.Impact} {v.Id}: {v.Help} ({string.Join(", ", v.Nodes.Select(n => n.Target.ToString()))})")));
     }
@@ -480,6 +487,27 @@ public sealed partial class StorefrontTests(PlatformFixture platform, ChromiumBr
         {
             await page.GotoAsync(path);
             await AssertNoGraveViolationAsync(page);
+        });
+
+    [Fact]
+    public Task The_accessibility_check_reports_a_nameless_button_and_an_image_without_text() =>
+        chromium.InPageAsync(Shop, "axe-planted", async page =>
+        {
+            await page.GotoAsync("/signin");
+            await page.EvaluateAsync("""
+                () => {
+                    const main = document.querySelector('main');
+                    main.appendChild(document.createElement('button'));
+                    const image = document.createElement('img');
+                    image.src = '/planted.png';
+                    main.appendChild(image);
+                }
+                """);
+
+            // What every page above is checked with finds what was planted: the check itself works.
+            var failure = await Assert.ThrowsAnyAsync<Xunit.Sdk.XunitException>(() => AssertNoGraveViolationAsync(page));
+            Assert.Contains("button-name", failure.Message);
+            Assert.Contains("image-alt", failure.Message);
         });
 
     private static async Task<decimal[]> Prices(IPage page) =>
