@@ -37,6 +37,13 @@ public static class PlatformHost
     /// </summary>
     public const string OneCatalogReplica = "--Parameters:catalog-replicas=1";
 
+    /// <summary>
+    /// One platform starts at a time. A start is CPU-bound here (a dozen .NET processes on two cores): in the
+    /// clean-clone run at d9ae3b6 the shared platform was up after 118 s beside a data-directory test's own start,
+    /// so every shared test waited for both. In turn, the first one up runs its tests while the next starts.
+    /// </summary>
+    private static readonly SemaphoreSlim OneStartAtATime = new(1, 1);
+
     public static string NewDataDirectory() =>
         Path.Combine(Path.GetTempPath(), "ecommerce-tests", Guid.NewGuid().ToString("N")[..12]);
 
@@ -46,6 +53,20 @@ public static class PlatformHost
     /// <param name="cancellationToken">Cancels the start.</param>
     public static async Task<DistributedApplication> StartAsync(string dataDirectory, IEnumerable<string>? arguments = null,
         bool waitForGateway = true, CancellationToken cancellationToken = default)
+    {
+        await OneStartAtATime.WaitAsync(cancellationToken);
+        try
+        {
+            return await StartAloneAsync(dataDirectory, arguments, waitForGateway, cancellationToken);
+        }
+        finally
+        {
+            OneStartAtATime.Release();
+        }
+    }
+
+    private static async Task<DistributedApplication> StartAloneAsync(string dataDirectory, IEnumerable<string>? arguments,
+        bool waitForGateway, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
