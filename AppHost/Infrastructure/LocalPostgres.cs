@@ -44,8 +44,10 @@ public static class LocalPostgresExtensions
         var server = new LocalPostgresServerResource(name, directories.Root, password.Resource);
 
         var healthCheckKey = $"{name}_local_check";
+        // One check for the AppHost's lifetime (the container disposes it and its connection at the end).
+        builder.Services.AddKeyedSingleton(healthCheckKey, (_, _) => new PostgresHealthCheck(server));
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            healthCheckKey, _ => new PostgresHealthCheck(server), failureStatus: null, tags: null));
+            healthCheckKey, services => services.GetRequiredKeyedService<PostgresHealthCheck>(healthCheckKey), failureStatus: null, tags: null));
 
         builder.Eventing.Subscribe<ResourceReadyEvent>(server, CreateDatabasesAsync);
 
@@ -128,16 +130,23 @@ public static class LocalPostgresExtensions
                 "(apt-get install postgresql), set LocalInfrastructure:PostgresBinDirectory, or use Infrastructure:Mode=containers.");
     }
 
-    private sealed class PostgresHealthCheck(LocalPostgresServerResource server) : IHealthCheck
+    /// <summary>
+    /// Asks the server <c>SELECT 1</c> every few seconds over a kept connection. A new connection for each check
+    /// started a backend process each time (14 a minute at rest, PostgreSQL forking and authenticating each); a
+    /// connection that breaks (the server killed or frozen past the timeouts) is dropped by the pool and the next
+    /// check opens another.
+    /// </summary>
+    internal sealed class PostgresHealthCheck(LocalPostgresServerResource server) : IHealthCheck, IAsyncDisposable
     {
+        private readonly SemaphoreSlim _creating = new(1, 1);
+        private NpgsqlDataSource? _dataSource;
+
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
-                var connectionString = await server.ConnectionStringExpression.GetValueAsync(cancellationToken);
-                await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false;Timeout=5");
-                await connection.OpenAsync(cancellationToken);
-                await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                var dataSource = await DataSourceAsync(cancellationToken);
+                await using var ping = dataSource.CreateCommand("SELECT 1");
                 await ping.ExecuteScalarAsync(cancellationToken);
                 return HealthCheckResult.Healthy();
             }
@@ -145,6 +154,36 @@ public static class LocalPostgresExtensions
             {
                 return HealthCheckResult.Unhealthy(ex.Message, ex);
             }
+        }
+
+        private async Task<NpgsqlDataSource> DataSourceAsync(CancellationToken cancellationToken)
+        {
+            if (_dataSource is { } created)
+            {
+                return created;
+            }
+
+            await _creating.WaitAsync(cancellationToken);
+            try
+            {
+                var connectionString = await server.ConnectionStringExpression.GetValueAsync(cancellationToken);
+                // One connection is enough for a probe; 5 s to connect or answer, as before.
+                return _dataSource ??= NpgsqlDataSource.Create(connectionString + ";Maximum Pool Size=1;Timeout=5;Command Timeout=5");
+            }
+            finally
+            {
+                _creating.Release();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_dataSource is not null)
+            {
+                await _dataSource.DisposeAsync();
+            }
+
+            _creating.Dispose();
         }
     }
 }

@@ -46,8 +46,10 @@ public static class LocalRedisExtensions
             """);
 
         var healthCheckKey = $"{name}_local_check";
+        // One check for the AppHost's lifetime (the container disposes it and its connection at the end).
+        builder.Services.AddKeyedSingleton(healthCheckKey, (_, _) => new RedisHealthCheck(redis));
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            healthCheckKey, _ => new RedisHealthCheck(redis), failureStatus: null, tags: null));
+            healthCheckKey, services => services.GetRequiredKeyedService<RedisHealthCheck>(healthCheckKey), failureStatus: null, tags: null));
 
         var resource = builder.AddResource(redis)
             // Not behind DCP's proxy: every command of every service would cross one more process twice.
@@ -78,17 +80,21 @@ public static class LocalRedisExtensions
             "set LocalInfrastructure:RedisServer, or use Infrastructure:Mode=containers.");
     }
 
-    private sealed class RedisHealthCheck(LocalRedisResource redis) : IHealthCheck
+    /// <summary>
+    /// PINGs the server every few seconds over a kept connection. A new multiplexer for each check made two
+    /// connections and their handshakes each time; a kept one reconnects by itself after the server comes back,
+    /// and a frozen server fails the PING when it times out.
+    /// </summary>
+    internal sealed class RedisHealthCheck(LocalRedisResource redis) : IHealthCheck, IAsyncDisposable
     {
+        private readonly SemaphoreSlim _connecting = new(1, 1);
+        private ConnectionMultiplexer? _connection;
+
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
-                var connectionString = await redis.ConnectionStringExpression.GetValueAsync(cancellationToken);
-                var options = ConfigurationOptions.Parse(connectionString!);
-                options.AbortOnConnectFail = true;
-                options.ConnectTimeout = 5000;
-                await using var connection = await ConnectionMultiplexer.ConnectAsync(options);
+                var connection = await ConnectionAsync(cancellationToken);
                 await connection.GetDatabase().PingAsync();
                 return HealthCheckResult.Healthy();
             }
@@ -96,6 +102,45 @@ public static class LocalRedisExtensions
             {
                 return HealthCheckResult.Unhealthy(ex.Message, ex);
             }
+        }
+
+        private async Task<ConnectionMultiplexer> ConnectionAsync(CancellationToken cancellationToken)
+        {
+            if (_connection is { } connected)
+            {
+                return connected;
+            }
+
+            await _connecting.WaitAsync(cancellationToken);
+            try
+            {
+                if (_connection is null)
+                {
+                    var options = ConfigurationOptions.Parse((await redis.ConnectionStringExpression.GetValueAsync(cancellationToken))!);
+                    // Until the first connection the server may not be up: fail this check and try again at the next.
+                    // Once connected, the multiplexer reconnects on its own.
+                    options.AbortOnConnectFail = true;
+                    options.ConnectTimeout = 5000;
+                    options.AsyncTimeout = 5000;
+                    _connection = await ConnectionMultiplexer.ConnectAsync(options);
+                }
+
+                return _connection;
+            }
+            finally
+            {
+                _connecting.Release();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync();
+            }
+
+            _connecting.Dispose();
         }
     }
 }
