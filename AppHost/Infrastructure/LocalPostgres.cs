@@ -166,9 +166,14 @@ public static class LocalPostgresExtensions
             await _creating.WaitAsync(cancellationToken);
             try
             {
-                var connectionString = await server.ConnectionStringExpression.GetValueAsync(cancellationToken);
-                // One connection is enough for a probe; 5 s to connect or answer, as before.
-                return _dataSource ??= NpgsqlDataSource.Create(connectionString + ";Maximum Pool Size=1;Timeout=5;Command Timeout=5");
+                if (_dataSource is null)
+                {
+                    var connectionString = await server.ConnectionStringExpression.GetValueAsync(cancellationToken);
+                    // One connection is enough for a probe; 5 s to connect or answer, as before.
+                    _dataSource = NpgsqlDataSource.Create(connectionString + ";Maximum Pool Size=1;Timeout=5;Command Timeout=5");
+                }
+
+                return _dataSource;
             }
             finally
             {
