@@ -131,10 +131,10 @@ public static class LocalPostgresExtensions
     }
 
     /// <summary>
-    /// Asks the server <c>SELECT 1</c> every few seconds over a kept connection. A new connection for each check
-    /// started a backend process each time (14 a minute at rest, PostgreSQL forking and authenticating each); a
-    /// connection that breaks (the server killed or frozen past the timeouts) is dropped by the pool and the next
-    /// check opens another.
+    /// Asks the server <c>SELECT 1</c> whenever Aspire checks the resource, over a kept connection. A new connection
+    /// for each check started a backend process each time (14 a minute at rest, PostgreSQL forking and authenticating
+    /// each); a connection that breaks (the server killed or frozen past the timeouts) is dropped by the pool and the
+    /// next check opens another.
     /// </summary>
     internal sealed class PostgresHealthCheck(LocalPostgresServerResource server) : IHealthCheck, IAsyncDisposable
     {

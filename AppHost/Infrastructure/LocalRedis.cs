@@ -81,9 +81,9 @@ public static class LocalRedisExtensions
     }
 
     /// <summary>
-    /// PINGs the server every few seconds over a kept connection. A new multiplexer for each check made two
-    /// connections and their handshakes each time; a kept one reconnects by itself after the server comes back,
-    /// and a frozen server fails the PING when it times out.
+    /// PINGs the server whenever Aspire checks the resource, over a kept connection. A new multiplexer for each check
+    /// made two connections and their handshakes each time; a kept one reconnects by itself after the server comes
+    /// back, and a frozen server fails the PING when it times out.
     /// </summary>
     internal sealed class RedisHealthCheck(LocalRedisResource redis) : IHealthCheck, IAsyncDisposable
     {

@@ -20,7 +20,7 @@ public class LocalPostgresHealthCheckTests(PlatformFixture platform)
         await connection.OpenAsync();
         var before = await SessionsOnServerDatabaseAsync(connection);
 
-        // The AppHost's own checks, asked three times in a row (they also run on their own every few seconds).
+        // The AppHost's own checks, asked three times in a row (Aspire also runs them on its own, periodically).
         var checks = platform.App.Services.GetRequiredService<HealthCheckService>();
         for (var i = 0; i < 3; i++)
         {
