@@ -138,15 +138,16 @@ public static class LocalPostgresExtensions
     /// </summary>
     internal sealed class PostgresHealthCheck(LocalPostgresServerResource server) : IHealthCheck, IAsyncDisposable
     {
-        private readonly SemaphoreSlim _creating = new(1, 1);
-        private NpgsqlDataSource? _dataSource;
+        // Made once, on the first check: making it opens no connection, so it cannot fail and needs no second try.
+        private readonly Lazy<Task<NpgsqlDataSource>> _dataSource = new(async () => NpgsqlDataSource.Create(
+            // One connection is enough for a probe; 5 s to connect or answer, as before.
+            await server.ConnectionStringExpression.GetValueAsync(CancellationToken.None) + ";Maximum Pool Size=1;Timeout=5;Command Timeout=5"));
 
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
-                var dataSource = await DataSourceAsync(cancellationToken);
-                await using var ping = dataSource.CreateCommand("SELECT 1");
+                await using var ping = (await _dataSource.Value).CreateCommand("SELECT 1");
                 await ping.ExecuteScalarAsync(cancellationToken);
                 return HealthCheckResult.Healthy();
             }
@@ -156,39 +157,12 @@ public static class LocalPostgresExtensions
             }
         }
 
-        private async Task<NpgsqlDataSource> DataSourceAsync(CancellationToken cancellationToken)
-        {
-            if (_dataSource is { } created)
-            {
-                return created;
-            }
-
-            await _creating.WaitAsync(cancellationToken);
-            try
-            {
-                if (_dataSource is null)
-                {
-                    var connectionString = await server.ConnectionStringExpression.GetValueAsync(cancellationToken);
-                    // One connection is enough for a probe; 5 s to connect or answer, as before.
-                    _dataSource = NpgsqlDataSource.Create(connectionString + ";Maximum Pool Size=1;Timeout=5;Command Timeout=5");
-                }
-
-                return _dataSource;
-            }
-            finally
-            {
-                _creating.Release();
-            }
-        }
-
         public async ValueTask DisposeAsync()
         {
-            if (_dataSource is not null)
+            if (_dataSource.IsValueCreated)
             {
-                await _dataSource.DisposeAsync();
+                await (await _dataSource.Value).DisposeAsync();
             }
-
-            _creating.Dispose();
         }
     }
 }

@@ -464,7 +464,7 @@ public sealed partial class StorefrontTests(PlatformFixture platform, ChromiumBr
     private static async Task AssertNoGraveViolationAsync(IPage page)
     {
         // Axe's legacy mode runs in the page itself; the default opens a blank page to gather frames' results,
-        // which took 1.5-2.7 s per run here against 0.3-0.4 s, with the same violations found on a page given a
+        // which took 1.6-2.8 s per run here against 0.28-0.42 s, with the same violations found on a page given a
         // nameless button and an image without alt. The storefront has no frames, which is all legacy mode leaves out.
 #pragma warning disable CS0618 // obsolete, to be removed by Deque some day: then back to RunAxe and its cost
         var result = await page.RunAxeLegacy(options: new AxeRunOptions { ResultTypes = [ResultType.Violations] });
