@@ -330,6 +330,42 @@ public sealed class OutboxTests(LocalServers servers) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_round_that_failed_is_tried_again_within_seconds_though_the_next_scan_is_minutes_away()
+    {
+        var outage = new OutagePublisherSwitch { Down = true };
+        var host = await StartServiceAsync<RelayRetriedEvent>(consume: true, relay: true, inner => new OutagePublisher(inner, outage), NoPolling);
+        await ListenerPidAsync();
+
+        await AddOrdersAsync(host, 3, i => new RelayRetriedEvent("frank", i));
+        await using var db = NewContext();
+        await Eventually.TrueAsync(async () => await db.Set<OutboxMessage>().AnyAsync(m => m.Attempts > 0), "the relay to try and fail");
+        outage.Down = false;
+
+        // No commit comes after the outage and the safety scan is ten minutes away: only the relay's retry delivers them.
+        await Eventually.TrueAsync(async () => await db.Effects.CountAsync() == 3, "the events once the broker is back, without another commit");
+    }
+
+    [Fact]
+    public async Task A_relay_kept_out_by_another_relays_lease_takes_over_when_the_lease_lapses()
+    {
+        var settings = new Dictionary<string, string?>(NoPolling) { ["EventBus:OutboxLease"] = "00:00:03" };
+        var host = await StartServiceAsync<LeasedEvent>(consume: true, relay: true, settings: settings);
+        await ListenerPidAsync();
+        // A relay that died holding the lease: nobody renews or releases it, it lapses after 3 s. Taken as soon as the
+        // relay's own lease from its first round has lapsed.
+        var serviceName = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EventBusOptions>>().Value.ServiceName;
+        var locks = host.Services.GetRequiredService<BuildingBlocks.Locking.IDistributedLock>();
+        await Eventually.TrueAsync(() => locks.TryAcquireAsync($"outbox-relay:{serviceName}:{nameof(ShopContext)}", "a-dead-relay", TimeSpan.FromSeconds(3)),
+            "the lease for the dead relay");
+
+        await AddOrdersAsync(host, 2, i => new LeasedEvent("grace", i));
+
+        // The commit's notification found the lease taken; no other commit comes and the scan is ten minutes away.
+        await using var db = NewContext();
+        await Eventually.TrueAsync(async () => await db.Effects.CountAsync() == 2, "the events once the dead relay's lease lapsed");
+    }
+
+    [Fact]
     public async Task A_redelivered_event_is_recognised_by_the_inbox()
     {
         await using var db = NewContext();

@@ -67,9 +67,10 @@ public sealed class EventBusOptions
 
     /// <summary>
     /// Outbox relay: safety scan while its database notification listener is up (a commit to the outbox
-    /// wakes it at once through PostgreSQL LISTEN/NOTIFY), so an idle relay stays idle.
+    /// wakes it at once through PostgreSQL LISTEN/NOTIFY), so an idle relay stays idle. Also how often the
+    /// listener's connection is checked while no notification comes. A failed round is retried sooner.
     /// </summary>
-    public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Outbox relay: scan interval while the notification listener is disconnected and reconnecting.</summary>
     public TimeSpan OutboxDisconnectedPollInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -23,9 +23,12 @@ namespace BuildingBlocks.Outbox;
 /// than a <c>pg_notify</c> issued by our own SaveChanges: it fires for every insert, whatever code or
 /// context makes it, and no service has to register anything. The relay creates it, idempotently, when
 /// the listener connects (it needs the table, which the migrator creates first). Without a notification it
-/// still scans every <see cref="EventBusOptions.OutboxPollInterval"/> (seconds: a safety net, so idle
+/// still scans every <see cref="EventBusOptions.OutboxPollInterval"/> (half a minute: a safety net, so idle
 /// stays idle); while the listener is disconnected (database down, connection killed) it scans every
-/// <see cref="EventBusOptions.OutboxDisconnectedPollInterval"/> and reconnects with backoff.
+/// <see cref="EventBusOptions.OutboxDisconnectedPollInterval"/> and reconnects with backoff. A round that
+/// failed, or found the lease held by another relay, is tried again sooner than the safety scan: after a
+/// second, doubling, at most a third of the lease, so events left behind by a broker outage or a dead relay
+/// do not wait for the next commit.
 /// </para>
 /// </summary>
 public sealed class OutboxRelay<TContext>(
@@ -47,6 +50,9 @@ public sealed class OutboxRelay<TContext>(
     private volatile bool _listening;
     private bool _leaseHeld;
     private DateTimeOffset _renewLeaseAt;
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
+    private TimeSpan? _retryDelay;
+    private bool _settled;
 
     /// <summary>The <c>application_name</c> of the listener's connection (so an operator, or a test, can find it in pg_stat_activity).</summary>
     public const string ListenerApplicationName = "outbox-listener";
@@ -73,9 +79,11 @@ public sealed class OutboxRelay<TContext>(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            var done = false;
             try
             {
                 await RunRoundAsync(stoppingToken);
+                done = _settled;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -88,7 +96,9 @@ public sealed class OutboxRelay<TContext>(
             }
 
             // A round publishes until the outbox is empty: wait for the next commit (one made during the
-            // round has already notified) or, after a failure, for the next scan.
+            // round has already notified) or the next scan. A round that failed, or that another relay's
+            // lease kept out, may have left events behind: look again soon, backing off.
+            _retryDelay = done ? null : _retryDelay is { } last ? Shortest(last * 2, _options.OutboxLease / 3) : FirstRetryDelay;
             await WaitForCommitAsync(stoppingToken);
         }
     }
@@ -96,8 +106,12 @@ public sealed class OutboxRelay<TContext>(
     /// <summary>Waits for a notification of a commit to the outbox, or the poll interval, whichever comes first.</summary>
     private async Task WaitForCommitAsync(CancellationToken stoppingToken)
     {
-        var interval = _listening ? _options.OutboxPollInterval : TimeSpan.FromTicks(Math.Min(
-            _options.OutboxDisconnectedPollInterval.Ticks, _options.OutboxPollInterval.Ticks));
+        var interval = _listening ? _options.OutboxPollInterval : Shortest(_options.OutboxDisconnectedPollInterval, _options.OutboxPollInterval);
+        if (_retryDelay is { } retry)
+        {
+            interval = Shortest(interval, Shortest(retry, _options.OutboxLease / 3));
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         timeout.CancelAfter(interval);
         try
@@ -247,6 +261,8 @@ public sealed class OutboxRelay<TContext>(
         await transaction.CommitAsync(cancellationToken);
     }
 
+    private static TimeSpan Shortest(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
     private static string Quote(string identifier) => $"\"{identifier.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 
     /// <summary>
@@ -258,6 +274,7 @@ public sealed class OutboxRelay<TContext>(
     /// <returns>Events published.</returns>
     internal async Task<int> RunRoundAsync(CancellationToken cancellationToken)
     {
+        _settled = false;
         if (!await HoldLeaseAsync(cancellationToken))
         {
             return 0;
@@ -270,6 +287,7 @@ public sealed class OutboxRelay<TContext>(
             {
                 var (published, failed, remaining) = await PublishBatchAsync(cancellationToken);
                 total += published;
+                _settled = failed == 0 && remaining == 0;
                 // After a failure, wait for the next round rather than retry at once.
                 if (published == 0 || failed > 0 || remaining == 0 || !await HoldLeaseAsync(cancellationToken))
                 {

@@ -57,4 +57,6 @@ public sealed class ProbeHandler<TEvent>(HandlerProbe probe) : IIntegrationEvent
 [EventTopic("test.deadletter-giveup")] public sealed record GivenUpEvent(string Aggregate, int Number) : TestEvent(Aggregate, Number);
 [EventTopic("test.outbox-notify")] public sealed record NotifiedEvent(string Aggregate, int Number) : TestEvent(Aggregate, Number);
 [EventTopic("test.outbox-listener-killed")] public sealed record ListenerKilledEvent(string Aggregate, int Number) : TestEvent(Aggregate, Number);
+[EventTopic("test.outbox-retried")] public sealed record RelayRetriedEvent(string Aggregate, int Number) : TestEvent(Aggregate, Number);
+[EventTopic("test.outbox-leased")] public sealed record LeasedEvent(string Aggregate, int Number) : TestEvent(Aggregate, Number);
 [EventTopic("test.idle")] public sealed record IdleEvent(string Aggregate, int Number) : TestEvent(Aggregate, Number);
