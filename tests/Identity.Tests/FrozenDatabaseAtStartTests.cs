@@ -25,16 +25,15 @@ public sealed class FrozenDatabaseAtStartTests : IAsyncLifetime
     {
         // The test's client timeout (2 s) keeps the first attempt short; the production default is 15 s.
         var settings = _fixture.Settings(await _fixture.Servers.CreateDatabaseAsync() + ";Timeout=2");
-        var port = LocalServers.FreePort();
-        await using var app = IdentityFixture.Build(settings, port);
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await using var app = IdentityFixture.Build(settings);
+        using var client = new HttpClient();
 
         _fixture.Servers.FreezePostgres();
         try
         {
             var start = app.StartAsync();
             await Eventually.TrueAsync(() => start.IsCompleted, "Identity to finish starting while PostgreSQL is frozen", TimeSpan.FromMinutes(1));
-            await start;
+            client.BaseAddress = await start;
 
             using var ready = await client.GetAsync("/health/ready");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);

@@ -69,7 +69,7 @@ public sealed class RefreshTokenPruningTests(IdentityFixture fixture)
         var settings = fixture.Settings(fixture.DatabaseConnectionString);
         settings["Jwt:RefreshTokenPruneInterval"] = "00:00:00.200";
         settings["Jwt:ExpiredRefreshTokenRetention"] = "1.00:00:00";
-        await using var app = IdentityFixture.Build(settings, LocalServers.FreePort());
+        await using var app = IdentityFixture.Build(settings);
         await app.StartAsync();
 
         // Rows written after the replica started: only its periodic run, not the one at start, can delete them.

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
-using TestSupport;
 
 namespace Identity.Tests;
 
@@ -28,13 +27,13 @@ public sealed class StartupTests(IdentityFixture fixture)
     {
         var database = await fixture.Servers.CreateDatabaseAsync();
         var settings = fixture.Settings(database);
-        var replicas = new[] { IdentityFixture.Build(settings, LocalServers.FreePort()), IdentityFixture.Build(settings, LocalServers.FreePort()) };
+        var replicas = new[] { IdentityFixture.Build(settings), IdentityFixture.Build(settings) };
         try
         {
             await Task.WhenAll(replicas.Select(app => app.StartAsync()));
 
             // And once more, as after a restart: nothing to do, nothing fails.
-            var restarted = IdentityFixture.Build(settings, LocalServers.FreePort());
+            var restarted = IdentityFixture.Build(settings);
             await restarted.StartAsync();
             await restarted.DisposeAsync();
 
@@ -59,14 +58,13 @@ public sealed class StartupTests(IdentityFixture fixture)
         var settings = fixture.Settings(await fixture.Servers.CreateDatabaseAsync());
         settings.Remove("Identity:Admin:Email");
         settings.Remove("Identity:Admin:Password");
-        var port = LocalServers.FreePort();
-        await using var app = IdentityFixture.Build(settings, port);
-        await app.StartAsync();
+        await using var app = IdentityFixture.Build(settings);
+        var address = await app.StartAsync();
 
         await using var scope = app.Services.CreateAsyncScope();
         Assert.Empty(scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>().Users);
 
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        using var client = new HttpClient { BaseAddress = address };
         var login = await client.PostAsJsonAsync("/api/identity/login", new { email = IdentityFixture.AdminEmail, password = IdentityFixture.AdminPassword });
         Assert.Equal(HttpStatusCode.Unauthorized, login.StatusCode);
     }
@@ -79,7 +77,7 @@ public sealed class StartupTests(IdentityFixture fixture)
     {
         var settings = fixture.Settings(fixture.DatabaseConnectionString);
         settings["Jwt:SigningKey"] = signingKey;
-        await using var app = IdentityFixture.Build(settings, LocalServers.FreePort());
+        await using var app = IdentityFixture.Build(settings);
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
 
