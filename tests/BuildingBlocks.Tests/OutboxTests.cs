@@ -355,7 +355,7 @@ public sealed class OutboxTests(LocalServers servers) : IAsyncLifetime
         // relay's own lease from its first round has lapsed.
         var serviceName = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EventBusOptions>>().Value.ServiceName;
         var locks = host.Services.GetRequiredService<BuildingBlocks.Locking.IDistributedLock>();
-        await Eventually.TrueAsync(() => locks.TryAcquireAsync($"outbox-relay:{serviceName}:{nameof(ShopContext)}", "a-dead-relay", TimeSpan.FromSeconds(3)),
+        await Eventually.TrueAsync(() => locks.TryAcquireAsync(OutboxRelay<ShopContext>.LockNameOf(serviceName), "a-dead-relay", TimeSpan.FromSeconds(3)),
             "the lease for the dead relay");
 
         await AddOrdersAsync(host, 2, i => new LeasedEvent("grace", i));

@@ -50,16 +50,18 @@ public sealed class OutboxRelay<TContext>(
     private volatile bool _listening;
     private bool _leaseHeld;
     private DateTimeOffset _renewLeaseAt;
-    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
     private TimeSpan? _retryDelay;
-    private bool _settled;
 
     /// <summary>The <c>application_name</c> of the listener's connection (so an operator, or a test, can find it in pg_stat_activity).</summary>
     public const string ListenerApplicationName = "outbox-listener";
 
     private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
 
-    private string LockName => $"outbox-relay:{_options.ServiceName}:{typeof(TContext).Name}";
+    private string LockName => LockNameOf(_options.ServiceName);
+
+    /// <summary>The distributed lock the relays of <paramref name="serviceName"/>'s outbox take turns on.</summary>
+    internal static string LockNameOf(string serviceName) => $"outbox-relay:{serviceName}:{typeof(TContext).Name}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -79,11 +81,10 @@ public sealed class OutboxRelay<TContext>(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            var done = false;
+            var settled = false;
             try
             {
-                await RunRoundAsync(stoppingToken);
-                done = _settled;
+                settled = await RunRoundAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -98,7 +99,7 @@ public sealed class OutboxRelay<TContext>(
             // A round publishes until the outbox is empty: wait for the next commit (one made during the
             // round has already notified) or the next scan. A round that failed, or that another relay's
             // lease kept out, may have left events behind: look again soon, backing off.
-            _retryDelay = done ? null : _retryDelay is { } last ? Shortest(last * 2, _options.OutboxLease / 3) : FirstRetryDelay;
+            _retryDelay = settled ? null : Shortest(_retryDelay is { } last ? last * 2 : FirstRetryDelay, _options.OutboxLease / 3);
             await WaitForCommitAsync(stoppingToken);
         }
     }
@@ -109,7 +110,7 @@ public sealed class OutboxRelay<TContext>(
         var interval = _listening ? _options.OutboxPollInterval : Shortest(_options.OutboxDisconnectedPollInterval, _options.OutboxPollInterval);
         if (_retryDelay is { } retry)
         {
-            interval = Shortest(interval, Shortest(retry, _options.OutboxLease / 3));
+            interval = Shortest(interval, retry);
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -271,23 +272,24 @@ public sealed class OutboxRelay<TContext>(
     /// of it has passed, so a busy relay spends no lock round trip per commit; it is released when a
     /// round fails or the relay stops, and lapses by itself when the relay goes idle or stalls.
     /// </summary>
-    /// <returns>Events published.</returns>
-    internal async Task<int> RunRoundAsync(CancellationToken cancellationToken)
+    /// <returns>
+    /// Whether the round left nothing behind: false when another relay held the lease, when it was lost midway, or
+    /// when an event failed to publish.
+    /// </returns>
+    internal async Task<bool> RunRoundAsync(CancellationToken cancellationToken)
     {
-        _settled = false;
         if (!await HoldLeaseAsync(cancellationToken))
         {
-            return 0;
+            return false;
         }
 
-        var total = 0;
+        bool settled;
         try
         {
             while (true)
             {
                 var (published, failed, remaining) = await PublishBatchAsync(cancellationToken);
-                total += published;
-                _settled = failed == 0 && remaining == 0;
+                settled = failed == 0 && remaining == 0;
                 // After a failure, wait for the next round rather than retry at once.
                 if (published == 0 || failed > 0 || remaining == 0 || !await HoldLeaseAsync(cancellationToken))
                 {
@@ -307,7 +309,7 @@ public sealed class OutboxRelay<TContext>(
             throw;
         }
 
-        return total;
+        return settled;
     }
 
     /// <returns>True while this relay holds the lease, renewing or taking it when a third of it has passed.</returns>
