@@ -87,60 +87,38 @@ public static class LocalRedisExtensions
     /// </summary>
     internal sealed class RedisHealthCheck(LocalRedisResource redis) : IHealthCheck, IAsyncDisposable
     {
-        private readonly SemaphoreSlim _connecting = new(1, 1);
-        private ConnectionMultiplexer? _connection;
+        // Made once, on the first check. Not aborting when the server is not up yet: the multiplexer keeps trying in
+        // the background, every second (the default backs off from 5 s, which would hold up a start), and until it
+        // connects (or while the server is frozen) the PING fails and so does the check.
+        private readonly Lazy<Task<ConnectionMultiplexer>> _connection = new(async () =>
+        {
+            var options = ConfigurationOptions.Parse((await redis.ConnectionStringExpression.GetValueAsync(CancellationToken.None))!);
+            options.AbortOnConnectFail = false;
+            options.ReconnectRetryPolicy = new LinearRetry(1000);
+            options.ConnectTimeout = 5000;
+            options.AsyncTimeout = 5000;
+            return await ConnectionMultiplexer.ConnectAsync(options);
+        });
 
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
-                var connection = await ConnectionAsync(cancellationToken);
-                await connection.GetDatabase().PingAsync();
+                await (await _connection.Value).GetDatabase().PingAsync();
                 return HealthCheckResult.Healthy();
             }
-            catch (Exception ex) when (ex is RedisException or InvalidOperationException or TimeoutException)
+            catch (Exception ex)
             {
                 return HealthCheckResult.Unhealthy(ex.Message, ex);
             }
         }
 
-        private async Task<ConnectionMultiplexer> ConnectionAsync(CancellationToken cancellationToken)
-        {
-            if (_connection is { } connected)
-            {
-                return connected;
-            }
-
-            await _connecting.WaitAsync(cancellationToken);
-            try
-            {
-                if (_connection is null)
-                {
-                    var options = ConfigurationOptions.Parse((await redis.ConnectionStringExpression.GetValueAsync(cancellationToken))!);
-                    // Until the first connection the server may not be up: fail this check and try again at the next.
-                    // Once connected, the multiplexer reconnects on its own.
-                    options.AbortOnConnectFail = true;
-                    options.ConnectTimeout = 5000;
-                    options.AsyncTimeout = 5000;
-                    _connection = await ConnectionMultiplexer.ConnectAsync(options);
-                }
-
-                return _connection;
-            }
-            finally
-            {
-                _connecting.Release();
-            }
-        }
-
         public async ValueTask DisposeAsync()
         {
-            if (_connection is not null)
+            if (_connection.IsValueCreated)
             {
-                await _connection.DisposeAsync();
+                await (await _connection.Value).DisposeAsync();
             }
-
-            _connecting.Dispose();
         }
     }
 }
