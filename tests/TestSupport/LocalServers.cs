@@ -27,6 +27,13 @@ public sealed class LocalServers : IAsyncLifetime
     /// <summary>Only Redis, for tests that need no database.</summary>
     public static LocalServers RedisOnly() => new(withPostgres: false);
 
+    /// <summary>Picks each server's port; <see cref="FreePort"/> unless a test of this class says otherwise.</summary>
+    internal Func<int> ChoosePort { get; init; } = FreePort;
+
+    // A port found free can be taken before the server binds it (another test's server, an outgoing connection's
+    // source port): the server then exits at once, and is started again on another port.
+    private const int StartAttempts = 3;
+
     private readonly string _root = Path.Combine(Path.GetTempPath(), "ecommerce-bb-tests", Guid.NewGuid().ToString("N")[..12]);
     private Process? _redis;
     private Process? _postgres;
@@ -57,37 +64,55 @@ public sealed class LocalServers : IAsyncLifetime
         Directory.CreateDirectory(_root);
         var password = Guid.NewGuid().ToString("N");
 
-        RedisPort = FreePort();
-        _redis = Start("redis-server",
-            ["--port", RedisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--requirepass", password]);
-        RedisConnectionString = $"127.0.0.1:{RedisPort},password={password},abortConnect=false";
-
-        await WaitUntilAsync(async () =>
+        _redis = await StartOnAFreePortAsync("redis-server", port =>
+        {
+            RedisPort = port;
+            RedisConnectionString = $"127.0.0.1:{port},password={password},abortConnect=false";
+            return Start("redis-server",
+                ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--requirepass", password]);
+        }, async () =>
         {
             await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnectionString + ",connectTimeout=1000");
             await redis.GetDatabase().PingAsync();
-        }, _redis, "redis-server");
+        });
         if (!_withPostgres)
         {
             return;
         }
 
-        var postgresPort = FreePort();
         var script = Path.Combine(AppContext.BaseDirectory, "Infrastructure", "postgres-local.sh");
-        _postgres = Start("bash", [script], new Dictionary<string, string>
+        _postgres = await StartOnAFreePortAsync("PostgreSQL", port =>
         {
-            ["PGDATA"] = Path.Combine(_root, "postgres", "data"),
-            ["PGPORT"] = postgresPort.ToString(),
-            ["POSTGRES_PASSWORD"] = password,
-            ["PG_BINDIR"] = PostgresBinDirectory(),
-        });
-        PostgresConnectionString = $"Host=127.0.0.1;Port={postgresPort};Username=postgres;Password={password};Database=postgres";
-
-        await WaitUntilAsync(async () =>
+            PostgresConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Password={password};Database=postgres";
+            return Start("bash", [script], new Dictionary<string, string>
+            {
+                ["PGDATA"] = Path.Combine(_root, "postgres", "data"),
+                ["PGPORT"] = port.ToString(),
+                ["POSTGRES_PASSWORD"] = password,
+                ["PG_BINDIR"] = PostgresBinDirectory(),
+            });
+        }, async () =>
         {
             await using var connection = new NpgsqlConnection(PostgresConnectionString + ";Pooling=false;Timeout=2");
             await connection.OpenAsync();
-        }, _postgres, "PostgreSQL");
+        });
+    }
+
+    /// <summary>Starts a server on a port <see cref="ChoosePort"/> gives, and on another if it exits before it answers.</summary>
+    private async Task<Process> StartOnAFreePortAsync(string name, Func<int, Process> start, Func<Task> probe)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var process = start(ChoosePort());
+            if (await WaitUntilAsync(probe, process, name) || attempt == StartAttempts)
+            {
+                return process.HasExited
+                    ? throw new InvalidOperationException($"{name} exited before it answered, on each of {attempt} ports (its errors are in the test output).")
+                    : process;
+            }
+
+            process.Dispose();
+        }
     }
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
@@ -153,7 +178,8 @@ public sealed class LocalServers : IAsyncLifetime
         return process;
     }
 
-    private static async Task WaitUntilAsync(Func<Task> probe, Process process, string name)
+    /// <returns>True once <paramref name="probe"/> succeeds; false if the process exited first.</returns>
+    private static async Task<bool> WaitUntilAsync(Func<Task> probe, Process process, string name)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
@@ -161,15 +187,19 @@ public sealed class LocalServers : IAsyncLifetime
             try
             {
                 await probe();
-                return;
+                return true;
             }
-            catch (Exception) when (DateTime.UtcNow < deadline && !process.HasExited)
+            catch (Exception) when (process.HasExited)
+            {
+                return false;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
             {
                 await Task.Delay(100);
             }
             catch (Exception ex)
             {
-                throw new InvalidOperationException($"{name} did not become ready (exited: {process.HasExited}).", ex);
+                throw new InvalidOperationException($"{name} did not answer within 60 s.", ex);
             }
         }
     }
