@@ -13,13 +13,14 @@ public sealed class OrderSubmittedHandler(BasketStore baskets, ILogger<OrderSubm
 {
     public async Task HandleAsync(OrderSubmitted @event, CancellationToken cancellationToken)
     {
+        // Debug: a line for every order is routine, not news (the bus's delivery metric counts them).
         if (await baskets.ClearAsync(@event.UserId, @event.BasketVersion, cancellationToken))
         {
-            logger.LogInformation("Cleared the basket of {UserId} after order {OrderId}", @event.UserId, @event.OrderId);
+            logger.LogDebug("Cleared the basket of {UserId} after order {OrderId}", @event.UserId, @event.OrderId);
         }
         else
         {
-            logger.LogInformation("Kept the basket of {UserId} after order {OrderId}: already empty, or changed since version {BasketVersion}",
+            logger.LogDebug("Kept the basket of {UserId} after order {OrderId}: already empty, or changed since version {BasketVersion}",
                 @event.UserId, @event.OrderId, @event.BasketVersion);
         }
     }
