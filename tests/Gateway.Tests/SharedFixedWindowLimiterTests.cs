@@ -25,7 +25,9 @@ public sealed class SharedFixedWindowLimiterTests(RedisFixture redis) : IClassFi
     {
         _redis = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         var services = new ServiceCollection().AddSingleton<IConnectionMultiplexer>(_redis).BuildServiceProvider();
-        _counter = new SharedWindowCounter(services, Options.Create(new RateLimitingOptions { KeyPrefix = _prefix }),
+        // Each answer from Redis, however slow a cold test process is to take it: falling back to counting locally is
+        // SharedRateLimitTests' subject, not this class's.
+        _counter = new SharedWindowCounter(services, Options.Create(new RateLimitingOptions { KeyPrefix = _prefix, RedisTimeout = TimeSpan.FromSeconds(30) }),
             TimeProvider.System, NullLogger<SharedWindowCounter>.Instance);
     }
 
@@ -98,5 +100,30 @@ public sealed class SharedFixedWindowLimiterTests(RedisFixture redis) : IClassFi
         Assert.False(await TakeAsync(second));
         // Second's permit granted on its own within the interval is one past the limit: the bound of the scheme.
         Assert.Equal(5, await CountInRedisAsync());
+    }
+
+    [Fact]
+    public async Task A_window_expires_with_its_first_take_and_a_count_that_lost_its_expiry_gets_one_again()
+    {
+        var key = $"{_prefix}user:erin:60";
+        var db = _redis.GetDatabase();
+
+        var first = await _counter.TakeAsync("user:erin", 1, limit: 10, TimeSpan.FromMinutes(1));
+        Assert.True(first.Allowed);
+        Assert.Equal(1, first.Count);
+        Assert.InRange(first.RetryAfter!.Value, TimeSpan.FromSeconds(59), TimeSpan.FromSeconds(60));
+        Assert.InRange((await db.KeyTimeToLiveAsync(key))!.Value, TimeSpan.FromSeconds(59), TimeSpan.FromSeconds(60));
+
+        // An increment whose expiry was lost (a failover between the two, say): without one the client stays refused forever.
+        await db.KeyPersistAsync(key);
+        var asked = await _counter.TakeAsync("user:erin", 0, limit: 10, TimeSpan.FromMinutes(1));
+        Assert.True(asked.Allowed);
+        Assert.Equal(1, asked.Count);
+        Assert.InRange(asked.RetryAfter!.Value, TimeSpan.FromSeconds(59), TimeSpan.FromSeconds(60));
+        Assert.InRange((await db.KeyTimeToLiveAsync(key))!.Value, TimeSpan.FromSeconds(59), TimeSpan.FromSeconds(60));
+
+        var later = await _counter.TakeAsync("user:erin", 2, limit: 10, TimeSpan.FromMinutes(1));
+        Assert.Equal(3, later.Count);
+        Assert.InRange(later.RetryAfter!.Value, TimeSpan.FromSeconds(58), TimeSpan.FromSeconds(60));
     }
 }

@@ -39,6 +39,12 @@ public sealed class RateLimitingOptions
     /// </summary>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// The longest a request waits for its count from Redis; a slower answer counts as Redis away (the replica counts
+    /// on its own meanwhile), so a stalled Redis costs a request this much at most, never the request.
+    /// </summary>
+    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Prefix of the counters' Redis keys; replicas that share it share their limits.</summary>
     [Required]
     public string KeyPrefix { get; set; } = "gateway:ratelimit:";

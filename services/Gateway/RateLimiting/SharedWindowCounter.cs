@@ -24,11 +24,16 @@ public sealed partial class SharedWindowCounter : IDisposable
 {
     // KEYS[1] the window's counter; ARGV: permits a replica already granted on its own (added whatever the count),
     // permits to take now (0 only asks), limit, window in ms. Returns {granted 0/1, ms left in the window, count}.
-    // The key expires with its window.
+    // The key expires with its window. The window's time left is read once and kept: at most GET, PTTL and INCRBY
+    // (and PEXPIRE when the window starts), where it was read after every write.
     private const string Script = """
         local count = tonumber(redis.call('GET', KEYS[1]) or '0')
-        -- A count without an expiry (an increment whose expiry was lost) would block its client forever.
-        if count > 0 and redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+        local left = redis.call('PTTL', KEYS[1])
+        -- A count without an expiry (-1: an increment whose expiry was lost) would block its client forever.
+        if count > 0 and left == -1 then
+          redis.call('PEXPIRE', KEYS[1], ARGV[4])
+          left = tonumber(ARGV[4])
+        end
         local granted = tonumber(ARGV[1])
         local take = tonumber(ARGV[2])
         local limit = tonumber(ARGV[3])
@@ -37,9 +42,12 @@ public sealed partial class SharedWindowCounter : IDisposable
         if allowed then add = add + take end
         if add > 0 then
           count = redis.call('INCRBY', KEYS[1], add)
-          if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+          if left < 0 then
+            redis.call('PEXPIRE', KEYS[1], ARGV[4])
+            left = tonumber(ARGV[4])
+          end
         end
-        return {allowed and 1 or 0, redis.call('PTTL', KEYS[1]), count}
+        return {allowed and 1 or 0, left, count}
         """;
 
     private readonly IConnectionMultiplexer? _redis;
@@ -52,8 +60,8 @@ public sealed partial class SharedWindowCounter : IDisposable
     {
         _redis = services.GetService<IConnectionMultiplexer>();
         _prefix = options.Value.KeyPrefix;
-        // A request waits at most 250 ms for its count: a Redis that answers slower counts as away. Once
-        // calls fail, the breaker sends every request to the local counters for 5 s instead of each waiting.
+        // A request waits at most RedisTimeout (250 ms) for its count: a Redis that answers slower counts as away.
+        // Once calls fail, the breaker sends every request to the local counters for 5 s instead of each waiting.
         _redisCalls = new ResiliencePipelineBuilder { TimeProvider = clock }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
@@ -81,7 +89,7 @@ public sealed partial class SharedWindowCounter : IDisposable
                     return default;
                 },
             })
-            .AddTimeout(TimeSpan.FromMilliseconds(250))
+            .AddTimeout(options.Value.RedisTimeout)
             .Build();
     }
 
