@@ -52,8 +52,6 @@ public class BasketFixture : IAsyncLifetime
     public HttpClient Anonymous { get; private set; } = null!;
     public GrpcChannel GrpcChannel { get; private set; } = null!;
 
-    private readonly int _httpPort = LocalServers.FreePort();
-    private readonly int _grpcPort = LocalServers.FreePort();
     private WebApplication? _catalog;
     private int _catalogReads;
     private BasketService? _basket;
@@ -80,13 +78,14 @@ public class BasketFixture : IAsyncLifetime
             },
             kestrel =>
             {
-                kestrel.Listen(IPAddress.Loopback, _httpPort);
-                kestrel.Listen(IPAddress.Loopback, _grpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+                // Ports the system gives at bind time: one found free beforehand can be taken before the bind.
+                kestrel.Listen(IPAddress.Loopback, 0);
+                kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2);
             });
         _basket.Start();
 
-        Anonymous = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpPort}") };
-        GrpcChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{_grpcPort}");
+        Anonymous = new HttpClient { BaseAddress = _basket.Addresses[0] };
+        GrpcChannel = GrpcChannel.ForAddress(_basket.Addresses[1]);
     }
 
     public async Task DisposeAsync()

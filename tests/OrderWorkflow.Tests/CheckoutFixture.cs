@@ -34,7 +34,6 @@ public class CheckoutFixture : IAsyncLifetime
     private readonly AppPort _inventoryPort = new();
     private readonly AppPort _workflowPort = new();
     private readonly AppPort _paymentPort = new();
-    private int _orderingPort;
     private OrderingTestDouble _ordering = null!;
     private IAsyncDisposable? _inventory;
     private ServiceUnderTest<Payment.Payments.PaymentService>? _payment;
@@ -62,8 +61,7 @@ public class CheckoutFixture : IAsyncLifetime
         }
 
         _redis = await ConnectionMultiplexer.ConnectAsync(Servers.RedisConnectionString);
-        _orderingPort = LocalServers.FreePort();
-        _ordering = await OrderingTestDouble.StartAsync(_orderingPort, _jwt);
+        _ordering = await OrderingTestDouble.StartAsync(_jwt);
         await StartInventoryAsync();
         await StartPaymentAsync();
         await StartWorkflowAsync();
@@ -169,7 +167,7 @@ public class CheckoutFixture : IAsyncLifetime
             ["ConnectionStrings:workflowdb"] = _databases["workflowdb"],
             ["services:inventory:http:0"] = $"http://127.0.0.1:{_inventoryPort}",
             ["services:payment:http:0"] = $"http://127.0.0.1:{_paymentPort}",
-            ["services:ordering:http:0"] = $"http://127.0.0.1:{_orderingPort}",
+            ["services:ordering:http:0"] = _ordering.Address.ToString().TrimEnd('/'),
             ["WorkflowSchedule"] = "*/1 * * * * *",
             ["OrderWorkflow:StepTimeout"] = StepTimeout.ToString(),
             ["OrderWorkflow:Lease"] = Lease.ToString(),

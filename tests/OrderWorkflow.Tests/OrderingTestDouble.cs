@@ -36,11 +36,14 @@ public sealed class OrderingTestDouble : IAsyncDisposable
     /// <summary>Holds the answer to the next payment-token request of the order (the saga is then about to pay).</summary>
     public HeldAnswer Hold(Guid orderId) => _held.GetOrAdd(orderId, _ => new HeldAnswer());
 
-    public static async Task<OrderingTestDouble> StartAsync(int port, JwtSettings jwt)
+    /// <summary>Where it listens: a loopback port the system gave when it bound (one found free beforehand can be taken first).</summary>
+    public Uri Address { get; private set; } = null!;
+
+    public static async Task<OrderingTestDouble> StartAsync(JwtSettings jwt)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         builder.Configuration["Jwt:PublicKey"] = TestKeys.PublicKeyOf(jwt.SigningKey!);
         builder.Configuration["Jwt:KeyId"] = jwt.KeyId;
         builder.AddDefaultAuthentication(serviceAudience: "ordering");
@@ -60,6 +63,7 @@ public sealed class OrderingTestDouble : IAsyncDisposable
             })
             .RequireServiceCaller("orderworkflow");
         await app.StartAsync();
+        ordering.Address = new Uri(app.Urls.Single());
         return ordering;
     }
 

@@ -38,10 +38,14 @@ public sealed class ServiceUnderTest<TEntryPoint> : WebApplicationFactory<TEntry
     public Uri Start()
     {
         StartServer();
-        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        // Kestrel reports the wildcard form for some bindings; the loopback address is what clients use.
-        return new Uri(addresses.First().Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1"));
+        return Addresses[0];
     }
+
+    /// <summary>Once started, the address of each endpoint, in the order they were configured (a port 0 resolved to the one bound).</summary>
+    public IReadOnlyList<Uri> Addresses =>
+        // Kestrel reports the wildcard form for some bindings; the loopback address is what clients use.
+        [.. Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(address => new Uri(address.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1")))];
 
     /// <inheritdoc cref="Start"/>
     /// <remarks>On a thread-pool thread, so that several replicas can start together.</remarks>
