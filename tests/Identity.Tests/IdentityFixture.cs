@@ -86,12 +86,11 @@ public sealed class IdentityFixture : IAsyncLifetime
     };
 
     /// <summary>
-    /// Another instance of the real application (not started) with <paramref name="settings"/>, on a loopback port
-    /// the system gives when it binds (its address is what StartAsync returns). A port found free beforehand could be
-    /// taken before the bind, by any process's outgoing connection: 97 tests failed on "address already in use" once.
+    /// Another instance of the real application (not started) with <paramref name="settings"/>, on the loopback port
+    /// the system gives when it binds (ServiceUnderTest's default; its address is what StartAsync returns). A port found
+    /// free beforehand could be taken before the bind: 97 tests once failed on "address already in use".
     /// </summary>
-    public static ServiceUnderTest<IdentityContext> Build(Dictionary<string, string?> settings) =>
-        new(settings, kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+    public static ServiceUnderTest<IdentityContext> Build(Dictionary<string, string?> settings) => new(settings);
 
     public IdentityContext CreateContext(IServiceScope scope) => scope.ServiceProvider.GetRequiredService<IdentityContext>();
 

@@ -167,7 +167,7 @@ public class CheckoutFixture : IAsyncLifetime
             ["ConnectionStrings:workflowdb"] = _databases["workflowdb"],
             ["services:inventory:http:0"] = $"http://127.0.0.1:{_inventoryPort}",
             ["services:payment:http:0"] = $"http://127.0.0.1:{_paymentPort}",
-            ["services:ordering:http:0"] = _ordering.Address.ToString().TrimEnd('/'),
+            ["services:ordering:http:0"] = _ordering.Address,
             ["WorkflowSchedule"] = "*/1 * * * * *",
             ["OrderWorkflow:StepTimeout"] = StepTimeout.ToString(),
             ["OrderWorkflow:Lease"] = Lease.ToString(),

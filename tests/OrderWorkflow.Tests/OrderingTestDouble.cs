@@ -37,7 +37,7 @@ public sealed class OrderingTestDouble : IAsyncDisposable
     public HeldAnswer Hold(Guid orderId) => _held.GetOrAdd(orderId, _ => new HeldAnswer());
 
     /// <summary>Where it listens: a loopback port the system gave when it bound (one found free beforehand can be taken first).</summary>
-    public Uri Address { get; private set; } = null!;
+    public string Address { get; private set; } = "";
 
     public static async Task<OrderingTestDouble> StartAsync(JwtSettings jwt)
     {
@@ -63,7 +63,7 @@ public sealed class OrderingTestDouble : IAsyncDisposable
             })
             .RequireServiceCaller("orderworkflow");
         await app.StartAsync();
-        ordering.Address = new Uri(app.Urls.Single());
+        ordering.Address = app.Urls.Single();
         return ordering;
     }
 
