@@ -32,7 +32,7 @@ public sealed class ReservationSweeper(StockReservations reservations, IDistribu
         }
         finally
         {
-            await distributedLock.ReleaseAsync(LockName, Owner, CancellationToken.None);
+            await distributedLock.ReleaseOrLetLapseAsync(LockName, Owner, logger);
         }
     }
 }

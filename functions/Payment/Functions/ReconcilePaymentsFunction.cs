@@ -31,7 +31,7 @@ public sealed class ReconcilePaymentsFunction(PaymentReconciler reconciler, IDis
             }
             finally
             {
-                await distributedLock.ReleaseAsync(LockName, Owner, CancellationToken.None);
+                await distributedLock.ReleaseOrLetLapseAsync(LockName, Owner, logger);
             }
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)

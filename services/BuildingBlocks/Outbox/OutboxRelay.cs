@@ -335,15 +335,7 @@ public sealed class OutboxRelay<TContext>(
         }
 
         _leaseHeld = false;
-        try
-        {
-            await distributedLock.ReleaseAsync(LockName, _owner, CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            // The lock store is away: the lease lapses by itself.
-            logger.LogDebug(ex, "Could not release the outbox lease");
-        }
+        await distributedLock.ReleaseOrLetLapseAsync(LockName, _owner, logger);
     }
 
     private async Task<(int Published, int Failed, int Remaining)> PublishBatchAsync(CancellationToken cancellationToken)

@@ -78,7 +78,7 @@ internal sealed class RedisDeadLetterReplayer(
         }
         finally
         {
-            await distributedLock.ReleaseAsync(lockName, _owner, CancellationToken.None);
+            await distributedLock.ReleaseOrLetLapseAsync(lockName, _owner, logger);
         }
     }
 

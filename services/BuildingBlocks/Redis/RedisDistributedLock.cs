@@ -7,7 +7,8 @@ namespace BuildingBlocks.Redis;
 /// Native lock with the semantics of Dapr's lock.redis: the key holds the owner and expires with the
 /// lease (SET NX PX); renew and release compare the owner inside a Lua script, so a lock that expired
 /// and was taken by someone else is never extended or deleted by its former owner. A call that gets no
-/// answer throws <see cref="Microsoft.Extensions.Hosting.DependencyUnavailableException"/>.
+/// answer throws <see cref="Microsoft.Extensions.Hosting.DependencyUnavailableException"/>. The client takes no
+/// cancellation token, so a cancelled call stops waiting for its answer (the command itself may still run).
 /// </summary>
 internal sealed class RedisDistributedLock(IConnectionMultiplexer redis) : IDistributedLock
 {
@@ -28,7 +29,7 @@ internal sealed class RedisDistributedLock(IConnectionMultiplexer redis) : IDist
         """);
 
     public Task<bool> TryAcquireAsync(string resource, string owner, TimeSpan lease, CancellationToken cancellationToken = default) =>
-        redis.GetDatabase().StringSetAsync(Prefix + resource, owner, lease, When.NotExists).OrUnavailable();
+        redis.GetDatabase().StringSetAsync(Prefix + resource, owner, lease, When.NotExists).OrUnavailable().WaitAsync(cancellationToken);
 
     public async Task<bool> RenewAsync(string resource, string owner, TimeSpan lease, CancellationToken cancellationToken = default) =>
         (long)await redis.GetDatabase().ScriptEvaluateAsync(Renew, new
@@ -36,10 +37,10 @@ internal sealed class RedisDistributedLock(IConnectionMultiplexer redis) : IDist
             key = (RedisKey)(Prefix + resource),
             owner,
             ms = (long)lease.TotalMilliseconds,
-        }).OrUnavailable() == 1;
+        }).OrUnavailable().WaitAsync(cancellationToken) == 1;
 
     public async Task<LockRelease> ReleaseAsync(string resource, string owner, CancellationToken cancellationToken = default) =>
-        (long)await redis.GetDatabase().ScriptEvaluateAsync(Release, new { key = (RedisKey)(Prefix + resource), owner }).OrUnavailable() switch
+        (long)await redis.GetDatabase().ScriptEvaluateAsync(Release, new { key = (RedisKey)(Prefix + resource), owner }).OrUnavailable().WaitAsync(cancellationToken) switch
         {
             1 => LockRelease.Released,
             0 => LockRelease.NotHeld,

@@ -30,7 +30,8 @@ internal sealed class RedisStreamTrimmer(
                 {
                     try
                     {
-                        await TrimAsync(redis.GetDatabase(), subscription.Topic);
+                        // The client takes no token: a stop stops waiting, or a frozen Redis would hold it a client timeout.
+                        await TrimAsync(redis.GetDatabase(), subscription.Topic).WaitAsync(stoppingToken);
                     }
                     catch (Exception ex)
                     {

@@ -87,11 +87,12 @@ internal sealed class RedisStreamsConsumer(
 
                 try
                 {
-                    await notifications.UnsubscribeAsync();
+                    // Sent without waiting for the answer: the handler goes at once, and a stop while Redis is frozen
+                    // must not wait a client timeout per topic for it (the connection goes with the process anyway).
+                    await notifications.UnsubscribeAsync(CommandFlags.FireAndForget);
                 }
                 catch (Exception ex)
                 {
-                    // Stopping while Redis is unreachable: the connection goes anyway.
                     logger.LogDebug(ex, "Could not unsubscribe from {Channel}", notifications.Channel);
                 }
             }
@@ -111,11 +112,15 @@ internal sealed class RedisStreamsConsumer(
         {
             try
             {
-                var notifications = await redis.GetSubscriber().SubscribeAsync(channel);
+                var notifications = await redis.GetSubscriber().SubscribeAsync(channel).WaitAsync(stoppingToken);
                 notifications.OnMessage(_ => wakeUp.TryWrite(true));
                 _subscribed[topic] = true;
                 wakeUp.TryWrite(true); // anything published before the subscription was heard of
                 return notifications;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
             }
             catch (Exception ex)
             {
@@ -144,7 +149,7 @@ internal sealed class RedisStreamsConsumer(
                 if (!groupExists)
                 {
                     // Once, and again after any failure (the stream may have been deleted with its group).
-                    await EnsureGroupAsync(db, stream, group);
+                    await EnsureGroupAsync(db, stream, group).WaitAsync(stoppingToken);
                     groupExists = true;
                 }
 
@@ -154,7 +159,9 @@ internal sealed class RedisStreamsConsumer(
                     nextClaim = DateTime.UtcNow + _options.ClaimIdleTime / 2;
                 }
 
-                var entries = await db.StreamReadGroupAsync(stream, group, ConsumerName, StreamPosition.NewMessages, _options.BatchSize);
+                // Commands take no token: a stop stops waiting for the answer, or a frozen Redis would hold it a client timeout.
+                var entries = await db.StreamReadGroupAsync(stream, group, ConsumerName, StreamPosition.NewMessages, _options.BatchSize)
+                    .WaitAsync(stoppingToken);
                 await HandleBatchAsync(db, topic, stream, group, entries, retry, stoppingToken);
 
                 // A short batch read everything there was: wait for the next entry's notification (one
@@ -225,10 +232,10 @@ internal sealed class RedisStreamsConsumer(
         do
         {
             var claimed = await db.StreamAutoClaimAsync(stream, group, ConsumerName,
-                (long)_options.ClaimIdleTime.TotalMilliseconds, cursor, _options.BatchSize);
+                (long)_options.ClaimIdleTime.TotalMilliseconds, cursor, _options.BatchSize).WaitAsync(stoppingToken);
             foreach (var entry in claimed.ClaimedEntries)
             {
-                var pending = await db.StreamPendingMessagesAsync(stream, group, 1, ConsumerName, entry.Id, entry.Id);
+                var pending = await db.StreamPendingMessagesAsync(stream, group, 1, ConsumerName, entry.Id, entry.Id).WaitAsync(stoppingToken);
                 var deliveries = pending.Length > 0 ? pending[0].DeliveryCount : 1;
                 if (deliveries > _options.MaxDeliveries)
                 {
@@ -332,7 +339,7 @@ internal sealed class RedisStreamsConsumer(
                 var db = redis.GetDatabase();
                 var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 var claimed = (RedisValue[]?)await db.ScriptEvaluateAsync(ClaimDueScript, [key],
-                    [now, now + (long)_options.ClaimIdleTime.TotalMilliseconds, _options.BatchSize]) ?? [];
+                    [now, now + (long)_options.ClaimIdleTime.TotalMilliseconds, _options.BatchSize]).WaitAsync(stoppingToken) ?? [];
                 if (claimed.Length > 0)
                 {
                     await RetryBatchAsync(db, topic, key, claimed, stoppingToken);
@@ -342,7 +349,7 @@ internal sealed class RedisStreamsConsumer(
                 // Nothing due: sleep until the earliest due entry, or until this consumer parks one. Entries
                 // parked by another replica are that replica's to retry; if it dies, its claim lapses after
                 // ClaimIdleTime, so looking at least that often is enough. Idle, one cheap look per ClaimIdleTime.
-                var earliest = await db.SortedSetRangeByRankWithScoresAsync(key, 0, 0);
+                var earliest = await db.SortedSetRangeByRankWithScoresAsync(key, 0, 0).WaitAsync(stoppingToken);
                 var longest = _options.ClaimIdleTime.TotalMilliseconds;
                 var wait = TimeSpan.FromMilliseconds(earliest.Length == 0 ? longest : Math.Clamp(earliest[0].Score - now, 0, longest));
                 await WaitAsync(_parked[topic], wait, stoppingToken);
