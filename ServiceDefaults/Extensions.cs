@@ -53,6 +53,7 @@ public static class Extensions
         // continuation share a thread (docs/benchmarks.md, checkout fifth round).
         builder.Services.ConfigureAll<StackExchange.Redis.ConfigurationOptions>(options =>
             options.SocketManager = StackExchange.Redis.SocketManager.ThreadPool);
+        builder.Services.AddHostedService<RedisConnectionCloser>();
 
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
