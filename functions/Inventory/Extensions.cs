@@ -21,7 +21,7 @@ public static class InventoryServiceExtensions
         // The stock-level functions check the caller's token themselves (defence in depth behind the gateway).
         builder.AddDefaultAuthentication(serviceAudience: "inventory");
         builder.AddServiceDatabase<InventoryContext>(DatabaseName, StockSeed.StockSeededProductsAsync);
-        builder.AddRedisClient(RedisName);
+        builder.AddServiceRedis(RedisName);
         builder.AddBuildingBlocks()
             .AddOutbox<InventoryContext>()
             .Subscribe<ProductCreated, ProductCreatedHandler>();

@@ -21,7 +21,7 @@ public static class OrderWorkflowServiceExtensions
         // Its event route admits the Dapr sidecar or a service token for "orderworkflow".
         builder.AddDefaultAuthentication(serviceAudience: "orderworkflow");
         builder.AddServiceDatabase<WorkflowContext>(DatabaseName);
-        builder.AddRedisClient(RedisName);
+        builder.AddServiceRedis(RedisName);
         builder.AddBuildingBlocks()
             .AddOutbox<WorkflowContext>()
             .Subscribe<OrderSubmitted, OrderSubmittedHandler>()

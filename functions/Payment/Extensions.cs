@@ -23,7 +23,7 @@ public static class PaymentServiceExtensions
         // Every route is internal: the order workflow's service token, or an administrator's for reading.
         builder.AddDefaultAuthentication(serviceAudience: "payment");
         builder.AddServiceDatabase<PaymentContext>(DatabaseName);
-        builder.AddRedisClient(RedisName);
+        builder.AddServiceRedis(RedisName);
         builder.AddBuildingBlocks()
             .AddOutbox<PaymentContext>()
             .Subscribe<OrderStatusChanged, OrderStatusChangedHandler>();

@@ -16,9 +16,9 @@ public static class BasketServiceExtensions
 
     public static void AddBasketServices(this IHostApplicationBuilder builder)
     {
-        // The multiplexer backs the native state store and event bus; its default health check is
-        // enough here: without Redis there is no basket at all.
-        builder.AddRedisClient(RedisName);
+        // The multiplexer backs the native state store and event bus; without Redis there is no basket at all,
+        // so its readiness check fails the replica (unhealthy), not merely degrades it.
+        builder.AddServiceRedis(RedisName);
         builder.AddDefaultAuthentication(serviceAudience: "basket");
 
         builder.AddBuildingBlocks()

@@ -34,7 +34,7 @@ public static class IdentityServiceExtensions
         builder.AddServiceDatabase<IdentityContext>(DatabaseName);
         builder.Services.AddHostedService<AdminSeeder>();
         // Redis carries the event bus and the outbox relay's lock.
-        builder.AddRedisClient(RedisName);
+        builder.AddServiceRedis(RedisName);
         builder.AddBuildingBlocks().AddOutbox<IdentityContext>();
 
         builder.Services.AddIdentityCore<ApplicationUser>(options =>

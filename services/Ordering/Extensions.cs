@@ -17,7 +17,7 @@ public static class OrderingServiceExtensions
     {
         builder.AddDefaultAuthentication(serviceAudience: "ordering");
         builder.AddServiceDatabase<OrderingContext>(DatabaseName);
-        builder.AddRedisClient(RedisName);
+        builder.AddServiceRedis(RedisName);
         builder.AddBuildingBlocks()
             .AddOutbox<OrderingContext>()
             .Subscribe<OrderStatusChanged, OrderStatusChangedHandler>()
