@@ -130,6 +130,18 @@ public sealed class LocalServers : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // A test that froze a server and failed before thawing it must not leave it stopped: a frozen process would
+        // hold its SIGTERM until the 30 s below and then be killed, its children left behind.
+        if (_redis is { HasExited: false })
+        {
+            ThawRedis();
+        }
+
+        if (_postgres is { HasExited: false })
+        {
+            ThawPostgres();
+        }
+
         NpgsqlConnection.ClearAllPools();
         await StopAsync(_postgres);
         await StopAsync(_redis);
