@@ -57,6 +57,9 @@ const summary = {
   orders: {
     confirmed: counter('shop.orders.Confirmed'),
     cancelled: counter('shop.orders.Cancelled'),
+    cancelledBecause: Object.fromEntries(Object.entries(aggregate.counters)
+      .filter(([name]) => name.startsWith('shop.orders.Cancelled.'))
+      .map(([name, count]) => [name.slice('shop.orders.Cancelled.'.length), count])),
     unfinished: counter('shop.orders.unfinished'),
     notPlaced: counter('shop.orders.NotPlaced'),
   },
@@ -123,7 +126,7 @@ ${row('failed', `${failed} (${(failureRate * 100).toFixed(2)} %)${failures.lengt
 ${row('response time', `p50 ${summary.p50} ms, p95 ${summary.p95} ms, p99 ${summary.p99} ms, max ${summary.max} ms`)}
 ${row('peak throughput', `${summary.peakRequestsPerSecond.toFixed(1)} requests/s`)}
 ${row('sessions', `${summary.sessions}, ${summary.meanSessionSeconds.toFixed(1)} s on average; about ${summary.peakShoppers} shoppers at once at the peak`)}
-${row('orders', `${summary.orders.confirmed} Confirmed, ${summary.orders.cancelled} Cancelled, ${summary.orders.unfinished} not finished within 30 s, ${summary.orders.notPlaced} not placed`)}
+${row('orders', `${summary.orders.confirmed} Confirmed, ${summary.orders.cancelled} Cancelled${Object.keys(summary.orders.cancelledBecause).length ? ` (${Object.entries(summary.orders.cancelledBecause).map(([reason, count]) => `${reason} ${count}`).join(', ')})` : ''}, ${summary.orders.unfinished} not finished within 30 s, ${summary.orders.notPlaced} not placed`)}
 ${seen ? row('order placed to Confirmed, as the shopper saw it (polled every 0.5 s)', `p50 ${seen.p50} ms, p95 ${seen.p95} ms`) : ''}
 </tbody></table>
 </main></body></html>

@@ -106,6 +106,10 @@ function orderEnded(context, events, done) {
   if (status === 'Confirmed') {
     events.emit('histogram', 'shop.order_to_confirmed_seen', Date.now() - context.vars.placedAt);
   }
+  // Why, so that a run tells a sold-out product from a failed step.
+  if (status === 'Cancelled') {
+    events.emit('counter', `shop.orders.Cancelled.${context.vars.reason || 'unknown'}`, 1);
+  }
   return done();
 }
 
