@@ -16,8 +16,8 @@ public static class CatalogServiceExtensions
     public const string DatabaseName = "catalogdb";
     public const string RedisName = "redis";
 
-    // A frozen dependency does not answer at all; its check gives up well within the gateway's 2 s probe, so that
-    // readiness reports it (Degraded for Redis, Unhealthy for PostgreSQL) instead of the probe timing out.
+    // A frozen database does not answer at all; its check gives up well within the gateway's probe, so that
+    // readiness reports it instead of the probe timing out.
     private static readonly TimeSpan DependencyCheckTimeout = TimeSpan.FromSeconds(1);
 
     public static void AddCatalogServices(this IHostApplicationBuilder builder)
@@ -27,18 +27,15 @@ public static class CatalogServiceExtensions
         builder.AddServiceDatabase<CatalogContext>(DatabaseName, CatalogSeed.SeedIfEmptyAsync, settings => settings.DisableHealthChecks = true);
         // Redis is the second cache level and the event bus here. While it is away, fail at once: reads
         // fall back to PostgreSQL instead of queueing each command for the multiplexer's timeout (longer
-        // than the gateway gives a replica per try), and the stream consumer backs off and retries.
-        builder.AddRedisClient(RedisName, settings => settings.DisableHealthChecks = true,
-            options => options.BacklogPolicy = BacklogPolicy.FailFast);
+        // than the gateway gives a replica per try), and the stream consumer backs off and retries. As reads
+        // still work from PostgreSQL, its readiness check (redis, 1 s) says degraded, not unhealthy.
+        builder.AddServiceRedis(RedisName, options => options.BacklogPolicy = BacklogPolicy.FailFast, HealthStatus.Degraded);
 
         builder.Services.AddHealthChecks()
             // Without its database the catalog cannot answer most reads: unhealthy, take it out of rotation (while
             // every replica is out, the gateway still sends reads, which cached products answer).
             .AddNpgSql(sp => sp.GetRequiredService<IConfiguration>().GetConnectionString(DatabaseName)!,
-                name: "catalogdb", tags: [Extensions.ReadyTag], timeout: DependencyCheckTimeout)
-            // Redis is only the second cache level: reads still work from PostgreSQL, so degraded.
-            .AddRedis(sp => sp.GetRequiredService<IConnectionMultiplexer>(),
-                name: "redis", failureStatus: HealthStatus.Degraded, tags: [Extensions.ReadyTag], timeout: DependencyCheckTimeout);
+                name: "catalogdb", tags: [Extensions.ReadyTag], timeout: DependencyCheckTimeout);
 
         // HybridCache: L1 in process, L2 in Redis (through the same multiplexer as everything else).
         builder.Services.AddStackExchangeRedisCache(_ => { });
