@@ -1,3 +1,4 @@
+using AppHost;
 using AppHost.Dapr;
 using AppHost.Infrastructure;
 using AppHost.Kubernetes;
@@ -74,16 +75,12 @@ IResourceBuilder<ProjectResource> AddCatalogReplica(string name) =>
         .WithDaprSidecar(daprAppToken)
         .WithHttpHealthCheck("/health/ready");
 
-// How many of them run locally (Parameters:catalog-replicas, 1-4, default 4): 2 keeps the weighted split
-// (catalog 3, catalog-2 2) on a small machine with two .NET processes fewer. Read when the model is built,
-// so unlike the other parameters it is not resolved later and not shown in the dashboard. Published, one:
-// a cluster runs catalog as one Deployment that its autoscaler scales, behind one Service.
-string[] catalogReplicas = ["catalog", "catalog-2", "catalog-3", "catalog-backup"];
-var replicaSetting = builder.Configuration["Parameters:catalog-replicas"];
-var replicaCount = replicaSetting is null ? (builder.ExecutionContext.IsPublishMode ? 1 : catalogReplicas.Length)
-    : int.TryParse(replicaSetting, out var count) && count is >= 1 and <= 4 ? count
-    : throw new ArgumentException($"Parameters:catalog-replicas must be a whole number from 1 to 4, not '{replicaSetting}'.");
-var catalogs = catalogReplicas.Take(replicaCount).Select(AddCatalogReplica).ToArray();
+// How many of them run (Parameters:catalog-replicas, 1-4): locally one per core from 2 to 4, so a small machine runs
+// lean and still shows the weighted split; published, one (CatalogReplicas.cs). Read when the model is built, so
+// unlike the other parameters it is not resolved later and not shown in the dashboard.
+var replicaCount = CatalogReplicas.Count(builder);
+CatalogReplicas.LogChoice(builder, replicaCount);
+var catalogs = CatalogReplicas.Names.Take(replicaCount).Select(AddCatalogReplica).ToArray();
 var catalog = catalogs[0];
 
 // Function apps: where no Functions host exists (here) they run as plain ASP.NET Core processes
@@ -172,7 +169,7 @@ var webApp = builder.AddProject<Projects.WebApp>("webapp")
 gateway.WithReference(webApp).WaitFor(webApp);
 
 // The gateway's clusters list all four; it leaves out (neither routes to nor probes) the ones not run here.
-foreach (var (absent, index) in catalogReplicas.Skip(replicaCount).Select((name, index) => (name, index)))
+foreach (var (absent, index) in CatalogReplicas.Names.Skip(replicaCount).Select((name, index) => (name, index)))
 {
     gateway.WithEnvironment($"Gateway__ExcludedDestinations__{index}", absent);
 }

@@ -1,3 +1,4 @@
+using AppHost;
 using AppHost.Infrastructure;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -109,7 +110,7 @@ public class AppHostModelTests
         await File.WriteAllTextAsync(daprd, "");
         try
         {
-            await using var builder = await ModelAsync("--Infrastructure:Mode=local", $"--Dapr:DaprdPath={daprd}");
+            await using var builder = await ModelAsync("--Infrastructure:Mode=local", $"--Dapr:DaprdPath={daprd}", PlatformHost.AllCatalogReplicas);
 
             var sidecars = builder.Resources.OfType<ExecutableResource>().Where(r => r.Name.EndsWith("-dapr", StringComparison.Ordinal)).ToList();
             Assert.Equal(DaprApps.Select(a => $"{a}-dapr").Order(StringComparer.Ordinal), sidecars.Select(s => s.Name).Order(StringComparer.Ordinal));
@@ -176,7 +177,7 @@ public class AppHostModelTests
     [InlineData("local")]
     public async Task Services_wait_for_their_dependencies_and_only_the_gateway_is_external(string mode)
     {
-        await using var builder = await ModelAsync($"--Infrastructure:Mode={mode}");
+        await using var builder = await ModelAsync($"--Infrastructure:Mode={mode}", PlatformHost.AllCatalogReplicas);
 
         var catalog = Resource(builder, "catalog");
         var gateway = Resource(builder, "gateway");
@@ -196,12 +197,13 @@ public class AppHostModelTests
     }
 
     [Theory]
-    [InlineData(null, new[] { "catalog", "catalog-2", "catalog-3", "catalog-backup" }, new string[0])]
+    [InlineData("4", new[] { "catalog", "catalog-2", "catalog-3", "catalog-backup" }, new string[0])]
+    [InlineData("3", new[] { "catalog", "catalog-2", "catalog-3" }, new[] { "catalog-backup" })]
     [InlineData("2", new[] { "catalog", "catalog-2" }, new[] { "catalog-3", "catalog-backup" })]
     [InlineData("1", new[] { "catalog" }, new[] { "catalog-2", "catalog-3", "catalog-backup" })]
-    public async Task The_catalog_replicas_run_are_a_parameter_and_the_gateway_leaves_out_the_others(string? replicas, string[] run, string[] excluded)
+    public async Task The_catalog_replicas_run_are_a_parameter_and_the_gateway_leaves_out_the_others(string replicas, string[] run, string[] excluded)
     {
-        await using var builder = await ModelAsync(replicas is null ? [] : [$"--Parameters:catalog-replicas={replicas}"]);
+        await using var builder = await ModelAsync($"--Parameters:catalog-replicas={replicas}");
 
         Assert.Equal(run, builder.Resources.OfType<ProjectResource>().Select(r => r.Name).Where(name => name.StartsWith("catalog", StringComparison.Ordinal)));
         var gateway = Resource(builder, "gateway");
@@ -217,6 +219,24 @@ public class AppHostModelTests
 
         Assert.Equal(excluded, environment.Where(e => e.Key.StartsWith("Gateway__ExcludedDestinations__", StringComparison.Ordinal))
             .OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => e.Value as string));
+    }
+
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(2, 2)]
+    [InlineData(3, 3)]
+    [InlineData(4, 4)]
+    [InlineData(16, 4)]
+    public void Locally_one_catalog_replica_runs_per_core_from_two_to_four(int cores, int replicas) =>
+        Assert.Equal(replicas, CatalogReplicas.LocalDefault(cores));
+
+    [Fact]
+    public async Task Without_the_parameter_the_catalog_replicas_follow_this_machines_cores()
+    {
+        await using var builder = await ModelAsync();
+
+        var expected = CatalogReplicas.Names.Take(CatalogReplicas.LocalDefault(Environment.ProcessorCount));
+        Assert.Equal(expected, builder.Resources.OfType<ProjectResource>().Select(r => r.Name).Where(name => name.StartsWith("catalog", StringComparison.Ordinal)));
     }
 
     [Theory]

@@ -15,7 +15,7 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        App = await PlatformHost.StartAsync(_dataDirectory);
+        App = await PlatformHost.StartAsync(_dataDirectory, [PlatformHost.AllCatalogReplicas]);
         Gateway = App.CreateHttpClient("gateway");
     }
 

@@ -38,6 +38,12 @@ public static class PlatformHost
     public const string OneCatalogReplica = "--Parameters:catalog-replicas=1";
 
     /// <summary>
+    /// The AppHost argument for all four catalog replicas, whatever this machine's default (one per core): the shared
+    /// platform's balancing tests need the three weighted primaries and the backup.
+    /// </summary>
+    public const string AllCatalogReplicas = "--Parameters:catalog-replicas=4";
+
+    /// <summary>
     /// One platform starts at a time. A start is CPU-bound here (a dozen .NET processes on two cores): in the
     /// clean-clone run at d9ae3b6 the shared platform was up after 118 s beside a data-directory test's own start,
     /// so every shared test waited for both. In turn, the first one up runs its tests while the next starts.
