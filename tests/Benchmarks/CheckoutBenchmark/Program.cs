@@ -2,7 +2,9 @@
 // mode, every request through the gateway (basket PUT, order POST with an Idempotency-Key), orders
 // offered at a fixed rate, each running the saga to Confirmed. Latency = the order's creation in
 // Ordering to the saga's Confirmed commit in OrderWorkflow, both read from their databases.
-//   dotnet run -c Release --project tests/Benchmarks/CheckoutBenchmark -- [orders] [rate per second] [warm-up orders] [trace sampling ratio] [seconds at rest]
+//   dotnet run -c Release --project tests/Benchmarks/CheckoutBenchmark -- [orders] [rate per second] [warm-up orders] [trace sampling ratio] [seconds at rest] [AppHost arguments...]
+// Arguments after the fifth go to the AppHost (e.g. --Parameters:catalog-replicas=4; locally the AppHost runs one catalog
+// replica per core, 2 to 4).
 // Warm-up orders run first at the same rate, to the end, and are not measured: a process that has just
 // started spends much of its CPU compiling its hot paths (tiered JIT), which is not its steady state.
 // Besides latency it reports the CPU the platform uses at rest (the last 20 s of a pause without orders
@@ -13,9 +15,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using CheckoutBenchmark;
 using IntegrationTests;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 var orders = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
@@ -27,7 +31,7 @@ var restSeconds = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCult
 var dataDirectory = PlatformHost.NewDataDirectory();
 var tracesPerSecond = Environment.GetEnvironmentVariable("TRACES_PER_SECOND") ?? "10";
 var app = await PlatformHost.StartAsync(dataDirectory,
-    [$"--Parameters:trace-sampling-ratio={sampling.ToString(CultureInfo.InvariantCulture)}", $"--Parameters:traces-per-second={tracesPerSecond}"]);
+    [$"--Parameters:trace-sampling-ratio={sampling.ToString(CultureInfo.InvariantCulture)}", $"--Parameters:traces-per-second={tracesPerSecond}", .. args.Skip(5)]);
 try
 {
     using var gateway = app.CreateHttpClient("gateway");
@@ -171,6 +175,7 @@ try
     toWorkflow.Sort();
     inSaga.Sort();
     double Percentile(List<double> values, double p) => values[Math.Min(values.Count - 1, (int)Math.Ceiling(p * values.Count) - 1)];
+    Console.WriteLine($"catalog replicas: {app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ProjectResource>().Count(r => r.Name.StartsWith("catalog", StringComparison.Ordinal))}");
     Console.WriteLine($"offered: {orders} orders at {rate}/s over {offeredFor.TotalSeconds:F1} s; request failures: {failures}; traces sampled: {sampling:P0}, at most {tracesPerSecond} new a second per process");
     Console.WriteLine($"confirmed: {latencies.Count}, cancelled: {cancelled}, sustained to Confirmed: {latencies.Count / (last - first).TotalSeconds:F1} orders/s");
     Console.WriteLine($"checkout to Confirmed: p50 {Percentile(latencies, 0.50):F0} ms, p95 {Percentile(latencies, 0.95):F0} ms, p99 {Percentile(latencies, 0.99):F0} ms, max {latencies[^1]:F0} ms");
