@@ -1,5 +1,6 @@
 using Aspire.Npgsql.EntityFrameworkCore.PostgreSQL;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -34,7 +35,11 @@ public static class ServiceDatabase
             connectionString = settings.ConnectionString;
             checkHealth = !settings.DisableHealthChecks;
             settings.DisableHealthChecks = true;
-        });
+        },
+        // EF Core's migrator otherwise builds the design-time model and diffs it against the migrations' snapshot on
+        // every start, in every process, to warn of a model change that has no migration: a large part of a service's
+        // start-up CPU (docs/benchmarks.md). ContractTests' SchemaContractTests makes the same check once, in CI.
+        options => options.ConfigureWarnings(warnings => warnings.Ignore(RelationalEventId.PendingModelChangesWarning)));
 
         // Aspire's check of the context has no timeout (it uses a pooled context, which must not be abandoned
         // mid-connect): against a frozen PostgreSQL, readiness then answered after 72 s. This check owns its
