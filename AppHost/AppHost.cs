@@ -5,6 +5,10 @@ using AppHost.Kubernetes;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
+// A starting resource is seen ready within a fraction of a second of it, not after Aspire's back-off of up to 5 s, so
+// what waits for it starts sooner (StartupReadiness.cs).
+builder.NoticeReadinessPromptly();
+
 // PostgreSQL and Redis: containers where a container runtime works (and when publishing),
 // Debian's executables otherwise. Same resource and connection-string names either way.
 var infrastructure = builder.AddPlatformInfrastructure();
