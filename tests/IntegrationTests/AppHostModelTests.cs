@@ -236,7 +236,7 @@ public class AppHostModelTests
         await using var builder = await ModelAsync();
 
         var expected = CatalogReplicas.Names.Take(CatalogReplicas.LocalDefault(Environment.ProcessorCount));
-        Assert.Equal(expected, builder.Resources.OfType<ProjectResource>().Select(r => r.Name).Where(name => name.StartsWith("catalog", StringComparison.Ordinal)));
+        Assert.Equal(expected, CatalogReplicas.Names.Where(name => builder.Resources.Any(r => r.Name == name)));
     }
 
     [Theory]

@@ -15,6 +15,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
+using AppHost;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using CheckoutBenchmark;
@@ -175,7 +176,8 @@ try
     toWorkflow.Sort();
     inSaga.Sort();
     double Percentile(List<double> values, double p) => values[Math.Min(values.Count - 1, (int)Math.Ceiling(p * values.Count) - 1)];
-    Console.WriteLine($"catalog replicas: {app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ProjectResource>().Count(r => r.Name.StartsWith("catalog", StringComparison.Ordinal))}");
+    var resources = app.Services.GetRequiredService<DistributedApplicationModel>().Resources;
+    Console.WriteLine($"catalog replicas: {CatalogReplicas.Names.Count(name => resources.Any(r => r.Name == name))}");
     Console.WriteLine($"offered: {orders} orders at {rate}/s over {offeredFor.TotalSeconds:F1} s; request failures: {failures}; traces sampled: {sampling:P0}, at most {tracesPerSecond} new a second per process");
     Console.WriteLine($"confirmed: {latencies.Count}, cancelled: {cancelled}, sustained to Confirmed: {latencies.Count / (last - first).TotalSeconds:F1} orders/s");
     Console.WriteLine($"checkout to Confirmed: p50 {Percentile(latencies, 0.50):F0} ms, p95 {Percentile(latencies, 0.95):F0} ms, p99 {Percentile(latencies, 0.99):F0} ms, max {latencies[^1]:F0} ms");
