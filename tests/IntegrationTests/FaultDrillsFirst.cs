@@ -28,6 +28,7 @@ public sealed class FaultDrillsFirst(IMessageSink diagnosticMessageSink) : Xunit
     private sealed class Executor(AssemblyName assemblyName, ISourceInformationProvider sourceInformation, IMessageSink diagnosticMessageSink)
         : XunitTestFrameworkExecutor(assemblyName, sourceInformation, diagnosticMessageSink)
     {
+        // xunit's executor declares this void and reports through the message sinks; its own override is async void too.
         protected override async void RunTestCases(IEnumerable<IXunitTestCase> testCases, IMessageSink executionMessageSink, ITestFrameworkExecutionOptions executionOptions)
         {
             using var runner = new AssemblyRunner(TestAssembly, testCases, DiagnosticMessageSink, executionMessageSink, executionOptions);
