@@ -16,10 +16,10 @@ namespace IntegrationTests;
 public sealed class FaultDrillsFirst(IMessageSink diagnosticMessageSink) : XunitTestFramework(diagnosticMessageSink)
 {
     /// <summary>The shared platform's classes that mostly wait, first in this order.</summary>
-    public static readonly Type[] Drills = [typeof(FrozenDependencyTests), typeof(CheckoutCrashTests)];
+    private static readonly Type[] Drills = [typeof(FrozenDependencyTests), typeof(CheckoutCrashTests)];
 
     /// <summary>Where a class goes: a drill by its place in <see cref="Drills"/>, every other class after them.</summary>
-    public static int Rank(string className) =>
+    private static int Rank(string className) =>
         Array.FindIndex(Drills, drill => drill.FullName == className) is var index and >= 0 ? index : Drills.Length;
 
     protected override ITestFrameworkExecutor CreateExecutor(AssemblyName assemblyName) =>
