@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
+using BuildingBlocks.Locking;
+using Inventory.Functions;
 using Inventory.Stock;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Inventory.Tests;
 
@@ -125,6 +128,50 @@ public sealed class StockReservationsTests(InventoryFixture inventory) : IClassF
         var expired = await inventory.OutboxAsync("inventory.reservation-expired");
         Assert.Single(expired, m => m.PartitionKey == abandoned.ToString());
         Assert.DoesNotContain(abandoned, await inventory.WithReservationsAsync(r => r.ReleaseExpiredAsync(100, default)));
+    }
+
+    [Fact]
+    public async Task A_sweep_smaller_than_the_backlog_releases_the_longest_expired_orders_first()
+    {
+        // The app's own sweeper would race this test's sweeps: hold its lock meanwhile.
+        var sweeperLock = inventory.Services.GetRequiredService<IDistributedLock>();
+        var owner = $"test-{Guid.NewGuid():N}";
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await sweeperLock.TryAcquireAsync(ReservationSweeper.LockName, owner, TimeSpan.FromMinutes(1)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the sweeper's lock was never free");
+        }
+
+        try
+        {
+            var product = await inventory.NewProductAsync(onHand: 10);
+            var orders = Enumerable.Range(0, 4).Select(_ => Guid.NewGuid()).Order().ToArray();
+            foreach (var order in orders)
+            {
+                await inventory.WithReservationsAsync(r => r.ReserveAsync(order, One(product), default));
+            }
+
+            // Expired the longer the larger the id (the reverse of the order the rows and ids come in).
+            await using (var db = inventory.NewContext())
+            {
+                for (var i = 0; i < orders.Length; i++)
+                {
+                    var expiredAt = DateTimeOffset.UtcNow.AddMinutes(-1 - i);
+                    await db.Reservations.Where(r => r.OrderId == orders[i])
+                        .ExecuteUpdateAsync(set => set.SetProperty(r => r.ExpiresAt, expiredAt));
+                }
+            }
+
+            var first = await inventory.WithReservationsAsync(r => r.ReleaseExpiredAsync(2, default));
+            var second = await inventory.WithReservationsAsync(r => r.ReleaseExpiredAsync(2, default));
+
+            Assert.Equal([orders[3], orders[2]], first);
+            Assert.Equal([orders[1], orders[0]], second);
+        }
+        finally
+        {
+            await sweeperLock.ReleaseAsync(ReservationSweeper.LockName, owner);
+        }
     }
 
     [Fact]

@@ -12,7 +12,8 @@ namespace Inventory.Functions;
 public sealed class ReservationSweeper(StockReservations reservations, IDistributedLock distributedLock, ILogger<ReservationSweeper> logger)
 {
     private static readonly string Owner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
-    private const string LockName = "inventory:reservation-sweeper";
+    /// <summary>The lock a sweep holds; one replica sweeps at a time.</summary>
+    public const string LockName = "inventory:reservation-sweeper";
 
     [Function("ReleaseExpiredReservations")]
     public async Task Run([TimerTrigger("%InventorySweepSchedule%")] TimerInfo timer, CancellationToken cancellationToken)

@@ -165,14 +165,18 @@ public sealed class StockReservations(
         return statuses.Count == 0 ? "None" : statuses.Max().ToString();
     }
 
-    /// <summary>Releases the holds of orders whose reservation expired, and tells the saga (ReservationExpired).</summary>
+    /// <summary>Releases the holds of orders whose reservation expired, longest expired first, and tells the saga (ReservationExpired).</summary>
     /// <returns>The orders released.</returns>
     public async Task<IReadOnlyList<Guid>> ReleaseExpiredAsync(int maxOrders, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        // Longest expired first: with more than one sweep's worth waiting, none is passed over sweep after sweep.
         var expired = await db.Reservations.AsNoTracking()
             .Where(r => r.Status == ReservationStatus.Reserved && r.ExpiresAt <= now)
-            .Select(r => r.OrderId).Distinct().Take(maxOrders)
+            .GroupBy(r => r.OrderId)
+            .OrderBy(order => order.Min(r => r.ExpiresAt))
+            .Select(order => order.Key)
+            .Take(maxOrders)
             .ToListAsync(cancellationToken);
 
         var released = new List<Guid>();
