@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -99,6 +101,9 @@ public sealed class DatabaseMigrator<TContext>(
         await new NpgsqlRetryingExecutionStrategy(db, maxRetryCount: 0).ExecuteAsync(cancellationToken, token =>
             db.Database.RunExclusiveAsync(LockKey, async () =>
             {
+                // Npgsql's migrator reads the history table before it creates it, and EF Core logs that failed read as
+                // an error in every service on a new database (npgsql/efcore.pg#3407): create it first, as it would.
+                await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), token);
                 await db.Database.MigrateAsync(token);
                 if (seed is not null)
                 {

@@ -69,8 +69,8 @@ public sealed class CatalogWarmUp(
     private static async Task RolledBackCreationAsync(
         CatalogContext db, IntegrationEventOutbox<CatalogContext> outbox, CancellationToken cancellationToken)
     {
-        var categoryId = await db.Categories.Select(c => (int?)c.Id).FirstOrDefaultAsync(cancellationToken);
-        var brandId = await db.Brands.Select(b => (int?)b.Id).FirstOrDefaultAsync(cancellationToken);
+        var categoryId = await db.Categories.MinAsync(c => (int?)c.Id, cancellationToken);
+        var brandId = await db.Brands.MinAsync(b => (int?)b.Id, cancellationToken);
         if (categoryId is not { } category || brandId is not { } brand)
         {
             return;
