@@ -34,6 +34,13 @@ public static class AuthenticationExtensions
             .ValidateOnStart();
         builder.Services.TryAddSingleton(new ServiceAudience(serviceAudience));
         builder.Services.AddHttpClient(MetadataHttpClientName);
+        // The start's probe of Identity tries again on its own schedule (SigningKeysPrefetch.Pauses); the default
+        // retries on top of it logged each refused connection, with its stack trace, while Identity was starting.
+        // EXTEXP0001: the one way to take a client out of ConfigureHttpClientDefaults' handler, still marked experimental.
+#pragma warning disable EXTEXP0001
+        builder.Services.AddHttpClient(MetadataProbeHttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10))
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer()
             .AddScheme<AuthenticationSchemeOptions, DaprAppTokenHandler>(DaprAppTokenHandler.SchemeName, null);
@@ -102,6 +109,9 @@ public static class AuthenticationExtensions
 
     /// <summary>The named HttpClient that reads Identity's metadata and keys (service discovery, resilience).</summary>
     public const string MetadataHttpClientName = "identity-metadata";
+
+    /// <summary>The named HttpClient that asks at start whether Identity answers (service discovery, no retries of its own).</summary>
+    public const string MetadataProbeHttpClientName = "identity-metadata-probe";
 
     private static async Task WriteProblemAsync(HttpContext httpContext, int status, string detail)
     {

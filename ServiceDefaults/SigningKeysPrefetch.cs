@@ -13,6 +13,7 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 internal sealed class SigningKeysPrefetch(
     IOptionsMonitor<JwtBearerOptions> jwtOptions,
+    IHttpClientFactory httpClients,
     ILogger<SigningKeysPrefetch> logger,
     TimeProvider clock) : BackgroundService
 {
@@ -25,11 +26,12 @@ internal sealed class SigningKeysPrefetch(
     {
         var options = jwtOptions.Get(JwtBearerDefaults.AuthenticationScheme);
         // Created by JwtBearer's post-configuration only when the keys come from metadata (no local keys).
-        if (options is not { ConfigurationManager: { } keys, Backchannel: { } identity, MetadataAddress: { } metadata })
+        if (options is not { ConfigurationManager: { } keys, MetadataAddress: { } metadata })
         {
             return;
         }
 
+        using var identity = httpClients.CreateClient(AuthenticationExtensions.MetadataProbeHttpClientName);
         for (var attempt = 0; ; attempt++)
         {
             try

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 using TestSupport;
 
@@ -52,7 +53,22 @@ public class SigningKeysPrefetchTests
         Assert.Equal((4, 1), (identity.MetadataReads, identity.KeyReads));
     }
 
-    private static async Task<WebApplication> StartAsync(MetadataDouble identity)
+    [Fact]
+    public async Task The_probe_at_start_is_tried_on_its_own_schedule_not_also_by_the_services_default_retries()
+    {
+        // Every service's HttpClients get the standard resilience handler (ServiceDefaults); on the probe, its
+        // retries logged each refused try, with its stack trace, in every service while Identity was starting.
+        var identity = new MetadataDouble { UnavailableFor = 2 };
+        await using var app = await StartAsync(identity, withDefaultRetries: true);
+
+        await Eventually.TrueAsync(() => identity.KeyReads == 1, "the keys to be read once Identity answers");
+
+        Assert.Equal((4, 1), (identity.MetadataReads, identity.KeyReads));
+        var logged = app.Services.GetFakeLogCollector().GetSnapshot();
+        Assert.DoesNotContain(logged, entry => entry.Level >= LogLevel.Warning);
+    }
+
+    private static async Task<WebApplication> StartAsync(MetadataDouble identity, bool withDefaultRetries = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -60,9 +76,17 @@ public class SigningKeysPrefetchTests
         {
             ["Jwt:MetadataAddress"] = MetadataDouble.MetadataAddress,
         });
+        if (withDefaultRetries)
+        {
+            builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
+            builder.Logging.ClearProviders().AddFakeLogging();
+        }
+
         builder.AddDefaultAuthentication();
-        builder.Services.AddHttpClient(AuthenticationExtensions.MetadataHttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => identity);
+        foreach (var client in new[] { AuthenticationExtensions.MetadataHttpClientName, AuthenticationExtensions.MetadataProbeHttpClientName })
+        {
+            builder.Services.AddHttpClient(client).ConfigurePrimaryHttpMessageHandler(() => identity);
+        }
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();
