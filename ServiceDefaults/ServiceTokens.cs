@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
@@ -30,37 +31,40 @@ public sealed class ServiceIdentityOptions
 
 /// <summary>
 /// Gets service tokens from Identity by client credentials, one per target audience, and keeps each
-/// until shortly before it expires; concurrent callers share one request.
+/// until shortly before it expires; concurrent callers share one request. Once a token is due for
+/// renewal it is renewed in the background while calls go on carrying it, so an Identity that is slow,
+/// frozen or restarting holds no service-to-service call up until the token is about to expire.
 /// </summary>
-public sealed class ServiceTokens(IHttpClientFactory httpClients, IOptions<ServiceIdentityOptions> options, TimeProvider clock)
+public sealed partial class ServiceTokens(IHttpClientFactory httpClients, IOptions<ServiceIdentityOptions> options, TimeProvider clock, ILogger<ServiceTokens> logger)
 {
     public const string HttpClientName = "service-tokens";
+
+    /// <summary>A token is not sent in its last 30 s, so that a call that is retried or waits on the way still arrives with a valid one.</summary>
+    public static readonly TimeSpan ExpiryMargin = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<string, Lazy<SemaphoreSlim>> _locks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CachedToken> _tokens = new(StringComparer.Ordinal);
 
-    /// <summary>A token for calling <paramref name="audience"/>, from the cache while it is fresh.</summary>
+    /// <summary>A token for calling <paramref name="audience"/>, from the cache while it is usable.</summary>
     /// <exception cref="InvalidOperationException">ServiceIdentity is not configured, or Identity refused the client.</exception>
     public async Task<string> GetAsync(string audience, CancellationToken cancellationToken)
     {
-        if (Fresh(audience) is { } cached)
+        if (_tokens.TryGetValue(audience, out var cached) && clock.GetUtcNow() < cached.UsableUntil)
         {
-            return cached;
+            if (clock.GetUtcNow() >= cached.RenewAt)
+            {
+                RenewInBackground(audience);
+            }
+
+            return cached.AccessToken;
         }
 
-        var gate = _locks.GetOrAdd(audience, _ => new Lazy<SemaphoreSlim>(() => new SemaphoreSlim(1, 1))).Value;
+        var gate = GateOf(audience);
         await gate.WaitAsync(cancellationToken);
         try
         {
-            if (Fresh(audience) is { } fetchedMeanwhile)
-            {
-                return fetchedMeanwhile;
-            }
-
-            var token = await RequestAsync(audience, cancellationToken);
-            var lifetime = TimeSpan.FromSeconds(Math.Max(token.ExpiresIn, 1));
-            _tokens[audience] = new CachedToken(token.AccessToken, clock.GetUtcNow() + lifetime * options.Value.RenewAfterLifetimeShare);
-            return token.AccessToken;
+            // A renewal may have finished while this call waited.
+            return Usable(audience) ?? await FetchAsync(audience, cancellationToken);
         }
         finally
         {
@@ -68,8 +72,50 @@ public sealed class ServiceTokens(IHttpClientFactory httpClients, IOptions<Servi
         }
     }
 
-    private string? Fresh(string audience) =>
-        _tokens.TryGetValue(audience, out var cached) && clock.GetUtcNow() < cached.RenewAt ? cached.AccessToken : null;
+    private SemaphoreSlim GateOf(string audience) => _locks.GetOrAdd(audience, _ => new Lazy<SemaphoreSlim>(() => new SemaphoreSlim(1, 1))).Value;
+
+    private string? Usable(string audience) =>
+        _tokens.TryGetValue(audience, out var cached) && clock.GetUtcNow() < cached.UsableUntil ? cached.AccessToken : null;
+
+    /// <summary>One renewal per audience at a time; a failed one is logged and the next call past the renewal time tries again.</summary>
+    private void RenewInBackground(string audience)
+    {
+        var gate = GateOf(audience);
+        if (!gate.Wait(0))
+        {
+            return; // a renewal (or a fetch) is under way
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                if (_tokens.TryGetValue(audience, out var cached) && clock.GetUtcNow() >= cached.RenewAt)
+                {
+                    await FetchAsync(audience, CancellationToken.None); // bounded by the client's own timeouts
+                }
+            }
+            catch (Exception ex)
+            {
+                LogRenewalFailed(logger, audience, ex);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        });
+    }
+
+    private async Task<string> FetchAsync(string audience, CancellationToken cancellationToken)
+    {
+        var requestedAt = clock.GetUtcNow();
+        var token = await RequestAsync(audience, cancellationToken);
+        var lifetime = TimeSpan.FromSeconds(Math.Max(token.ExpiresIn, 1));
+        var renewAt = requestedAt + lifetime * options.Value.RenewAfterLifetimeShare;
+        var usableUntil = requestedAt + lifetime - ExpiryMargin;
+        _tokens[audience] = new CachedToken(token.AccessToken, renewAt, usableUntil > renewAt ? usableUntil : renewAt);
+        return token.AccessToken;
+    }
 
     private async Task<TokenResponse> RequestAsync(string audience, CancellationToken cancellationToken)
     {
@@ -97,7 +143,10 @@ public sealed class ServiceTokens(IHttpClientFactory httpClients, IOptions<Servi
             ?? throw new InvalidOperationException("Identity answered the token request with an empty body.");
     }
 
-    private sealed record CachedToken(string AccessToken, DateTimeOffset RenewAt);
+    private sealed record CachedToken(string AccessToken, DateTimeOffset RenewAt, DateTimeOffset UsableUntil);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the service token for {Audience}; calls go on with the current one until shortly before it expires")]
+    private static partial void LogRenewalFailed(ILogger logger, string audience, Exception ex);
 
     private sealed record TokenResponse(
         [property: JsonPropertyName("access_token")] string AccessToken,

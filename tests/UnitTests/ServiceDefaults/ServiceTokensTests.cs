@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using TestSupport;
 
 namespace UnitTests.ServiceDefaults;
 
@@ -25,14 +26,42 @@ public class ServiceTokensTests
         Assert.Equal(["payment", "inventory"], identity.Requests.Select(r => r["audience"]));
         Assert.All(identity.Requests, r => Assert.Equal(("client_credentials", "orderworkflow", "secret"), (r["grant_type"], r["client_id"], r["client_secret"])));
 
-        // 300 s tokens are renewed after 80 % of their lifetime: still cached at 239 s, renewed at 240 s.
+        // 300 s tokens are renewed after 80 % of their lifetime: still cached at 239 s; at 240 s the call still carries
+        // the token while a renewal runs, and the calls after it carry the renewed one.
         clock.Advance(TimeSpan.FromSeconds(239));
         Assert.Equal(first, await SendAsync(http, "payment-client"));
         clock.Advance(TimeSpan.FromSeconds(1));
-        var renewed = await SendAsync(http, "payment-client");
+        Assert.Equal(first, await SendAsync(http, "payment-client"));
+        await Eventually.TrueAsync(async () => await SendAsync(http, "payment-client") != first, "the token to be renewed");
 
         Assert.Equal(3, identity.Requests.Count);
+    }
+
+    [Fact]
+    public async Task While_Identity_does_not_answer_calls_go_on_with_the_current_token_until_shortly_before_it_expires()
+    {
+        var clock = new ManualClock();
+        var identity = new TokenEndpointDouble();
+        using var services = Services(identity, clock);
+        var http = services.GetRequiredService<IHttpClientFactory>();
+        var first = await SendAsync(http, "payment-client");
+
+        identity.Answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously); // Identity stops answering
+        clock.Advance(TimeSpan.FromSeconds(250));
+        var duringRenewal = await SendAsync(http, "payment-client").WaitAsync(TimeSpan.FromSeconds(30));
+        clock.Advance(TimeSpan.FromSeconds(19));
+        var lastUsable = await SendAsync(http, "payment-client").WaitAsync(TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(() => identity.Requests.Count == 2, "the renewal to reach Identity");
+
+        // 30 s before it expires the token is no longer sent: the call waits for the renewal.
+        clock.Advance(TimeSpan.FromSeconds(2));
+        var afterMargin = SendAsync(http, "payment-client");
+        identity.Answer.SetResult();
+        var renewed = await afterMargin.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal((first, first), (duringRenewal, lastUsable));
         Assert.NotEqual(first, renewed);
+        Assert.Equal(2, identity.Requests.Count);
     }
 
     [Fact]
@@ -77,12 +106,20 @@ public class ServiceTokensTests
 
         public bool Refuse { get; init; }
 
+        /// <summary>Requests are answered once this completes: a frozen Identity until the test lets it go.</summary>
+        public TaskCompletionSource Answer { get; set; } = CompletedAnswer();
+
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var form = (await request.Content!.ReadAsStringAsync(cancellationToken)).Split('&')
                 .Select(pair => pair.Split('='))
                 .ToDictionary(pair => pair[0], pair => Uri.UnescapeDataString(pair[1]));
-            Requests.Add(form);
+            lock (Requests)
+            {
+                Requests.Add(form);
+            }
+
+            await Answer.Task.WaitAsync(cancellationToken);
             return Refuse
                 ? new HttpResponseMessage(HttpStatusCode.Unauthorized) { Content = new StringContent("{\"error\":\"invalid_client\"}") }
                 : new HttpResponseMessage(HttpStatusCode.OK)
@@ -94,12 +131,20 @@ public class ServiceTokensTests
         }
     }
 
+    private static TaskCompletionSource CompletedAnswer()
+    {
+        var answered = new TaskCompletionSource();
+        answered.SetResult();
+        return answered;
+    }
+
     private sealed class ManualClock : TimeProvider
     {
-        private DateTimeOffset _now = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        // Ticks, read by the background renewal while the test advances them.
+        private long _now = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero).UtcTicks;
 
-        public override DateTimeOffset GetUtcNow() => _now;
+        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _now), TimeSpan.Zero);
 
-        public void Advance(TimeSpan by) => _now += by;
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _now, by.Ticks);
     }
 }
