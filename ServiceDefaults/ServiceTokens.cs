@@ -49,7 +49,7 @@ public sealed partial class ServiceTokens(IHttpClientFactory httpClients, IOptio
     /// <exception cref="InvalidOperationException">ServiceIdentity is not configured, or Identity refused the client.</exception>
     public async Task<string> GetAsync(string audience, CancellationToken cancellationToken)
     {
-        if (_tokens.TryGetValue(audience, out var cached) && clock.GetUtcNow() < cached.UsableUntil)
+        if (UsableToken(audience) is { } cached)
         {
             if (clock.GetUtcNow() >= cached.RenewAt)
             {
@@ -64,7 +64,7 @@ public sealed partial class ServiceTokens(IHttpClientFactory httpClients, IOptio
         try
         {
             // A renewal may have finished while this call waited.
-            return Usable(audience) ?? await FetchAsync(audience, cancellationToken);
+            return UsableToken(audience)?.AccessToken ?? await FetchAsync(audience, cancellationToken);
         }
         finally
         {
@@ -74,8 +74,8 @@ public sealed partial class ServiceTokens(IHttpClientFactory httpClients, IOptio
 
     private SemaphoreSlim GateOf(string audience) => _locks.GetOrAdd(audience, _ => new Lazy<SemaphoreSlim>(() => new SemaphoreSlim(1, 1))).Value;
 
-    private string? Usable(string audience) =>
-        _tokens.TryGetValue(audience, out var cached) && clock.GetUtcNow() < cached.UsableUntil ? cached.AccessToken : null;
+    private CachedToken? UsableToken(string audience) =>
+        _tokens.TryGetValue(audience, out var cached) && clock.GetUtcNow() < cached.UsableUntil ? cached : null;
 
     /// <summary>One renewal per audience at a time; a failed one is logged and the next call past the renewal time tries again.</summary>
     private void RenewInBackground(string audience)
