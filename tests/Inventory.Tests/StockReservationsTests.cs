@@ -4,6 +4,7 @@ using Inventory.Functions;
 using Inventory.Stock;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using TestSupport;
 
 namespace Inventory.Tests;
 
@@ -136,11 +137,8 @@ public sealed class StockReservationsTests(InventoryFixture inventory) : IClassF
         // The app's own sweeper would race this test's sweeps: hold its lock meanwhile.
         var sweeperLock = inventory.Services.GetRequiredService<IDistributedLock>();
         var owner = $"test-{Guid.NewGuid():N}";
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await sweeperLock.TryAcquireAsync(ReservationSweeper.LockName, owner, TimeSpan.FromMinutes(1)))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the sweeper's lock was never free");
-        }
+        await Eventually.TrueAsync(() => sweeperLock.TryAcquireAsync(ReservationSweeper.LockName, owner, TimeSpan.FromMinutes(1)),
+            "the sweeper's lock to be free", TimeSpan.FromSeconds(30));
 
         try
         {
