@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Aspire.Hosting.Publishing;
 
 namespace Aspire.Hosting;
@@ -23,6 +24,34 @@ public static class ParameterDefaults
         builder.ExecutionContext.IsPublishMode
             ? builder.AddParameter(name, secret: true)
             : builder.AddParameter(name, new EcdsaPrivateKeyDefault(), secret: true, persist: true);
+
+    /// <summary>
+    /// A secret parameter holding a self-signed RSA certificate with its private key (base64 PKCS#12, no password), to
+    /// encrypt keys before they are stored. When running, generated once and kept with the AppHost's user secrets; when
+    /// publishing it has no default, so the deployment supplies it (a Kubernetes Secret; <paramref name="description"/>
+    /// says how to make one).
+    /// </summary>
+    public static IResourceBuilder<ParameterResource> AddGeneratedKeyEncryptionCertificate(this IDistributedApplicationBuilder builder,
+        string name, string description) =>
+        builder.ExecutionContext.IsPublishMode
+            ? builder.AddParameter(name, secret: true).WithDescription(description)
+            : builder.AddParameter(name, new KeyEncryptionCertificateDefault(name), secret: true, persist: true).WithDescription(description);
+
+    private sealed class KeyEncryptionCertificateDefault(string name) : ParameterDefault
+    {
+        public override string GetDefaultValue()
+        {
+            using var key = RSA.Create(3072);
+            var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyEncipherment, critical: true));
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(10));
+            return Convert.ToBase64String(certificate.Export(X509ContentType.Pkcs12));
+        }
+
+        // Only used when running (see AddGeneratedKeyEncryptionCertificate): a manifest never carries a private key.
+        public override void WriteToManifest(ManifestPublishingContext context) =>
+            throw new InvalidOperationException("A generated certificate is never written to a manifest.");
+    }
 
     private sealed class EcdsaPrivateKeyDefault : ParameterDefault
     {

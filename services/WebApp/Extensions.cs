@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
@@ -27,6 +29,15 @@ public static class StorefrontExtensions
     /// <summary>The connection name of the Redis that keeps the Data Protection keys.</summary>
     public const string RedisName = "redis";
 
+    /// <summary>The Redis list that holds the Data Protection keys, each encrypted with <see cref="KeyEncryptionCertificateSetting"/>.</summary>
+    public const string DataProtectionKeysKey = "storefront:data-protection-keys";
+
+    /// <summary>
+    /// The certificate that encrypts the Data Protection keys before they are stored: base64 of a PKCS#12 file without a
+    /// password, holding an RSA certificate and its private key (AppHost parameter <c>storefront-key-encryption-certificate</c>).
+    /// </summary>
+    public const string KeyEncryptionCertificateSetting = $"{SectionName}:KeyEncryptionCertificate";
+
     /// <summary>
     /// Pages rendered on the server (static rendering: no circuit per visitor), and the platform's public
     /// API reached through the gateway, as any client reaches it: the storefront holds no data of its own.
@@ -45,12 +56,15 @@ public static class StorefrontExtensions
 
         // The keys that encrypt session cookies and antiforgery tokens, shared by every replica and kept across
         // restarts (a pod's filesystem is neither): in Redis. Loaded once and then held in memory, so a Redis outage
-        // does not end sessions, and not a readiness check: the shop keeps serving pages without Redis.
+        // does not end sessions, and not a readiness check: the shop keeps serving pages without Redis. Each key is
+        // encrypted with a certificate before it is stored, so reading Redis gives neither the sessions nor the
+        // means to forge one.
         builder.AddRedisClient(RedisName, settings => settings.DisableHealthChecks = true,
             options => options.AbortOnConnectFail = false);
-        builder.Services.AddDataProtection().SetApplicationName("storefront");
+        builder.Services.AddDataProtection().SetApplicationName("storefront")
+            .ProtectKeysWithCertificate(KeyEncryptionCertificate(builder.Configuration));
         builder.Services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((options, redis) =>
-            options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), "storefront:data-protection-keys"));
+            options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), DataProtectionKeysKey));
 
         // The session cookie: HttpOnly, encrypted, holding Identity's tokens (Account/ShopperSession.cs).
         builder.Services.AddScoped<ShopperSession.RefreshingEvents>();
@@ -98,6 +112,29 @@ public static class StorefrontExtensions
                 arguments.Outcome.Result?.StatusCode != HttpStatusCode.TooManyRequests && HttpClientResiliencePredicates.IsTransient(arguments.Outcome));
             options.Retry.DisableForUnsafeHttpMethods();
         });
+    }
+
+    private static X509Certificate2 KeyEncryptionCertificate(IConfiguration configuration)
+    {
+        var value = configuration[KeyEncryptionCertificateSetting];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new InvalidOperationException($"{KeyEncryptionCertificateSetting} is not set: the storefront stores its session keys " +
+                "only encrypted. The AppHost generates the certificate (parameter storefront-key-encryption-certificate); in a cluster it comes from a Secret.");
+        }
+
+        try
+        {
+            var certificate = X509CertificateLoader.LoadPkcs12(Convert.FromBase64String(value), password: null);
+            using var privateKey = certificate.GetRSAPrivateKey();
+            return privateKey is not null
+                ? certificate
+                : throw new InvalidOperationException($"{KeyEncryptionCertificateSetting} holds no RSA private key: keys encrypted with it could never be read again.");
+        }
+        catch (Exception ex) when (ex is FormatException or CryptographicException)
+        {
+            throw new InvalidOperationException($"{KeyEncryptionCertificateSetting} is not a base64 PKCS#12 file without a password: {ex.Message}", ex);
+        }
     }
 
     private static bool IsRetried(HttpRequestMessage? request) =>

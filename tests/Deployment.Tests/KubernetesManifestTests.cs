@@ -298,6 +298,7 @@ public class KubernetesManifestTests(DefaultTree published) : IClassFixture<Defa
         Assert.Contains("postgres-password", referenced);
         Assert.Contains("identity-signing-key", referenced);
         Assert.Contains("service-secret-orderworkflow", referenced);
+        Assert.Contains("storefront-key-encryption-certificate", referenced);
         var guide = File.ReadAllText(Path.Combine(Tree.Root, "SECRETS.md"));
         Assert.All(referenced, secret => Assert.Contains($"create secret generic {secret} ", guide));
         // The Secret the Dapr sidecars read their app token from (dapr.io/app-token-secret) has its `token` key too.

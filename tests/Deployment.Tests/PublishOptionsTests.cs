@@ -15,7 +15,7 @@ public class PublishOptionsTests
     public async Task Secret_values_given_to_the_publish_appear_nowhere_in_the_output()
     {
         string[] secrets = ["postgres-password", "redis-password", "identity-signing-key", "admin-password", "dapr-app-api-token",
-            "service-secret-ordering", "service-secret-orderworkflow"];
+            "service-secret-ordering", "service-secret-orderworkflow", "storefront-key-encryption-certificate"];
         var values = secrets.ToDictionary(s => s, s => $"{s}-VALUE-{Guid.NewGuid():N}");
         var tree = await PublishedTree.PublishAsync([.. values.Select(v => $"--Parameters:{v.Key}={v.Value}")]);
         try

@@ -181,8 +181,8 @@ try
     Console.WriteLine($"offered: {orders} orders at {rate}/s over {offeredFor.TotalSeconds:F1} s; request failures: {failures}; traces sampled: {sampling:P0}, at most {tracesPerSecond} new a second per process");
     Console.WriteLine($"confirmed: {latencies.Count}, cancelled: {cancelled}, sustained to Confirmed: {latencies.Count / (last - first).TotalSeconds:F1} orders/s");
     Console.WriteLine($"checkout to Confirmed: p50 {Percentile(latencies, 0.50):F0} ms, p95 {Percentile(latencies, 0.95):F0} ms, p99 {Percentile(latencies, 0.99):F0} ms, max {latencies[^1]:F0} ms");
-    Console.WriteLine($"of which order created to saga started (outbox, relay, bus): p50 {Percentile(toWorkflow, 0.5):F0} ms");
-    Console.WriteLine($"saga started to Confirmed (reserve, token, payment, commit): p50 {Percentile(inSaga, 0.5):F0} ms, p95 {Percentile(inSaga, 0.95):F0} ms");
+    Console.WriteLine($"of which order created to saga started (outbox, relay, bus): p50 {Percentile(toWorkflow, 0.5):F0} ms, p95 {Percentile(toWorkflow, 0.95):F0} ms, p99 {Percentile(toWorkflow, 0.99):F0} ms, max {toWorkflow[^1]:F0} ms");
+    Console.WriteLine($"saga started to Confirmed (reserve, token, payment, commit): p50 {Percentile(inSaga, 0.5):F0} ms, p95 {Percentile(inSaga, 0.95):F0} ms, p99 {Percentile(inSaga, 0.99):F0} ms, max {inSaga[^1]:F0} ms");
     restTo.WriteAtRest(restFrom, rest, Console.Out);
     after.WriteDifference(before, orders, Console.Out);
 }
