@@ -6,6 +6,7 @@ using Catalog.Api.IntegrationEvents.EventHandling;
 using Catalog.Api.IntegrationEvents.Events;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Polly;
 using StackExchange.Redis;
 
 namespace Catalog.Api;
@@ -46,6 +47,7 @@ public static class CatalogServiceExtensions
                 options.ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>());
             });
         builder.Services.AddHybridCache();
+        builder.Services.AddResiliencePipeline(DatabaseReadCircuit.PipelineName, DatabaseReadCircuit.Build);
 
         // Ready only once each public read and a rolled-back creation ran once (see CatalogWarmUp).
         builder.Services.AddSingleton<CatalogWarmUp>();

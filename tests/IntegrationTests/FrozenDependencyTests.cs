@@ -75,7 +75,7 @@ public class FrozenDependencyTests(PlatformFixture platform, Xunit.Abstractions.
         await open.OpenAsync();
         IReadOnlyList<int> frozen = [];
 
-        await RunBatchThroughFreezeAsync("postgres",
+        var reads = await RunBatchThroughFreezeAsync("postgres",
             // Every process of the server: the postmaster and each backend (the script above them stays running).
             freeze: () => frozen = ProcessTree.Signal(scriptPid, "STOP"),
             // Also any process forked since, though a stopped postmaster forks none.
@@ -100,9 +100,14 @@ public class FrozenDependencyTests(PlatformFixture platform, Xunit.Abstractions.
                 Assert.True(command.IsFaulted, "a command was answered by a frozen PostgreSQL");
                 Assert.True(connect.IsFaulted, "a connection was opened to a frozen PostgreSQL");
             });
+
+        // Once reads went unanswered, the product (whose copy the catalog keeps) was served from the copy without the
+        // frozen database being asked again (DatabaseReadCircuit), not after waiting out its deadline each time.
+        Assert.Contains(reads, read => read.EndsWith("(catalog; hit; detail=database-not-asked)", StringComparison.Ordinal));
     }
 
-    private async Task RunBatchThroughFreezeAsync(string dependency, Action freeze, Action thaw, Func<Task> holdFrozen)
+    /// <returns>The outcome of each catalog read made while the dependency was frozen.</returns>
+    private async Task<IReadOnlyList<string>> RunBatchThroughFreezeAsync(string dependency, Action freeze, Action thaw, Func<Task> holdFrozen)
     {
         var product = await CreateStockedProductAsync($"Freeze {dependency}", onHand: 100);
         // Read once so that the catalog caches it.
@@ -180,6 +185,7 @@ public class FrozenDependencyTests(PlatformFixture platform, Xunit.Abstractions.
         Assert.NotEmpty(reads);
         Assert.All(reads, read => Assert.Matches("^(200|503) ", read.Outcome));
         Assert.Contains(reads, read => read.Outcome.StartsWith("200 ", StringComparison.Ordinal));
+        return [.. reads.Select(read => read.Outcome)];
     }
 
     /// <summary>
@@ -274,7 +280,8 @@ public class FrozenDependencyTests(PlatformFixture platform, Xunit.Abstractions.
             try
             {
                 using var response = await client.GetAsync($"/api/catalog/items/{product}", CancellationToken.None);
-                reads.Enqueue((at, $"{(int)response.StatusCode} after {(clock.Elapsed - at).TotalMilliseconds:F0} ms"));
+                var cacheStatus = response.Headers.TryGetValues("Cache-Status", out var values) ? $" ({string.Join(", ", values)})" : "";
+                reads.Enqueue((at, $"{(int)response.StatusCode} after {(clock.Elapsed - at).TotalMilliseconds:F0} ms{cacheStatus}"));
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {

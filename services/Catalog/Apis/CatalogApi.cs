@@ -6,6 +6,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Hybrid;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Registry;
 
 namespace Catalog.Api.Apis;
 
@@ -110,8 +113,10 @@ public static class CatalogApi
     }
 
     public static async Task<Results<Ok<CatalogItemDto>, NotFound, ProblemHttpResult>> GetItem(
-        int id, HybridCache cache, IServiceScopeFactory scopes, ILoggerFactory loggers, CancellationToken cancellationToken)
+        int id, HybridCache cache, IServiceScopeFactory scopes, ResiliencePipelineProvider<string> pipelines, ILoggerFactory loggers,
+        HttpResponse response, CancellationToken cancellationToken)
     {
+        var database = pipelines.GetPipeline(DatabaseReadCircuit.PipelineName);
         CatalogItemDto? item;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(ItemReadDeadline);
@@ -119,12 +124,11 @@ public static class CatalogApi
         {
             item = await cache.GetOrCreateAsync(
                 ItemKey(id),
-                (scopes, cache, id),
-                static async (state, token) =>
+                (scopes, cache, id, database),
+                // The cache's token is not passed on: the read is not cancelled with its callers (ReadThroughCircuitAsync).
+                static async (state, unused) =>
                 {
-                    // A context of its own: the request may stop waiting at its deadline while this read goes on,
-                    // and the request's pooled context must not be shared with it or returned mid-query.
-                    var read = await ReadItemInOwnScopeAsync(state.scopes, state.id, token);
+                    var read = await ReadThroughCircuitAsync(state.database, state.scopes, state.id);
                     if (read is not null)
                     {
                         // Not awaited: a slow or frozen Redis must not hold up the read that fills the cache.
@@ -140,37 +144,86 @@ public static class CatalogApi
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             // Redis frozen (the cache lookup waits for its timeout), or PostgreSQL away, frozen or slow. First the
-            // database alone, briefly; then the last copy read, if there is one; else the error stands. A read
-            // against a frozen server does not stop when cancelled, so it is left to finish on a context of its own.
-            var direct = ReadItemInOwnScopeAsync(scopes, id);
-            try
+            // database alone, briefly, unless reads just went unanswered; then the last copy read, if there is one.
+            var databaseAway = ex is BrokenCircuitException;
+            if (!databaseAway)
             {
-                item = await direct.WaitAsync(ItemReadDeadline, cancellationToken);
-                return item is null ? TypedResults.NotFound() : TypedResults.Ok(item);
-            }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
-            {
-                _ = direct.ContinueWith(static read => read.Exception, CancellationToken.None,
-                    TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                try
+                {
+                    item = await ReadThroughCircuitAsync(database, scopes, id).AsTask().WaitAsync(cancellationToken);
+                    return item is null ? TypedResults.NotFound() : TypedResults.Ok(item);
+                }
+                catch (BrokenCircuitException)
+                {
+                    databaseAway = true;
+                }
+                catch (Exception) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Not in time either: the copy, if any.
+                }
             }
 
             var last = await LastKnownAsync(cache, id, cancellationToken);
-            if (last is null)
+            if (last is not null)
             {
-                // Nothing to serve: a clear, retryable refusal rather than a 500.
-                loggers.CreateLogger(typeof(CatalogApi)).LogWarning(
-                    "Product {ProductId} could not be read and no copy is kept: {Error}", id, ex.GetBaseException().Message);
-                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The catalog cannot read this product now",
-                    detail: "Its database did not answer in time and no copy of it is kept. Try again shortly.");
+                response.Headers["Cache-Status"] = databaseAway ? DatabaseReadCircuit.NotAskedStatus : DatabaseReadCircuit.UnansweredStatus;
+                if (!databaseAway)
+                {
+                    loggers.CreateLogger(typeof(CatalogApi)).LogWarning(
+                        "Serving the last known copy of product {ProductId}: the database did not answer ({Error})", id, ex.GetBaseException().Message);
+                }
+
+                return TypedResults.Ok(last);
             }
 
+            if (databaseAway)
+            {
+                // No copy kept: the database is asked all the same, outside the circuit (which neither waits nor counts it).
+                var direct = ReadItemInOwnScopeAsync(scopes, id);
+                try
+                {
+                    item = await direct.WaitAsync(ItemReadDeadline, cancellationToken);
+                    return item is null ? TypedResults.NotFound() : TypedResults.Ok(item);
+                }
+                catch (Exception) when (!cancellationToken.IsCancellationRequested)
+                {
+                    Observe(direct);
+                }
+            }
+
+            // Nothing to serve: a clear, retryable refusal rather than a 500.
             loggers.CreateLogger(typeof(CatalogApi)).LogWarning(
-                "Serving the last known copy of product {ProductId}: the database did not answer ({Error})", id, ex.GetBaseException().Message);
-            return TypedResults.Ok(last);
+                "Product {ProductId} could not be read and no copy is kept: {Error}", id, ex.GetBaseException().Message);
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The catalog cannot read this product now",
+                detail: "Its database did not answer in time and no copy of it is kept. Try again shortly.");
         }
 
         return item is null ? TypedResults.NotFound() : TypedResults.Ok(item);
     }
+
+    /// <summary>
+    /// One read of a product from the database through the circuit, given <see cref="ItemReadDeadline"/>. Not cancelled with
+    /// a request: against a frozen server a cancelled read does not stop anyway, and its outcome is what the circuit counts.
+    /// A context of its own, as the read may go on after its caller stopped waiting.
+    /// </summary>
+    private static ValueTask<CatalogItemDto?> ReadThroughCircuitAsync(ResiliencePipeline database, IServiceScopeFactory scopes, int id) =>
+        database.ExecuteAsync(static async (state, _) =>
+        {
+            var read = ReadItemInOwnScopeAsync(state.scopes, state.id);
+            try
+            {
+                return await read.WaitAsync(ItemReadDeadline);
+            }
+            catch (TimeoutException)
+            {
+                Observe(read);
+                throw;
+            }
+        }, (scopes, id));
+
+    /// <summary>Leaves a read that is still running to end on its own, its failure observed.</summary>
+    private static void Observe(Task read) =>
+        _ = read.ContinueWith(static task => task.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     private static async Task<CatalogItemDto?> ReadItemInOwnScopeAsync(IServiceScopeFactory scopes, int id, CancellationToken cancellationToken = default)
     {

@@ -6,6 +6,7 @@ using Catalog.Api.Model;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Polly.Registry;
 
 namespace Catalog.Api.Apis;
 
@@ -22,6 +23,7 @@ public sealed class CatalogWarmUp(
     IServiceScopeFactory scopes,
     IEnumerable<DatabaseMigrationStatus> migrations,
     HybridCache cache,
+    ResiliencePipelineProvider<string> pipelines,
     ILoggerFactory loggers,
     ILogger<CatalogWarmUp> logger) : BackgroundService, IHealthCheck
 {
@@ -46,7 +48,7 @@ public sealed class CatalogWarmUp(
                 await RolledBackCreationAsync(db, scope.ServiceProvider.GetRequiredService<IntegrationEventOutbox<CatalogContext>>(), deadline.Token);
             }
 
-            await CatalogApi.GetItem(1, cache, scopes, loggers, deadline.Token);
+            await CatalogApi.GetItem(1, cache, scopes, pipelines, loggers, new DefaultHttpContext().Response, deadline.Token);
             logger.LogInformation("Warmed up the catalog's reads and writes in {Elapsed:F0} ms", TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
