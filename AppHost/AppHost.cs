@@ -166,11 +166,12 @@ foreach (var replica in catalogs)
 // The storefront, served by the gateway at its root: it calls the platform through the gateway's public API,
 // as any client does, and the gateway forwards every page request to it.
 // The storefront keeps the keys that encrypt its session cookies (which hold shoppers' tokens) in Redis, encrypted
-// with this certificate first: whoever can read Redis can neither read a session nor forge one.
+// with this certificate first: whoever can read Redis can neither read a session nor forge one (writing to Redis stays
+// restricted to the platform: its password is a secret too).
 var storefrontKeyCertificate = builder.AddGeneratedKeyEncryptionCertificate("storefront-key-encryption-certificate",
     "the certificate that encrypts the storefront's Data Protection keys before they are stored in Redis: base64 of a PKCS#12 file " +
     "without a password holding an RSA certificate and its private key, e.g. `openssl req -x509 -newkey rsa:3072 -nodes -days 3650 " +
-    "-subj /CN=storefront-keys -keyout key.pem -out cert.pem && openssl pkcs12 -export -inkey key.pem -in cert.pem -passout pass: | base64 -w0`. " +
+    "-subj /CN=storefront-keys -keyout key.pem -out cert.pem && openssl pkcs12 -export -inkey key.pem -in cert.pem -passout pass: | base64 -w0` (GNU base64). " +
     "Keep it: with another certificate the stored keys cannot be read and every shopper is signed out.");
 
 var webApp = builder.AddProject<Projects.WebApp>("webapp")

@@ -57,14 +57,15 @@ public static class StorefrontExtensions
         // The keys that encrypt session cookies and antiforgery tokens, shared by every replica and kept across
         // restarts (a pod's filesystem is neither): in Redis. Loaded once and then held in memory, so a Redis outage
         // does not end sessions, and not a readiness check: the shop keeps serving pages without Redis. Each key is
-        // encrypted with a certificate before it is stored, so reading Redis gives neither the sessions nor the
-        // means to forge one.
+        // encrypted with a certificate before it is stored, and a key found unencrypted is never loaded, so reading
+        // Redis gives neither the sessions nor the means to forge one. Writing to it must stay restricted: a key
+        // encrypted with the certificate's public half would be taken.
         builder.AddRedisClient(RedisName, settings => settings.DisableHealthChecks = true,
             options => options.AbortOnConnectFail = false);
         builder.Services.AddDataProtection().SetApplicationName("storefront")
             .ProtectKeysWithCertificate(KeyEncryptionCertificate(builder.Configuration));
-        builder.Services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((options, redis) =>
-            options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), DataProtectionKeysKey));
+        builder.Services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer, ILogger<EncryptedKeyRepository>>((options, redis, logger) =>
+            options.XmlRepository = new EncryptedKeyRepository(new RedisXmlRepository(() => redis.GetDatabase(), DataProtectionKeysKey), logger));
 
         // The session cookie: HttpOnly, encrypted, holding Identity's tokens (Account/ShopperSession.cs).
         builder.Services.AddScoped<ShopperSession.RefreshingEvents>();
@@ -127,9 +128,13 @@ public static class StorefrontExtensions
         {
             var certificate = X509CertificateLoader.LoadPkcs12(Convert.FromBase64String(value), password: null);
             using var privateKey = certificate.GetRSAPrivateKey();
-            return privateKey is not null
-                ? certificate
-                : throw new InvalidOperationException($"{KeyEncryptionCertificateSetting} holds no RSA private key: keys encrypted with it could never be read again.");
+            if (privateKey is null)
+            {
+                certificate.Dispose();
+                throw new InvalidOperationException($"{KeyEncryptionCertificateSetting} holds no RSA private key: keys encrypted with it could never be read again.");
+            }
+
+            return certificate;
         }
         catch (Exception ex) when (ex is FormatException or CryptographicException)
         {

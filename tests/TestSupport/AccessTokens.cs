@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -86,6 +87,16 @@ public static class TestKeys
         using var key = ECDsa.Create();
         key.ImportPkcs8PrivateKey(Convert.FromBase64String(privateKey), out _);
         return Convert.ToBase64String(key.ExportSubjectPublicKeyInfo());
+    }
+
+    /// <summary>A new self-signed RSA certificate with its private key, base64 PKCS#12 without a password, as the AppHost
+    /// generates the storefront's key-encryption certificate.</summary>
+    public static string NewKeyEncryptionCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=test key encryption", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        return Convert.ToBase64String(certificate.Export(X509ContentType.Pkcs12));
     }
 
     /// <summary>Settings holding a new private key under <paramref name="keyId"/>.</summary>

@@ -28,11 +28,12 @@ public static class CatalogApi
     // A product read waits this long for the cache and the database, then as long again for the database alone,
     // then half as long for the last copy read (stale if error): together under the 3 s the gateway gives one
     // replica (the catalog cluster's ActivityTimeout), so that a client gets an answer while Redis or PostgreSQL
-    // is frozen. An answer from a healthy cache or database takes milliseconds.
+    // is frozen. While reads go unanswered (DatabaseReadCircuit) the last copy comes first, without the database.
+    // An answer from a healthy cache or database takes milliseconds.
     private static readonly TimeSpan ItemReadDeadline = TimeSpan.FromMilliseconds(800);
 
-    // The last copy of each product read from the database, kept for an hour, in process and in Redis. Served only
-    // when the database does not answer in time; never read otherwise.
+    // The last copy of each product read from the database (or written), kept for an hour, in process and in Redis.
+    // Served only when the database does not answer in time or reads of it went unanswered just before; never otherwise.
     private static readonly HybridCacheEntryOptions LastKnownCaching = new()
     {
         Expiration = TimeSpan.FromHours(1),
@@ -144,50 +145,55 @@ public static class CatalogApi
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             // Redis frozen (the cache lookup waits for its timeout), or PostgreSQL away, frozen or slow. First the
-            // database alone, briefly, unless reads just went unanswered; then the last copy read, if there is one.
-            var databaseAway = ex is BrokenCircuitException;
-            if (!databaseAway)
+            // database alone, briefly, unless reads of it just went unanswered (the circuit is open); then the last copy
+            // read, if there is one; else the error stands.
+            var asked = ex is not BrokenCircuitException;
+            if (asked)
             {
+                var again = ReadThroughCircuitAsync(database, scopes, id).AsTask();
                 try
                 {
-                    item = await ReadThroughCircuitAsync(database, scopes, id).AsTask().WaitAsync(cancellationToken);
+                    item = await again.WaitAsync(cancellationToken);
                     return item is null ? TypedResults.NotFound() : TypedResults.Ok(item);
                 }
                 catch (BrokenCircuitException)
                 {
-                    databaseAway = true;
+                    // Opened meanwhile, by this request's reads or others': the copy, without a further try.
                 }
-                catch (Exception) when (!cancellationToken.IsCancellationRequested)
+                catch (Exception)
                 {
-                    // Not in time either: the copy, if any.
+                    Observe(again);
+                    cancellationToken.ThrowIfCancellationRequested();
                 }
             }
 
             var last = await LastKnownAsync(cache, id, cancellationToken);
             if (last is not null)
             {
-                response.Headers["Cache-Status"] = databaseAway ? DatabaseReadCircuit.NotAskedStatus : DatabaseReadCircuit.UnansweredStatus;
-                if (!databaseAway)
+                if (asked)
                 {
                     loggers.CreateLogger(typeof(CatalogApi)).LogWarning(
                         "Serving the last known copy of product {ProductId}: the database did not answer ({Error})", id, ex.GetBaseException().Message);
                 }
 
+                response.Headers["Cache-Status"] = asked ? DatabaseReadCircuit.UnansweredStatus : DatabaseReadCircuit.NotAskedStatus;
                 return TypedResults.Ok(last);
             }
 
-            if (databaseAway)
+            if (!asked)
             {
-                // No copy kept: the database is asked all the same, outside the circuit (which neither waits nor counts it).
+                // No copy kept: the database is asked all the same, outside the circuit. A read against a frozen server
+                // does not stop when cancelled, so it is left to finish on a context of its own.
                 var direct = ReadItemInOwnScopeAsync(scopes, id);
                 try
                 {
                     item = await direct.WaitAsync(ItemReadDeadline, cancellationToken);
                     return item is null ? TypedResults.NotFound() : TypedResults.Ok(item);
                 }
-                catch (Exception) when (!cancellationToken.IsCancellationRequested)
+                catch (Exception)
                 {
                     Observe(direct);
+                    cancellationToken.ThrowIfCancellationRequested();
                 }
             }
 
@@ -202,22 +208,26 @@ public static class CatalogApi
     }
 
     /// <summary>
-    /// One read of a product from the database through the circuit, given <see cref="ItemReadDeadline"/>. Not cancelled with
-    /// a request: against a frozen server a cancelled read does not stop anyway, and its outcome is what the circuit counts.
-    /// A context of its own, as the read may go on after its caller stopped waiting.
+    /// One read of a product from the database through the circuit, given <see cref="ItemReadDeadline"/>: cancelled then, not
+    /// with a request, so that its outcome is what the circuit counts. A read against a frozen server does not stop when
+    /// cancelled; it is left to end on a context of its own, as it may go on after its caller stopped waiting.
     /// </summary>
     private static ValueTask<CatalogItemDto?> ReadThroughCircuitAsync(ResiliencePipeline database, IServiceScopeFactory scopes, int id) =>
-        database.ExecuteAsync(static async (state, _) =>
+        database.ExecuteAsync(static async (state, unused) =>
         {
-            var read = ReadItemInOwnScopeAsync(state.scopes, state.id);
+            var deadline = new CancellationTokenSource(ItemReadDeadline);
+            var read = ReadItemInOwnScopeAsync(state.scopes, state.id, deadline.Token);
+            // Disposed once the read has ended, whenever that is: a frozen server's read still holds its token.
+            _ = read.ContinueWith(static (_, source) => ((CancellationTokenSource)source!).Dispose(), deadline,
+                CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             try
             {
-                return await read.WaitAsync(ItemReadDeadline);
+                return await read.WaitAsync(ItemReadDeadline, CancellationToken.None);
             }
-            catch (TimeoutException)
+            catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && deadline.IsCancellationRequested))
             {
                 Observe(read);
-                throw;
+                throw new TimeoutException($"The catalog's database did not answer a product read within {ItemReadDeadline.TotalMilliseconds} ms.", ex);
             }
         }, (scopes, id));
 
@@ -323,6 +333,8 @@ public static class CatalogApi
         Apply(request, item);
         await db.SaveChangesAsync(cancellationToken);
         await cache.RemoveAsync(ItemKey(id), cancellationToken);
+        // The copy served while the database does not answer shows the new name and price, not the old ones.
+        _ = RememberAsync(cache, CatalogItemDto.From(item));
 
         return TypedResults.Ok(CatalogItemDto.From(item));
     }

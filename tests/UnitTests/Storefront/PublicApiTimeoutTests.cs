@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
+using TestSupport;
 using WebApp;
 using WebApp.Orders;
 using WebApp.PublicApi;
@@ -29,6 +30,7 @@ public sealed class PublicApiTimeoutTests : IAsyncLifetime
             ["Storefront:GatewayAddress"] = "http://gateway.test/",
             // Never connected to: the Data Protection keys are not needed to call the API.
             ["ConnectionStrings:redis"] = "localhost:1",
+            ["Storefront:KeyEncryptionCertificate"] = TestKeys.NewKeyEncryptionCertificate(),
         });
         builder.AddServiceDefaults();
         builder.AddStorefront();
