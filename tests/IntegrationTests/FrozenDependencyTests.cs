@@ -102,11 +102,11 @@ public class FrozenDependencyTests(PlatformFixture platform, Xunit.Abstractions.
             });
 
         // Once reads went unanswered, the product (whose copy the catalog keeps) was served from the copy without the
-        // frozen database being asked again (DatabaseReadCircuit), not after waiting out its deadline each time.
+        // frozen database being asked (DatabaseReadCircuit): the answer says so.
         Assert.Contains(reads, read => read.EndsWith("(catalog; hit; detail=database-not-asked)", StringComparison.Ordinal));
     }
 
-    /// <returns>The outcome of each catalog read made while the dependency was frozen.</returns>
+    /// <returns>The outcome of each catalog read made from just before the freeze until after the thaw.</returns>
     private async Task<IReadOnlyList<string>> RunBatchThroughFreezeAsync(string dependency, Action freeze, Action thaw, Func<Task> holdFrozen)
     {
         var product = await CreateStockedProductAsync($"Freeze {dependency}", onHand: 100);

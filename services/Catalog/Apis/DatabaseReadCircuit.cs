@@ -21,8 +21,6 @@ public static class DatabaseReadCircuit
     /// <summary>The <c>Cache-Status</c> of an answer from a kept copy after the database did not answer in time.</summary>
     public const string UnansweredStatus = "catalog; hit; detail=database-unanswered";
 
-    internal static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(5);
-
     /// <remarks>Polly's telemetry logs the circuit opening (an error, with the failure that opened it) and closing.</remarks>
     public static void Build(ResiliencePipelineBuilder pipeline) =>
         pipeline.AddCircuitBreaker(new CircuitBreakerStrategyOptions
@@ -32,7 +30,7 @@ public static class DatabaseReadCircuit
             // as a replica behind a balancer sees a fraction of the reads of any one product.
             MinimumThroughput = 4,
             SamplingDuration = TimeSpan.FromSeconds(30),
-            BreakDuration = BreakDuration,
+            BreakDuration = TimeSpan.FromSeconds(5),
             // Every failure counts (a deadline passed, a refused or broken connection); a read is cancelled only by its own
             // deadline, which it reports as a TimeoutException, so a caller that leaves is never one of them.
         });
