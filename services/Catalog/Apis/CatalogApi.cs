@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Hybrid;
-using Polly;
 using Polly.CircuitBreaker;
 using Polly.Registry;
 
@@ -117,7 +116,6 @@ public static class CatalogApi
         int id, HybridCache cache, IServiceScopeFactory scopes, ResiliencePipelineProvider<string> pipelines, ILoggerFactory loggers,
         HttpResponse response, CancellationToken cancellationToken)
     {
-        var database = pipelines.GetPipeline(DatabaseReadCircuit.PipelineName);
         CatalogItemDto? item;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(ItemReadDeadline);
@@ -125,11 +123,11 @@ public static class CatalogApi
         {
             item = await cache.GetOrCreateAsync(
                 ItemKey(id),
-                (scopes, cache, id, database),
+                (scopes, cache, id, pipelines),
                 // The cache's token is not passed on: the read is not cancelled with its callers (ReadThroughCircuitAsync).
                 static async (state, unused) =>
                 {
-                    var read = await ReadThroughCircuitAsync(state.database, state.scopes, state.id);
+                    var read = await ReadThroughCircuitAsync(state.pipelines, state.scopes, state.id);
                     if (read is not null)
                     {
                         // Not awaited: a slow or frozen Redis must not hold up the read that fills the cache.
@@ -150,7 +148,7 @@ public static class CatalogApi
             var asked = ex is not BrokenCircuitException;
             if (asked)
             {
-                var again = ReadThroughCircuitAsync(database, scopes, id).AsTask();
+                var again = ReadThroughCircuitAsync(pipelines, scopes, id).AsTask();
                 try
                 {
                     item = await again.WaitAsync(cancellationToken);
@@ -212,8 +210,9 @@ public static class CatalogApi
     /// with a request, so that its outcome is what the circuit counts. A read against a frozen server does not stop when
     /// cancelled; it is left to end on a context of its own, as it may go on after its caller stopped waiting.
     /// </summary>
-    private static ValueTask<CatalogItemDto?> ReadThroughCircuitAsync(ResiliencePipeline database, IServiceScopeFactory scopes, int id) =>
-        database.ExecuteAsync(static async (state, unused) =>
+    /// <remarks>The pipeline is looked up here, off the path of a read the cache answers.</remarks>
+    private static ValueTask<CatalogItemDto?> ReadThroughCircuitAsync(ResiliencePipelineProvider<string> pipelines, IServiceScopeFactory scopes, int id) =>
+        pipelines.GetPipeline(DatabaseReadCircuit.PipelineName).ExecuteAsync(static async (state, unused) =>
         {
             var deadline = new CancellationTokenSource(ItemReadDeadline);
             var read = ReadItemInOwnScopeAsync(state.scopes, state.id, deadline.Token);
