@@ -79,6 +79,7 @@ public static class PlatformInfrastructureExtensions
             if (builder.ExecutionContext.IsRunMode)
             {
                 PointContainerRuntimeChecksAtAnAbsentCli(builder.Configuration);
+                builder.SuperviseLocalProcesses();
             }
 
             var directories = LocalDataDirectory.Resolve(builder);

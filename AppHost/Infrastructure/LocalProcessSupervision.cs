@@ -1,0 +1,283 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AppHost.Infrastructure;
+
+/// <summary>
+/// Who stops the platform's processes if DCP's controller (<c>dcp run-controllers</c>, the parent of every process it runs)
+/// is killed on its own. DCP's answer is one <c>dcp monitor-process</c> per process it starts, each checking the controller
+/// every second: in local mode that was 13 more processes, about 10 ms of CPU a second and 250 MB of memory at rest
+/// (docs/benchmarks.md). Here the AppHost waits for the controller's exit instead, on one thread that costs nothing while it
+/// waits, and then stops what the controller started and itself. An ordinary stop, or a killed AppHost, is DCP's own
+/// clean-up, as before (its API server watches the AppHost and stops the controller, which stops its processes).
+/// </summary>
+public static class LocalProcessSupervision
+{
+    /// <summary>DCP starts no per-process monitors while this variable is set (any value) in its environment.</summary>
+    public const string DisableDcpMonitorsVariable = "DCP_DISABLE_MONITOR_PROCESS";
+
+    /// <summary>How long stopped processes get to end before they are killed.</summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(20);
+
+    public static IDistributedApplicationBuilder SuperviseLocalProcesses(this IDistributedApplicationBuilder builder)
+    {
+        if (!OperatingSystem.IsLinux() || !builder.ExecutionContext.IsRunMode)
+        {
+            return builder; // pidfd is Linux's; elsewhere DCP's monitors stay
+        }
+
+        // DCP inherits the AppHost's environment, and starts after this.
+        Environment.SetEnvironmentVariable(DisableDcpMonitorsVariable, "1");
+        builder.Services.AddHostedService<DcpControllerWatch>();
+        return builder;
+    }
+}
+
+/// <summary>
+/// Keeps the process of each running resource from Aspire's resource notifications, and watches their parent, DCP's
+/// controller, from the first one on: if it ends while the AppHost runs, stops them and the AppHost.
+/// </summary>
+public sealed class DcpControllerWatch(ResourceNotificationService notifications, IHostApplicationLifetime lifetime, ILogger<DcpControllerWatch> logger)
+    : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, int> _pids = new();
+    private int _controller;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var update in notifications.WatchAsync(stoppingToken))
+            {
+                var pid = update.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value;
+                if (update.Snapshot.State?.Text == KnownResourceStates.Running
+                    && int.TryParse(Convert.ToString(pid, CultureInfo.InvariantCulture), CultureInfo.InvariantCulture, out var id))
+                {
+                    _pids[update.ResourceId] = id;
+                    if (_controller == 0)
+                    {
+                        Watch(id, stoppingToken);
+                    }
+                }
+                else
+                {
+                    _pids.TryRemove(update.ResourceId, out _);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Watch(int resourcePid, CancellationToken stoppingToken)
+    {
+        if (ProcessTrees.Parent(resourcePid) is not { } parent || ProcessTrees.Arguments(parent) is not [var command, "run-controllers", ..]
+            || Path.GetFileName(command) != "dcp")
+        {
+            return; // not started by DCP's controller (or already ended): the next resource tells
+        }
+
+        _controller = parent;
+        if (!ProcessExitWatch.Start(parent, () => ControllerEnded(parent, stoppingToken)))
+        {
+            logger.LogWarning("DCP's controller (pid {Pid}) cannot be watched (pidfd_open): if it is killed, what it started keeps running", parent);
+        }
+    }
+
+    private void ControllerEnded(int controller, CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (stoppingToken.IsCancellationRequested || lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                return; // the AppHost is stopping, and DCP with it
+            }
+
+            var pids = _pids.Values.ToList();
+            logger.LogError("DCP's controller (pid {Pid}) ended while the platform was running: stopping the {Count} processes it started, then the AppHost",
+                controller, pids.Count);
+            ProcessTrees.Stop(pids, LocalProcessSupervision.StopGrace);
+            lifetime.StopApplication();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The AppHost was disposed meanwhile: nothing is left to stop.
+        }
+#pragma warning disable CA1031 // on this thread an exception would end the AppHost, which is not what a failed clean-up should do
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            logger.LogError(e, "Stopping the processes of DCP's controller (pid {Pid}) failed", controller);
+        }
+    }
+}
+
+/// <summary>Runs an action once a process has ended, from a thread blocked on the process's pidfd (no polling).</summary>
+public static partial class ProcessExitWatch
+{
+    private const int PidfdOpen = 434; // the same number on every Linux architecture
+    private const short PollIn = 1;
+
+    private const int NoSuchProcess = 3; // ESRCH
+
+    /// <returns>
+    /// False when the process cannot be watched (a kernel before 5.3). A process that has already ended counts as watched:
+    /// the action then runs at once.
+    /// </returns>
+    public static bool Start(int pid, Action onExit)
+    {
+        var fd = (int)syscall(PidfdOpen, pid, 0);
+        if (fd < 0)
+        {
+            if (Marshal.GetLastPInvokeError() != NoSuchProcess)
+            {
+                return false;
+            }
+
+            onExit();
+            return true;
+        }
+
+        var thread = new Thread(() =>
+        {
+            var poll = new PollFd { Fd = fd, Events = PollIn };
+            // Interrupted by a signal (EINTR): wait again.
+            while (Poll(ref poll, 1, -1) < 0 && Marshal.GetLastPInvokeError() == 4)
+            {
+            }
+
+            Close(fd);
+            onExit();
+        })
+        {
+            IsBackground = true,
+            Name = $"exit watch {pid}",
+        };
+        thread.Start();
+        return true;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    // syscall(2) is variadic; with integer arguments only, the calling convention is the plain one on x64 and arm64 Linux.
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial long syscall(long number, int pid, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static partial int Poll(ref PollFd fds, ulong count, int timeout);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+}
+
+/// <summary>Process trees read from /proc, stopped with SIGTERM and, after a grace period, SIGKILL.</summary>
+public static partial class ProcessTrees
+{
+    private const int SigTerm = 15;
+    private const int SigKill = 9;
+
+    public static IEnumerable<int> All() => Directory.EnumerateDirectories("/proc")
+        .Select(Path.GetFileName).Select(name => int.TryParse(name, out var pid) ? pid : 0).Where(pid => pid > 0);
+
+    public static string[] Arguments(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        }
+        catch (IOException)
+        {
+            return []; // ended meanwhile
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    public static int? Parent(int pid)
+    {
+        try
+        {
+            // The command name, in parentheses, may hold spaces and parentheses: the fields follow the last ')'.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Each root and everything below it, roots first.</summary>
+    public static List<int> WithDescendants(IEnumerable<int> roots)
+    {
+        var children = All().Select(pid => (pid, parent: Parent(pid))).Where(p => p.parent is not null)
+            .ToLookup(p => p.parent!.Value, p => p.pid);
+        var tree = new List<int>();
+        var next = new Queue<int>(roots);
+        while (next.TryDequeue(out var pid))
+        {
+            if (!tree.Contains(pid))
+            {
+                tree.Add(pid);
+                foreach (var child in children[pid])
+                {
+                    next.Enqueue(child);
+                }
+            }
+        }
+
+        return tree;
+    }
+
+    /// <summary>Asks every process of the trees to stop, and kills those still there after <paramref name="grace"/>.</summary>
+    public static void Stop(IEnumerable<int> roots, TimeSpan grace)
+    {
+        var tree = WithDescendants(roots);
+        foreach (var pid in tree)
+        {
+            _ = Kill(pid, SigTerm);
+        }
+
+        var deadline = DateTime.UtcNow + grace;
+        while (tree.Any(IsAlive) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(200); // a one-off wait for processes that are stopping, not a loop that runs while idle
+        }
+
+        foreach (var pid in tree.Where(IsAlive))
+        {
+            _ = Kill(pid, SigKill);
+        }
+    }
+
+    // A zombie (ended, not yet waited for by its parent) has done stopping.
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}

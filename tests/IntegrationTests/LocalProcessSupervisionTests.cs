@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using AppHost.Infrastructure;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using TestSupport;
+
+namespace IntegrationTests;
+
+/// <summary>
+/// Locally, DCP runs no monitor process beside each process it starts; the AppHost watches DCP's controller instead and,
+/// if the controller is killed, stops what it started and itself (<see cref="LocalProcessSupervision"/>).
+/// </summary>
+public class LocalProcessSupervisionTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Killing_DCPs_controller_stops_what_it_started_and_the_AppHost_with_no_monitor_process_per_resource()
+    {
+        // A real DCP and one executable resource: a shell with a child of its own, like PostgreSQL under its script.
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
+        {
+            Args = [],
+            AssemblyName = typeof(LocalProcessSupervision).Assembly.GetName().Name, // where Aspire finds DCP
+            DisableDashboard = true,
+        });
+        builder.AddExecutable("sleeper", "bash", Path.GetTempPath(), "-c", "sleep 600 & wait");
+        builder.SuperviseLocalProcesses();
+        await using var app = builder.Build();
+        var stopping = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        await app.StartAsync().WaitAsync(Deadline);
+
+        var running = await app.ResourceNotifications.WaitForResourceAsync("sleeper", e => e.Snapshot.State?.Text == KnownResourceStates.Running)
+            .WaitAsync(Deadline);
+        var shell = Convert.ToInt32(running.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value);
+        var tree = await Eventually.UntilAsync(() => Task.FromResult(ProcessTrees.WithDescendants([shell])), t => t.Count == 2, Deadline,
+            "the shell's child to start");
+        var controller = ProcessTrees.Parent(shell)!.Value;
+        Assert.Equal("run-controllers", ProcessTrees.Arguments(controller)[1]);
+        Assert.DoesNotContain(ProcessTrees.All(), pid => ProcessTrees.Arguments(pid) is var args
+            && args.Contains("monitor-process") && args.Contains(shell.ToString()));
+
+        Process.GetProcessById(controller).Kill();
+        try
+        {
+            await Eventually.TrueAsync(() => Task.FromResult(tree.All(Ended)), "the resource's shell and its child to end", Deadline);
+            await Eventually.TrueAsync(() => Task.FromResult(stopping.IsCancellationRequested), "the AppHost to stop", Deadline);
+        }
+        finally
+        {
+            ProcessTrees.Stop(tree.Where(pid => !Ended(pid)), TimeSpan.Zero); // left when the test fails: nothing else would stop it now
+        }
+    }
+
+    [Fact]
+    public async Task A_process_tree_that_ignores_SIGTERM_is_killed_once_the_grace_period_is_over()
+    {
+        // Ignoring SIGTERM is inherited: neither the shell nor its child ends when asked.
+        using var shell = Process.Start("bash", ["-c", "trap '' TERM; sleep 600 & wait"]);
+        var tree = await Eventually.UntilAsync(() => Task.FromResult(ProcessTrees.WithDescendants([shell.Id])), t => t.Count == 2, Deadline,
+            "the shell's child to start");
+
+        ProcessTrees.Stop([shell.Id], TimeSpan.FromSeconds(1));
+
+        await Eventually.TrueAsync(() => Task.FromResult(tree.All(Ended)), "the shell and its child to end", Deadline);
+    }
+
+    [Fact]
+    public async Task The_exit_of_a_process_that_is_not_a_child_is_seen_without_polling_it()
+    {
+        // The watched process's parent is the shell, not this process, as DCP's controller is not the AppHost's child.
+        using var shell = Process.Start(new ProcessStartInfo("bash", ["-c", "sleep 600 & echo $!; wait"]) { RedirectStandardOutput = true })!;
+        var sleeper = int.Parse(await shell.StandardOutput.ReadLineAsync() ?? "");
+        var exited = new TaskCompletionSource();
+        Assert.True(ProcessExitWatch.Start(sleeper, exited.SetResult));
+        Assert.False(exited.Task.IsCompleted);
+
+        Process.GetProcessById(sleeper).Kill();
+
+        await exited.Task.WaitAsync(Deadline);
+    }
+
+    private static bool Ended(int pid) =>
+        !File.Exists($"/proc/{pid}/stat") || File.ReadAllText($"/proc/{pid}/stat").Split(") ")[^1][0] == 'Z';
+}
