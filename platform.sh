@@ -144,9 +144,10 @@ case "${1:-}" in
     export ASPNETCORE_ENVIRONMENT=Development DOTNET_ENVIRONMENT=Development \
       ASPNETCORE_URLS=http://localhost:15080 ASPIRE_ALLOW_UNSECURED_TRANSPORT=true \
       ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://localhost:19080 ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://localhost:20080
-    # The AppHost and the dashboard recompile their start-up code only after 300 calls, as the AppHost has each
-    # service do (why: AppHost.cs, DOTNET_TC_CallCountThreshold).
-    export DOTNET_TC_CallCountThreshold=300
+    # The AppHost and the dashboard recompile their start-up code only after 300 calls, and their idle thread-pool
+    # threads sleep at once instead of spinning first, as the AppHost has each service do (why: AppHost.cs).
+    export DOTNET_TC_CallCountThreshold=${DOTNET_TC_CallCountThreshold:-300} \
+      DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=${DOTNET_ThreadPool_UnfairSemaphoreSpinLimit:-0}
     exec "$apphost" "${@:2}"
     ;;
   test)

@@ -124,6 +124,7 @@ public static partial class ProcessExitWatch
     private const short PollIn = 1;
 
     private const int NoSuchProcess = 3; // ESRCH
+    private const int Interrupted = 4; // EINTR
 
     /// <returns>
     /// False when the process cannot be watched (a kernel before 5.3). A process that has already ended counts as watched:
@@ -146,8 +147,8 @@ public static partial class ProcessExitWatch
         var thread = new Thread(() =>
         {
             var poll = new PollFd { Fd = fd, Events = PollIn };
-            // Interrupted by a signal (EINTR): wait again.
-            while (Poll(ref poll, 1, -1) < 0 && Marshal.GetLastPInvokeError() == 4)
+            // Interrupted by a signal: wait again.
+            while (Poll(ref poll, 1, -1) < 0 && Marshal.GetLastPInvokeError() == Interrupted)
             {
             }
 
