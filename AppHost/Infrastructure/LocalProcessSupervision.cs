@@ -99,7 +99,7 @@ public sealed class DcpControllerWatch(ResourceNotificationService notifications
             }
 
             var pids = _pids.Values.ToList();
-            logger.LogError("DCP's controller (pid {Pid}) ended while the platform was running: stopping the {Count} processes it started, then the AppHost",
+            logger.LogError("DCP's controller (pid {Pid}) ended while the platform was running: stopping what it started ({Count} processes), then the AppHost",
                 controller, pids.Count);
             ProcessTrees.Stop(pids, LocalProcessSupervision.StopGrace);
             lifetime.StopApplication();
