@@ -45,7 +45,11 @@ public sealed class DcpControllerWatch(ResourceNotificationService notifications
     : BackgroundService
 {
     private readonly ConcurrentDictionary<string, int> _pids = new();
+    private readonly TaskCompletionSource<int> _watching = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _controller;
+
+    /// <summary>Completes with the pid of DCP's controller once its exit is watched.</summary>
+    public Task<int> Watching => _watching.Task;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -86,7 +90,11 @@ public sealed class DcpControllerWatch(ResourceNotificationService notifications
         if (!ProcessExitWatch.Start(parent, () => ControllerEnded(parent, stoppingToken)))
         {
             logger.LogWarning("DCP's controller (pid {Pid}) cannot be watched (pidfd_open): if it is killed, what it started keeps running", parent);
+            return;
         }
+
+        logger.LogDebug("Watching DCP's controller (pid {Pid}) in place of a monitor process per resource", parent);
+        _watching.TrySetResult(parent);
     }
 
     private void ControllerEnded(int controller, CancellationToken stoppingToken)

@@ -39,6 +39,10 @@ public class LocalProcessSupervisionTests
             "the shell's child to start");
         var controller = ProcessTrees.Parent(shell)!.Value;
         Assert.Equal("run-controllers", ProcessTrees.Arguments(controller)[1]);
+        // The watch reads the same notification as this test: killing the controller before it has the controller's pid
+        // would leave the shell with another parent, and nothing to watch.
+        var watch = app.Services.GetServices<IHostedService>().OfType<DcpControllerWatch>().Single();
+        Assert.Equal(controller, await watch.Watching.WaitAsync(Deadline));
         Assert.DoesNotContain(ProcessTrees.All(), pid => ProcessTrees.Arguments(pid) is var args
             && args.Contains("monitor-process") && args.Contains(shell.ToString()));
 
