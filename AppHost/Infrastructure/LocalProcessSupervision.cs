@@ -13,7 +13,9 @@ namespace AppHost.Infrastructure;
 /// every second: in local mode that was 13 more processes, 12–13 ms of CPU a second and 226–257 MB of memory at rest
 /// (docs/benchmarks.md). Here the AppHost waits for the controller's exit instead, on one thread that costs nothing while it
 /// waits, and then stops what the controller started and itself. An ordinary stop, or a killed AppHost, is DCP's own
-/// clean-up, as before (its API server watches the AppHost and stops the controller, which stops its processes).
+/// clean-up, as before (its API server watches the AppHost and stops the controller, which stops its processes). If the
+/// AppHost and the controller are killed together, nothing is left to stop the rest: the next start on the same data
+/// directory does (every process it starts carries the data directory in its environment).
 /// </summary>
 public static class LocalProcessSupervision
 {
@@ -23,18 +25,58 @@ public static class LocalProcessSupervision
     /// <summary>How long stopped processes get to end before they are killed.</summary>
     public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(20);
 
-    public static IDistributedApplicationBuilder SuperviseLocalProcesses(this IDistributedApplicationBuilder builder)
+    /// <summary>The data directory of the platform that started a process, in the environment of every process it starts.</summary>
+    public const string DataDirectoryVariable = "ECOMMERCE_ASPIRE_DATA_DIRECTORY";
+
+    public static IDistributedApplicationBuilder SuperviseLocalProcesses(this IDistributedApplicationBuilder builder, string dataDirectory)
     {
         if (!OperatingSystem.IsLinux() || !builder.ExecutionContext.IsRunMode)
         {
             return builder; // pidfd is Linux's; elsewhere DCP's monitors stay
         }
 
+        // What an earlier platform on this data directory left running would hold PostgreSQL's data directory and the ports
+        // this start needs, and the start would wait for them for ever.
+        var leftovers = Leftovers(dataDirectory);
+        if (leftovers.Count > 0)
+        {
+            ProcessTrees.Stop(leftovers, StopGrace);
+        }
+
+        builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
+        {
+            if (leftovers.Count > 0)
+            {
+                e.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LocalProcessSupervision))
+                    .LogWarning("Stopped {Count} processes that an earlier platform on {DataDirectory} left running (pids {Pids})",
+                        leftovers.Count, dataDirectory, string.Join(", ", leftovers));
+            }
+
+            foreach (var resource in e.Model.Resources.Where(r => r is ExecutableResource or ProjectResource))
+            {
+                resource.Annotations.Add(new EnvironmentCallbackAnnotation(environment => environment[DataDirectoryVariable] = dataDirectory));
+            }
+
+            return Task.CompletedTask;
+        });
+
         // DCP inherits the AppHost's environment, and starts after this.
         Environment.SetEnvironmentVariable(DisableDcpMonitorsVariable, "1");
         builder.Services.AddHostedService<DcpControllerWatch>();
         return builder;
     }
+
+    /// <summary>
+    /// The processes started for a platform on <paramref name="dataDirectory"/> that no running DCP controller runs any more:
+    /// what is left when the AppHost and the controller were killed together. A platform still running on it is not touched.
+    /// </summary>
+    public static List<int> Leftovers(string dataDirectory) => ProcessTrees.All()
+        .Where(pid => pid != Environment.ProcessId && ProcessTrees.Variable(pid, DataDirectoryVariable) == dataDirectory
+            && !ProcessTrees.Ancestors(pid).Any(IsDcpController))
+        .ToList();
+
+    internal static bool IsDcpController(int pid) =>
+        ProcessTrees.Arguments(pid) is [var command, "run-controllers", ..] && Path.GetFileName(command) == "dcp";
 }
 
 /// <summary>
@@ -80,8 +122,7 @@ public sealed class DcpControllerWatch(ResourceNotificationService notifications
 
     private void Watch(int resourcePid, CancellationToken stoppingToken)
     {
-        if (ProcessTrees.Parent(resourcePid) is not { } parent || ProcessTrees.Arguments(parent) is not [var command, "run-controllers", ..]
-            || Path.GetFileName(command) != "dcp")
+        if (ProcessTrees.Parent(resourcePid) is not { } parent || !LocalProcessSupervision.IsDcpController(parent))
         {
             return; // not started by DCP's controller (or already ended): the next resource tells
         }
@@ -213,6 +254,30 @@ public static partial class ProcessTrees
 
     public static int? Parent(int pid) =>
         Stat(pid) is { } fields && int.TryParse(fields[1], CultureInfo.InvariantCulture, out var parent) ? parent : null;
+
+    /// <summary>The process's parent, its parent's parent, and so on up to init.</summary>
+    public static IEnumerable<int> Ancestors(int pid)
+    {
+        while (Parent(pid) is { } parent and > 0)
+        {
+            yield return parent;
+            pid = parent;
+        }
+    }
+
+    /// <summary>The value of an environment variable of a process, as it was started; null if unset or unreadable.</summary>
+    public static string? Variable(int pid, string name)
+    {
+        try
+        {
+            var prefix = name + "=";
+            return File.ReadAllText($"/proc/{pid}/environ").Split('\0').FirstOrDefault(entry => entry.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // ended meanwhile, or another user's
+        }
+    }
 
     /// <summary>Each root and everything below it, roots first.</summary>
     public static List<int> WithDescendants(IEnumerable<int> roots)

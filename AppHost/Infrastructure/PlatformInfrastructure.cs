@@ -76,13 +76,13 @@ public static class PlatformInfrastructureExtensions
 
         if (mode == InfrastructureMode.Local)
         {
+            var directories = LocalDataDirectory.Resolve(builder);
             if (builder.ExecutionContext.IsRunMode)
             {
                 PointContainerRuntimeChecksAtAnAbsentCli(builder.Configuration);
-                builder.SuperviseLocalProcesses();
+                builder.SuperviseLocalProcesses(directories.Root);
             }
 
-            var directories = LocalDataDirectory.Resolve(builder);
             var postgres = builder.AddLocalPostgres("postgres", directories);
             var redis = builder.AddLocalRedis("redis", directories);
             return new PlatformInfrastructure(mode, AsConnectionString(builder, redis), redis.Resource.PrimaryEndpoint, redis.Resource.Password,

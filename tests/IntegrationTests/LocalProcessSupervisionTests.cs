@@ -27,7 +27,8 @@ public class LocalProcessSupervisionTests
             DisableDashboard = true,
         });
         builder.AddExecutable("sleeper", "bash", Path.GetTempPath(), "-c", "sleep 600 & wait");
-        builder.SuperviseLocalProcesses();
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"supervision-{Guid.NewGuid():N}");
+        builder.SuperviseLocalProcesses(dataDirectory);
         await using var app = builder.Build();
         var stopping = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         await app.StartAsync().WaitAsync(Deadline);
@@ -43,6 +44,9 @@ public class LocalProcessSupervisionTests
         // would leave the shell with another parent, and nothing to watch.
         var watch = app.Services.GetServices<IHostedService>().OfType<DcpControllerWatch>().Single();
         Assert.Equal(controller, await watch.Watching.WaitAsync(Deadline));
+        // Marked with its platform's data directory, and not taken for a leftover while its controller runs.
+        Assert.Equal(dataDirectory, ProcessTrees.Variable(shell, LocalProcessSupervision.DataDirectoryVariable));
+        Assert.Empty(LocalProcessSupervision.Leftovers(dataDirectory));
         Assert.DoesNotContain(ProcessTrees.All(), pid => ProcessTrees.Arguments(pid) is var args
             && args.Contains("monitor-process") && args.Contains(shell.ToString()));
 
@@ -55,6 +59,39 @@ public class LocalProcessSupervisionTests
         finally
         {
             ProcessTrees.Stop(tree.Where(pid => !Ended(pid)), TimeSpan.Zero); // left when the test fails: nothing else would stop it now
+        }
+    }
+
+    [Fact]
+    public async Task A_start_stops_what_an_earlier_platform_on_its_data_directory_left_running_and_nothing_else()
+    {
+        // What is left when the AppHost and DCP's controller were killed together: processes marked with the data
+        // directory and run by no controller (here their parent is this test). Beside them, one of another platform.
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"supervision-{Guid.NewGuid():N}");
+        using var leftover = StartMarked(dataDirectory);
+        using var other = StartMarked(dataDirectory + "-other");
+        var leftovers = await Eventually.UntilAsync(() => Task.FromResult(ProcessTrees.WithDescendants([leftover.Id])), t => t.Count == 2,
+            Deadline, "the leftover shell's child to start");
+        var others = await Eventually.UntilAsync(() => Task.FromResult(ProcessTrees.WithDescendants([other.Id])), t => t.Count == 2,
+            Deadline, "the other shell's child to start");
+        try
+        {
+            Assert.Equal(leftovers.Order(), LocalProcessSupervision.Leftovers(dataDirectory).Order());
+
+            var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
+            {
+                Args = [],
+                AssemblyName = typeof(LocalProcessSupervision).Assembly.GetName().Name,
+                DisableDashboard = true,
+            });
+            builder.SuperviseLocalProcesses(dataDirectory);
+
+            await Eventually.TrueAsync(() => Task.FromResult(leftovers.All(Ended)), "the leftover shell and its child to end", Deadline);
+            Assert.DoesNotContain(others, Ended);
+        }
+        finally
+        {
+            ProcessTrees.Stop(leftovers.Concat(others).Where(pid => !Ended(pid)), TimeSpan.Zero);
         }
     }
 
@@ -85,6 +122,11 @@ public class LocalProcessSupervisionTests
 
         await exited.Task.WaitAsync(Deadline);
     }
+
+    private static Process StartMarked(string dataDirectory) => Process.Start(new ProcessStartInfo("bash", ["-c", "sleep 600 & wait"])
+    {
+        Environment = { [LocalProcessSupervision.DataDirectoryVariable] = dataDirectory },
+    })!;
 
     private static bool Ended(int pid) =>
         !File.Exists($"/proc/{pid}/stat") || File.ReadAllText($"/proc/{pid}/stat").Split(") ")[^1][0] == 'Z';
