@@ -48,8 +48,7 @@ public static class LocalProcessSupervision
             if (leftovers.Count > 0)
             {
                 e.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LocalProcessSupervision))
-                    .LogWarning("Stopped {Count} processes that an earlier platform on {DataDirectory} left running (pids {Pids})",
-                        leftovers.Count, dataDirectory, string.Join(", ", leftovers));
+                    .LogWarning("Stopped {Count} processes that an earlier platform on {DataDirectory} left running", leftovers.Count, dataDirectory);
             }
 
             foreach (var resource in e.Model.Resources.Where(r => r is ExecutableResource or ProjectResource))
@@ -71,9 +70,16 @@ public static class LocalProcessSupervision
     /// what is left when the AppHost and the controller were killed together. A platform still running on it is not touched.
     /// </summary>
     public static List<int> Leftovers(string dataDirectory) => ProcessTrees.All()
-        .Where(pid => pid != Environment.ProcessId && ProcessTrees.Variable(pid, DataDirectoryVariable) == dataDirectory
+        .Where(pid => pid != Environment.ProcessId && (ProcessTrees.Variable(pid, DataDirectoryVariable) == dataDirectory || IsServerOf(pid, dataDirectory))
             && !ProcessTrees.Ancestors(pid).Any(IsDcpController))
         .ToList();
+
+    // Redis and PostgreSQL write their process titles over their environment, so the variable cannot be read back from
+    // them; each works in its own directory under the data directory.
+    private static bool IsServerOf(int pid, string dataDirectory) =>
+        ProcessTrees.Name(pid) is "redis-server" or "postgres"
+        && ProcessTrees.WorkingDirectory(pid) is { } directory
+        && (directory == dataDirectory || directory.StartsWith(dataDirectory + "/", StringComparison.Ordinal));
 
     internal static bool IsDcpController(int pid) =>
         ProcessTrees.Arguments(pid) is [var command, "run-controllers", ..] && Path.GetFileName(command) == "dcp";
@@ -262,6 +268,34 @@ public static partial class ProcessTrees
         {
             yield return parent;
             pid = parent;
+        }
+    }
+
+    /// <summary>The name a process was started as (<c>comm</c>: Debian's redis-server is a link to another file); null once it ended.</summary>
+    public static string? Name(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").TrimEnd('\n');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The working directory of a process; null if it ended or cannot be read.</summary>
+    public static string? WorkingDirectory(int pid) => Link($"/proc/{pid}/cwd");
+
+    private static string? Link(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 

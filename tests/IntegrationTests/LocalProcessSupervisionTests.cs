@@ -70,13 +70,22 @@ public class LocalProcessSupervisionTests
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"supervision-{Guid.NewGuid():N}");
         using var leftover = StartMarked(dataDirectory);
         using var other = StartMarked(dataDirectory + "-other");
+        // Redis writes its process title over its environment: it is known by its working directory in the data directory.
+        var redisDirectory = Directory.CreateDirectory(Path.Combine(dataDirectory, "redis")).FullName;
+        using var redis = Process.Start(new ProcessStartInfo("redis-server",
+            ["--port", "0", "--unixsocket", Path.Combine(redisDirectory, "redis.sock"), "--save", "", "--dir", redisDirectory])
+        {
+            RedirectStandardOutput = true,
+        })!;
         var leftovers = await Eventually.UntilAsync(() => Task.FromResult(ProcessTrees.WithDescendants([leftover.Id])), t => t.Count == 2,
             Deadline, "the leftover shell's child to start");
+        leftovers.Add(redis.Id);
         var others = await Eventually.UntilAsync(() => Task.FromResult(ProcessTrees.WithDescendants([other.Id])), t => t.Count == 2,
             Deadline, "the other shell's child to start");
         try
         {
-            Assert.Equal(leftovers.Order(), LocalProcessSupervision.Leftovers(dataDirectory).Order());
+            await Eventually.UntilAsync(() => Task.FromResult(LocalProcessSupervision.Leftovers(dataDirectory).Order().ToList()),
+                found => found.SequenceEqual(leftovers.Order()), Deadline, "the leftover shell, its child and Redis to be found, and nothing else");
 
             var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
             {
@@ -92,6 +101,7 @@ public class LocalProcessSupervisionTests
         finally
         {
             ProcessTrees.Stop(leftovers.Concat(others).Where(pid => !Ended(pid)), TimeSpan.Zero);
+            Directory.Delete(dataDirectory, recursive: true);
         }
     }
 
