@@ -57,10 +57,13 @@ if [ -f "$PGDATA/postmaster.pid" ]; then
 fi
 
 # pg_stat_statements: statement counts and times per query, for operators and the checkout benchmark.
+# autovacuum_naptime: the server holds one database per service, and its launcher starts a worker process for
+# one of them every naptime / (number of databases), busy or not: every 15 s here at the default minute, about 3 ms of
+# CPU a second at rest (docs/benchmarks.md). Each database is looked at every 5 minutes instead.
 "${as_owner[@]}" "$PG_BINDIR/postgres" -D "$PGDATA" -p "$PGPORT" \
   -c listen_addresses=127.0.0.1 -c unix_socket_directories= \
   -c max_connections=300 -c logging_collector=off \
-  -c shared_preload_libraries=pg_stat_statements &
+  -c shared_preload_libraries=pg_stat_statements -c autovacuum_naptime=5min &
 server=$!
 
 # Stop means a fast shutdown (SIGINT): roll back open transactions, do not wait for clients.
