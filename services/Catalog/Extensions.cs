@@ -49,7 +49,7 @@ public static class CatalogServiceExtensions
         builder.Services.AddHybridCache();
         builder.Services.AddResiliencePipeline(DatabaseReadCircuit.PipelineName, DatabaseReadCircuit.Build);
 
-        // Ready only once each public read and a rolled-back creation ran once (see CatalogWarmUp).
+        // Listening, and ready, only once each public read and a rolled-back creation ran once (see CatalogWarmUp).
         builder.Services.AddSingleton<CatalogWarmUp>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CatalogWarmUp>());
         builder.Services.AddHealthChecks().AddCheck<CatalogWarmUp>("warm-up", tags: [Extensions.ReadyTag]);

@@ -18,6 +18,9 @@ namespace Catalog.Api.Apis;
 /// cold (0.2-0.4 s idle; a platform's first administrator write under load outlasted the gateway's 10 s).
 /// Readiness (tag "ready") waits for it; a step that fails (the database away at start) does not hold the
 /// replica back: its own checks say why it is not ready, and the first real requests warm it instead.
+/// The start waits for it too (at most its 30 s deadline), as it waits for the migrations: the replica then
+/// listens warm, and the first readiness probe finds it ready instead of getting a 503 that ASP.NET Core logs as an
+/// error at every start.
 /// </summary>
 public sealed class CatalogWarmUp(
     IServiceScopeFactory scopes,
@@ -28,7 +31,21 @@ public sealed class CatalogWarmUp(
     ILogger<CatalogWarmUp> logger) : BackgroundService, IHealthCheck
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _done;
+
+    /// <summary>Starts the warm-up and returns once it finished or failed, at most after its deadline (a query that ignores
+    /// cancellation on a frozen database then goes on in the background); at once when the migrations are not applied (the
+    /// database away at start), as there is nothing to warm yet.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await base.StartAsync(cancellationToken);
+        if (migrations.All(migration => migration.Applied.IsCompletedSuccessfully))
+        {
+            await Task.WhenAny(_finished.Task, Task.Delay(Deadline, cancellationToken)).WaitAsync(cancellationToken);
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -61,6 +78,7 @@ public sealed class CatalogWarmUp(
         }
 
         _done = true;
+        _finished.TrySetResult();
     }
 
     /// <summary>
