@@ -1,4 +1,5 @@
 using System.Net;
+using AppHost;
 using Aspire.Hosting.Testing;
 using Npgsql;
 
@@ -13,11 +14,11 @@ public class CatalogWarmUpTests(PlatformFixture platform)
 {
     private const string WarmUpProductId = "-1";
 
+    /// <summary>The test platform runs all four catalog replicas (<see cref="PlatformHost.AllCatalogReplicas"/>).</summary>
+    public static TheoryData<string> Replicas => [.. CatalogReplicas.Names];
+
     [Theory]
-    [InlineData("catalog")]
-    [InlineData("catalog-2")]
-    [InlineData("catalog-3")]
-    [InlineData("catalog-backup")]
+    [MemberData(nameof(Replicas))]
     public async Task Each_replica_warmed_up_its_reads_and_writes_before_it_was_ready(string replica)
     {
         var lines = await platform.App.LogLinesAsync(replica);
@@ -26,10 +27,7 @@ public class CatalogWarmUpTests(PlatformFixture platform)
     }
 
     [Theory]
-    [InlineData("catalog")]
-    [InlineData("catalog-2")]
-    [InlineData("catalog-3")]
-    [InlineData("catalog-backup")]
+    [MemberData(nameof(Replicas))]
     public async Task Each_replica_listened_only_once_warm_so_no_readiness_probe_found_it_warming_up(string replica)
     {
         var lines = await platform.App.LogLinesAsync(replica);
