@@ -246,17 +246,7 @@ public static partial class ProcessTrees
     public static IEnumerable<int> All() => Directory.EnumerateDirectories("/proc")
         .Select(Path.GetFileName).Select(name => int.TryParse(name, out var pid) ? pid : 0).Where(pid => pid > 0);
 
-    public static string[] Arguments(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return []; // ended meanwhile
-        }
-    }
+    public static string[] Arguments(int pid) => Read(pid, "cmdline")?.Split('\0', StringSplitOptions.RemoveEmptyEntries) ?? [];
 
     public static int? Parent(int pid) =>
         Stat(pid) is { } fields && int.TryParse(fields[1], CultureInfo.InvariantCulture, out var parent) ? parent : null;
@@ -272,17 +262,7 @@ public static partial class ProcessTrees
     }
 
     /// <summary>The name a process was started as (<c>comm</c>: Debian's redis-server is a link to another file); null once it ended.</summary>
-    public static string? Name(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/comm").TrimEnd('\n');
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    public static string? Name(int pid) => Read(pid, "comm")?.TrimEnd('\n');
 
     /// <summary>The working directory of a process; null if it ended or cannot be read.</summary>
     public static string? WorkingDirectory(int pid) => Link($"/proc/{pid}/cwd");
@@ -302,15 +282,8 @@ public static partial class ProcessTrees
     /// <summary>The value of an environment variable of a process, as it was started; null if unset or unreadable.</summary>
     public static string? Variable(int pid, string name)
     {
-        try
-        {
-            var prefix = name + "=";
-            return File.ReadAllText($"/proc/{pid}/environ").Split('\0').FirstOrDefault(entry => entry.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null; // ended meanwhile, or another user's
-        }
+        var prefix = name + "=";
+        return Read(pid, "environ")?.Split('\0').FirstOrDefault(entry => entry.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
     }
 
     /// <summary>Each root and everything below it, roots first.</summary>
@@ -360,13 +333,15 @@ public static partial class ProcessTrees
     private static bool IsAlive(int pid) => Stat(pid) is { } fields && fields[0] != "Z";
 
     /// <summary>The fields of /proc/&lt;pid&gt;/stat after the command name (state, parent, ...); null once the process is gone.</summary>
-    private static string[]? Stat(int pid)
+    // The command name, in parentheses, may hold spaces and parentheses: the fields follow the last ')'.
+    private static string[]? Stat(int pid) => Read(pid, "stat") is { } stat ? stat[(stat.LastIndexOf(')') + 2)..].Split(' ') : null;
+
+    /// <summary>One of a process's files under /proc; null if the process ended meanwhile or is another user's.</summary>
+    private static string? Read(int pid, string file)
     {
         try
         {
-            // The command name, in parentheses, may hold spaces and parentheses: the fields follow the last ')'.
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return File.ReadAllText($"/proc/{pid}/{file}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

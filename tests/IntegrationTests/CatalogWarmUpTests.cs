@@ -30,26 +30,13 @@ public class CatalogWarmUpTests(PlatformFixture platform)
     [MemberData(nameof(Replicas))]
     public async Task Each_replica_listened_only_once_warm_so_no_readiness_probe_found_it_warming_up(string replica)
     {
-        var lines = await platform.App.LogLinesAsync(replica);
+        var lines = (await platform.App.LogLinesAsync(replica)).ToList();
 
-        var warmed = IndexOf(lines, "Warmed up the catalog's reads and writes");
-        var listening = IndexOf(lines, "Now listening on");
+        var warmed = lines.FindIndex(line => line.Contains("Warmed up the catalog's reads and writes", StringComparison.Ordinal));
+        var listening = lines.FindIndex(line => line.Contains("Now listening on", StringComparison.Ordinal));
         Assert.True(warmed >= 0 && listening > warmed, $"warmed up at line {warmed}, listening at line {listening}");
         // ASP.NET Core logs every unhealthy check as an error: a probe that found the replica warming up said so.
         Assert.DoesNotContain(lines, line => line.Contains("Health check warm-up with status Unhealthy", StringComparison.Ordinal));
-    }
-
-    private static int IndexOf(IReadOnlyList<string> lines, string text)
-    {
-        for (var i = 0; i < lines.Count; i++)
-        {
-            if (lines[i].Contains(text, StringComparison.Ordinal))
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 
     [Fact]

@@ -33,7 +33,6 @@ public sealed class CatalogWarmUp(
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private volatile bool _done;
 
     /// <summary>Starts the warm-up and returns once it finished or failed, at most after its deadline (a query that ignores
     /// cancellation on a frozen database then goes on in the background); at once when the migrations are not applied (the
@@ -77,7 +76,6 @@ public sealed class CatalogWarmUp(
             logger.LogWarning(ex, "Could not warm up the catalog; ready without it");
         }
 
-        _done = true;
         _finished.TrySetResult();
     }
 
@@ -107,5 +105,5 @@ public sealed class CatalogWarmUp(
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_done ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("Warming up the catalog's reads and writes"));
+        Task.FromResult(_finished.Task.IsCompleted ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("Warming up the catalog's reads and writes"));
 }
