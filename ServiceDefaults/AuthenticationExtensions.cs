@@ -33,7 +33,7 @@ public static class AuthenticationExtensions
             // At start: a service with a broken key would answer every request with 401 and still report healthy.
             .ValidateOnStart();
         builder.Services.TryAddSingleton(new ServiceAudience(serviceAudience));
-        builder.Services.AddHttpClient(MetadataHttpClientName);
+        builder.Services.AddHttpClient(MetadataHttpClientName).AddIdentityCallDeadline();
         // The start's probe of Identity tries again on its own schedule (SigningKeysPrefetch.Pauses); the default
         // retries on top of it logged each refused connection, with its stack trace, while Identity was starting.
         // EXTEXP0001: the one way to take a client out of ConfigureHttpClientDefaults' handler, still marked experimental.
@@ -83,6 +83,7 @@ public static class AuthenticationExtensions
                 // 401 and 403 as ProblemDetails like every other error, instead of an empty body.
                 options.Events = new JwtBearerEvents
                 {
+                    OnMessageReceived = EnsureSigningKeysAsync,
                     OnChallenge = async context =>
                     {
                         context.HandleResponse();
@@ -107,11 +108,75 @@ public static class AuthenticationExtensions
         return builder;
     }
 
+    /// <summary>
+    /// How long a request may wait for Identity in all, retries included, when it needs Identity's keys or a service token
+    /// that this service does not hold yet. Well within the gateway's 10 s route deadline, so that while Identity is frozen
+    /// or unreachable the service answers 503 itself; with the services' default pipeline (30 s) the gateway gave up first
+    /// and answered 504, and the service went on waiting.
+    /// </summary>
+    public static readonly TimeSpan IdentityCallDeadline = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long one try of a call to Identity may take: a key set or a token is answered in milliseconds.</summary>
+    public static readonly TimeSpan IdentityCallAttemptTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Replaces the client's default pipeline (ServiceDefaults) with one held to <see cref="IdentityCallDeadline"/>:
+    /// quick retries for a refused connection (Identity restarting), one try cut at <see cref="IdentityCallAttemptTimeout"/>.
+    /// </summary>
+    internal static IHttpClientBuilder AddIdentityCallDeadline(this IHttpClientBuilder client)
+    {
+#pragma warning disable EXTEXP0001 // as above: the one way to take a client out of ConfigureHttpClientDefaults' handler
+        client.RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        client.AddStandardResilienceHandler(options =>
+        {
+            options.TotalRequestTimeout.Timeout = IdentityCallDeadline;
+            options.AttemptTimeout.Timeout = IdentityCallAttemptTimeout;
+            options.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        });
+        return client;
+    }
+
     /// <summary>The named HttpClient that reads Identity's metadata and keys (service discovery, resilience).</summary>
     public const string MetadataHttpClientName = "identity-metadata";
 
     /// <summary>The named HttpClient that asks at start whether Identity answers (service discovery, no retries of its own).</summary>
     public const string MetadataProbeHttpClientName = "identity-metadata-probe";
+
+    /// <summary>
+    /// Before a bearer token is checked against Identity's keys, makes sure the keys can be had. Without them the token
+    /// handler reads the metadata twice (a second time for the "unknown" key) and refuses the token, so while Identity was
+    /// frozen a shopper's valid token got 401 (signing the storefront out) after two waits of the metadata client. Here:
+    /// 503 for an endpoint that needs the user, and an anonymous request for one that does not (a public catalog read
+    /// goes on). With the keys held, which is every request but those of a service that has not read them yet, this
+    /// returns at once.
+    /// </summary>
+    private static async Task EnsureSigningKeysAsync(MessageReceivedContext context)
+    {
+        if (context.Options.ConfigurationManager is not { } keys
+            || !context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        try
+        {
+            await keys.GetConfigurationAsync(context.HttpContext.RequestAborted);
+        }
+        catch (Exception ex) when (!context.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            // No endpoint (a function under the Functions host, whose own middleware authorizes): the caller is needed.
+            var endpoint = context.HttpContext.GetEndpoint();
+            if (endpoint is not null
+                && (endpoint.Metadata.GetMetadata<IAuthorizeData>() is null || endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null))
+            {
+                context.NoResult();
+                return;
+            }
+
+            throw new DependencyUnavailableException("identity", ex);
+        }
+    }
 
     private static async Task WriteProblemAsync(HttpContext httpContext, int status, string detail)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Serialization;
@@ -47,6 +48,7 @@ public sealed partial class ServiceTokens(IHttpClientFactory httpClients, IOptio
 
     /// <summary>A token for calling <paramref name="audience"/>, from the cache while it is usable.</summary>
     /// <exception cref="InvalidOperationException">ServiceIdentity is not configured, or Identity refused the client.</exception>
+    /// <exception cref="DependencyUnavailableException">Identity did not answer within <see cref="AuthenticationExtensions.IdentityCallDeadline"/>, or answered that it is failing (5xx, 429).</exception>
     public async Task<string> GetAsync(string audience, CancellationToken cancellationToken)
     {
         if (UsableToken(audience) is { } cached)
@@ -126,13 +128,14 @@ public sealed partial class ServiceTokens(IHttpClientFactory httpClients, IOptio
                 $"{ServiceIdentityOptions.SectionName}:ClientId and :ClientSecret are required to call '{audience}' (the AppHost provides them).");
         }
 
-        using var response = await httpClients.CreateClient(HttpClientName).PostAsync(identity.TokenEndpoint, new FormUrlEncodedContent(
-        [
-            new("grant_type", "client_credentials"),
-            new("client_id", identity.ClientId),
-            new("client_secret", identity.ClientSecret),
-            new("audience", audience),
-        ]), cancellationToken);
+        using var response = await PostAsync(identity, audience, cancellationToken);
+        if ((int)response.StatusCode >= 500 || response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout)
+        {
+            // Identity failing or overloaded: the call may succeed shortly, unlike a refused client.
+            throw new DependencyUnavailableException("identity", new HttpRequestException(
+                $"Identity answered a token request with {(int)response.StatusCode}", null, response.StatusCode));
+        }
+
         if (!response.IsSuccessStatusCode)
         {
             throw new InvalidOperationException(
@@ -141,6 +144,26 @@ public sealed partial class ServiceTokens(IHttpClientFactory httpClients, IOptio
 
         return await response.Content.ReadFromJsonAsync<TokenResponse>(cancellationToken)
             ?? throw new InvalidOperationException("Identity answered the token request with an empty body.");
+    }
+
+    private async Task<HttpResponseMessage> PostAsync(ServiceIdentityOptions identity, string audience, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await httpClients.CreateClient(HttpClientName).PostAsync(identity.TokenEndpoint, new FormUrlEncodedContent(
+            [
+                new("grant_type", "client_credentials"),
+                new("client_id", identity.ClientId),
+                new("client_secret", identity.ClientSecret),
+                new("audience", audience),
+            ]), cancellationToken);
+        }
+        catch (Exception ex) when (DependencyUnavailableException.Recognises(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            // Not a timeout or a transport error of the call the token is for: that call's pipeline would try again, and
+            // each try would wait for Identity once more (AuthenticationExtensions.IdentityCallDeadline).
+            throw new DependencyUnavailableException("identity", ex);
+        }
     }
 
     private sealed record CachedToken(string AccessToken, DateTimeOffset RenewAt, DateTimeOffset UsableUntil);
@@ -174,7 +197,7 @@ public static class ServiceTokenExtensions
         client.Services.AddOptions<ServiceIdentityOptions>().BindConfiguration(ServiceIdentityOptions.SectionName);
         client.Services.TryAddSingleton(TimeProvider.System);
         client.Services.TryAddSingleton<ServiceTokens>();
-        client.Services.AddHttpClient(ServiceTokens.HttpClientName);
+        client.Services.AddHttpClient(ServiceTokens.HttpClientName).AddIdentityCallDeadline();
         return client.AddHttpMessageHandler(services => new ServiceTokenHandler(services.GetRequiredService<ServiceTokens>(), audience));
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Extensions.Hosting;
 
 namespace OrderWorkflow.Saga;
 
@@ -86,7 +87,7 @@ public sealed class PaymentClient(HttpClient http)
     }
 }
 
-/// <summary>What both step clients do with a call: transport failures and 5xx/429 are transient, the rest is the answer.</summary>
+/// <summary>What both step clients do with a call: transport failures, a service token Identity could not give, and 5xx/429 are transient; the rest is the answer.</summary>
 internal static class StepCalls
 {
     internal static async Task<HttpResponseMessage> Send(Func<Task<HttpResponseMessage>> call)
@@ -97,7 +98,8 @@ internal static class StepCalls
             response = await call();
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutException or TaskCanceledException { InnerException: TimeoutException }
-                                   or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException)
+                                   or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException
+                                   or DependencyUnavailableException) // Identity, for the call's service token
         {
             throw new TransientStepException(ex.Message, ex);
         }

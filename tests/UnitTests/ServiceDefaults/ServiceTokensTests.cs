@@ -73,9 +73,45 @@ public class ServiceTokensTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => SendAsync(services.GetRequiredService<IHttpClientFactory>(), "payment-client"));
     }
 
-    private static ServiceProvider Services(TokenEndpointDouble identity, TimeProvider clock)
+    [Fact]
+    public async Task While_Identity_is_frozen_a_call_without_a_token_fails_as_unavailable_once_and_is_not_tried_again()
+    {
+        // Each try of the call would have waited for Identity again: with the services' default pipeline the call took
+        // minutes, far past the gateway's 10 s, instead of ending as a 503 (or a saga step to retry later).
+        var identity = new TokenEndpointDouble { Answer = new TaskCompletionSource() };
+        var target = new EchoAuthorization();
+        using var services = Services(identity, TimeProvider.System, target, withDefaultRetries: true);
+        var client = services.GetRequiredService<IHttpClientFactory>().CreateClient("payment-client");
+        client.Timeout = TimeSpan.FromSeconds(10); // the gateway's "standard" route deadline
+
+        var error = await Assert.ThrowsAsync<DependencyUnavailableException>(() => client.GetStringAsync("http://target.test/anything"));
+
+        Assert.Equal("identity", error.Dependency);
+        Assert.Equal(0, target.Calls);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.ServiceUnavailable)]
+    [InlineData(HttpStatusCode.TooManyRequests)]
+    public async Task Identity_failing_is_unavailable_not_a_refused_client(HttpStatusCode status)
+    {
+        // A refused client (InvalidOperationException) ends a saga step for good; Identity failing for a moment must not.
+        var identity = new TokenEndpointDouble { Status = status };
+        using var services = Services(identity, new ManualClock());
+
+        var error = await Assert.ThrowsAsync<DependencyUnavailableException>(() => SendAsync(services.GetRequiredService<IHttpClientFactory>(), "payment-client"));
+
+        Assert.Equal("identity", error.Dependency);
+    }
+
+    private static ServiceProvider Services(TokenEndpointDouble identity, TimeProvider clock, EchoAuthorization? target = null, bool withDefaultRetries = false)
     {
         var services = new ServiceCollection();
+        if (withDefaultRetries)
+        {
+            services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler()); // as ServiceDefaults does
+        }
+
         services.AddSingleton(clock);
         services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
         services.Configure<ServiceIdentityOptions>(options =>
@@ -84,9 +120,17 @@ public class ServiceTokensTests
             options.ClientSecret = "secret";
             options.TokenEndpoint = "http://identity.test/connect/token";
         });
-        services.AddHttpClient("payment-client").AddServiceToken("payment").ConfigurePrimaryHttpMessageHandler(() => new EchoAuthorization());
+        services.AddHttpClient("payment-client").AddServiceToken("payment").ConfigurePrimaryHttpMessageHandler(() => target ?? new EchoAuthorization());
         services.AddHttpClient("inventory-client").AddServiceToken("inventory").ConfigurePrimaryHttpMessageHandler(() => new EchoAuthorization());
-        services.AddHttpClient(ServiceTokens.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => identity);
+        var tokens = services.AddHttpClient(ServiceTokens.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => identity);
+        if (!withDefaultRetries)
+        {
+            // The cache alone: the pipeline's timeouts run on real time, and would race the tests' own clock.
+#pragma warning disable EXTEXP0001 // experimental, as in ServiceDefaults
+            tokens.RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        }
+
         return services.BuildServiceProvider();
     }
 
@@ -96,8 +140,15 @@ public class ServiceTokensTests
 
     private sealed class EchoAuthorization : HttpMessageHandler
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(request.Headers.Authorization?.Parameter ?? "") });
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(request.Headers.Authorization?.Parameter ?? "") });
+        }
     }
 
     private sealed class TokenEndpointDouble : HttpMessageHandler
@@ -105,6 +156,9 @@ public class ServiceTokensTests
         public List<Dictionary<string, string>> Requests { get; } = [];
 
         public bool Refuse { get; init; }
+
+        /// <summary>Answers every request with this status instead of a token (Identity failing).</summary>
+        public HttpStatusCode? Status { get; init; }
 
         /// <summary>Requests are answered once this completes: a frozen Identity until the test lets it go.</summary>
         public TaskCompletionSource Answer { get; set; } = CompletedAnswer();
@@ -120,6 +174,11 @@ public class ServiceTokensTests
             }
 
             await Answer.Task.WaitAsync(cancellationToken);
+            if (Status is { } status)
+            {
+                return new HttpResponseMessage(status);
+            }
+
             return Refuse
                 ? new HttpResponseMessage(HttpStatusCode.Unauthorized) { Content = new StringContent("{\"error\":\"invalid_client\"}") }
                 : new HttpResponseMessage(HttpStatusCode.OK)

@@ -68,6 +68,51 @@ public class SigningKeysPrefetchTests
         Assert.DoesNotContain(logged, entry => entry.Level >= LogLevel.Warning);
     }
 
+    [Fact]
+    public async Task While_Identity_is_frozen_a_service_without_its_keys_answers_signed_in_requests_503_before_the_gateway_gives_up()
+    {
+        // Identity stopped (SIGSTOP) before this service read its keys: with the services' default pipeline (30 s, retries)
+        // the request outlived the gateway's route deadline, which answered 504 while the service went on waiting.
+        var identity = new MetadataDouble { Frozen = true };
+        await using var app = await StartAsync(identity, withDefaultRetries: true);
+        using var client = ClientOf(app);
+        client.Timeout = GatewayRouteDeadline;
+
+        using var response = await client.SendAsync(SignedIn(identity.Settings));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, "a 503 says when to try again");
+        Assert.Equal(0, identity.KeyReads);
+
+        // Once Identity answers again the service recovers on its own: no restart, the same token accepted.
+        identity.Thaw();
+        await Eventually.TrueAsync(async () =>
+        {
+            using var again = await client.SendAsync(SignedIn(identity.Settings));
+            return again.StatusCode == HttpStatusCode.OK;
+        }, "signed-in requests to be accepted again after Identity thawed");
+    }
+
+    [Fact]
+    public async Task While_Identity_is_frozen_a_signed_in_shoppers_public_read_is_served_as_anonymous()
+    {
+        var identity = new MetadataDouble { Frozen = true };
+        await using var app = await StartAsync(identity, withDefaultRetries: true);
+        using var client = ClientOf(app);
+        client.Timeout = GatewayRouteDeadline;
+        using var request = SignedIn(identity.Settings);
+        request.RequestUri = new Uri("/public", UriKind.Relative);
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("anonymous", await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The gateway's "standard" route timeout (services/Gateway/appsettings.json, Gateway:Timeouts): what a shopper's request waits at most.</summary>
+    private static readonly TimeSpan GatewayRouteDeadline = TimeSpan.FromSeconds(10);
+
     private static async Task<WebApplication> StartAsync(MetadataDouble identity, bool withDefaultRetries = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -78,7 +123,11 @@ public class SigningKeysPrefetchTests
         });
         if (withDefaultRetries)
         {
+            // What ServiceDefaults gives every service: the standard pipeline on every client, and a dependency that did
+            // not answer as 503 ProblemDetails.
             builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
+            builder.Services.AddProblemDetails();
+            builder.Services.AddExceptionHandler<DependencyUnavailableExceptionHandler>();
             builder.Logging.ClearProviders().AddFakeLogging();
         }
 
@@ -88,9 +137,15 @@ public class SigningKeysPrefetchTests
             builder.Services.AddHttpClient(client).ConfigurePrimaryHttpMessageHandler(() => identity);
         }
         var app = builder.Build();
+        if (withDefaultRetries)
+        {
+            app.UseExceptionHandler();
+        }
+
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet("/me", (ClaimsPrincipal user) => user.Identity!.Name).RequireAuthorization();
+        app.MapGet("/public", (ClaimsPrincipal user) => user.Identity?.IsAuthenticated == true ? user.Identity.Name : "anonymous").AllowAnonymous();
         await app.StartAsync();
         return app;
     }
@@ -122,11 +177,29 @@ public class SigningKeysPrefetchTests
         /// <summary>Metadata requests answered 503 before Identity "is up".</summary>
         public int UnavailableFor { get; init; }
 
+        private readonly TaskCompletionSource _thawed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>No request is answered until <see cref="Thaw"/>: a stopped process (SIGSTOP) whose connections stay open.</summary>
+        public bool Frozen { get; init; }
+
+        /// <summary>SIGCONT: requests waiting, and those after, are answered.</summary>
+        public void Thaw() => _thawed.TrySetResult();
+
         public int MetadataReads => Volatile.Read(ref _metadataReads);
 
         public int KeyReads => Volatile.Read(ref _keyReads);
 
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (Frozen)
+            {
+                await _thawed.Task.WaitAsync(cancellationToken);
+            }
+
+            return await AnswerAsync(request);
+        }
+
+        private Task<HttpResponseMessage> AnswerAsync(HttpRequestMessage request)
         {
             var address = request.RequestUri!.ToString();
             if (address == MetadataAddress)
