@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -146,11 +147,25 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>Errors as ProblemDetails, then <see cref="MapInfrastructureEndpoints"/>: what an API maps.</summary>
-    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    /// <summary>
+    /// Errors as ProblemDetails, authentication and authorization inside that error handling, then
+    /// <see cref="MapInfrastructureEndpoints"/>: what an API maps.
+    /// </summary>
+    /// <param name="app">The service.</param>
+    /// <param name="authenticate">False for an app that places authentication itself (the gateway, around its rate limiter),
+    /// after this call so that its errors are answered the same way.</param>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app, bool authenticate = true)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        if (authenticate && app.Services.GetService<IAuthenticationSchemeProvider>() is not null)
+        {
+            // Left to WebApplication, authentication runs before this pipeline, outside the handlers above: a failure to
+            // check a token (Identity's keys unavailable, a 503) reached the developer page or Kestrel as a bare 500.
+            app.UseAuthentication();
+            app.UseAuthorization();
+        }
+
         return app.MapInfrastructureEndpoints();
     }
 

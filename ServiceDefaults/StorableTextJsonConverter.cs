@@ -17,9 +17,14 @@ public sealed class StorableTextJsonConverter : JsonConverter<string>
     public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) =>
         writer.WriteStringValue(value);
 
-    // Writing names is left to the built-in converter, which applies DictionaryKeyPolicy.
     public override string ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         Checked(reader.GetString())!;
+
+    // Without it, a dictionary whose values are not strings could not be written with these options (System.Text.Json
+    // asks a custom converter of the key type for the names): the developer exception page's own ProblemDetails failed
+    // so. The built-in string converter applies DictionaryKeyPolicy to keys; so does this.
+    public override void WriteAsPropertyName(Utf8JsonWriter writer, string value, JsonSerializerOptions options) =>
+        writer.WritePropertyName(options.DictionaryKeyPolicy?.ConvertName(value) ?? value);
 
     private static string? Checked(string? value) =>
         value is null || StorableText.IsStorable(value) ? value : throw new UnstorableTextException();

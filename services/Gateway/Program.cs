@@ -12,7 +12,7 @@ builder.AddDeadLetterApi();
 var app = builder.Build();
 
 app.UseGatewayFrontDoor();
-app.MapDefaultEndpoints();
+app.MapDefaultEndpoints(authenticate: false); // its guards place authentication around the rate limiter
 app.MapPublicApiDocument();
 app.UseGatewayGuards();
 app.MapDeadLetterApi();

@@ -36,6 +36,18 @@ public class StorableTextJsonConverterTests
     }
 
     [Fact]
+    public void A_dictionary_is_written_with_its_keys_named_by_the_key_policy_also_with_generated_metadata()
+    {
+        // Metadata from a JsonSerializerContext, as the developer exception page writes its ProblemDetails with: there
+        // System.Text.Json asks the string converter for the keys and has no built-in one to fall back on, so the page
+        // could not be written and a service in Development answered an error with an empty 500.
+        var options = new JsonSerializerOptions(Options) { TypeInfoResolver = GeneratedMetadata.Default };
+        var headers = new Dictionary<string, int> { ["Retry-After"] = 5 };
+
+        Assert.Equal("""{"retry-After":5}""", JsonSerializer.Serialize(headers, options));
+    }
+
+    [Fact]
     public void A_nul_in_a_dictionary_key_is_refused()
     {
         Assert.Throws<UnstorableTextException>(() =>
@@ -126,3 +138,6 @@ public class StorableTextJsonConverterTests
         }
     }
 }
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, int>))]
+internal sealed partial class GeneratedMetadata : System.Text.Json.Serialization.JsonSerializerContext;
