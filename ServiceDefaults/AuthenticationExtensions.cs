@@ -83,7 +83,7 @@ public static class AuthenticationExtensions
                 // 401 and 403 as ProblemDetails like every other error, instead of an empty body.
                 options.Events = new JwtBearerEvents
                 {
-                    OnMessageReceived = EnsureSigningKeysAsync,
+                    OnMessageReceived = new SigningKeysCheck().OnMessageReceived,
                     OnChallenge = async context =>
                     {
                         context.HandleResponse();
@@ -142,41 +142,6 @@ public static class AuthenticationExtensions
 
     /// <summary>The named HttpClient that asks at start whether Identity answers (service discovery, no retries of its own).</summary>
     public const string MetadataProbeHttpClientName = "identity-metadata-probe";
-
-    /// <summary>
-    /// Before a bearer token is checked against Identity's keys, makes sure the keys can be had. Without them the token
-    /// handler reads the metadata twice (a second time for the "unknown" key) and refuses the token, so while Identity was
-    /// frozen a shopper's valid token got 401 (signing the storefront out) after two waits of the metadata client. Here:
-    /// 503 for an endpoint that needs the user, and an anonymous request for one that does not (a public catalog read
-    /// goes on). With the keys held, which is every request but those of a service that has not read them yet, this
-    /// returns at once.
-    /// </summary>
-    private static async Task EnsureSigningKeysAsync(MessageReceivedContext context)
-    {
-        if (context.Options.ConfigurationManager is not { } keys
-            || !context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return;
-        }
-
-        try
-        {
-            await keys.GetConfigurationAsync(context.HttpContext.RequestAborted);
-        }
-        catch (Exception ex) when (!context.HttpContext.RequestAborted.IsCancellationRequested)
-        {
-            // No endpoint (a function under the Functions host, whose own middleware authorizes): the caller is needed.
-            var endpoint = context.HttpContext.GetEndpoint();
-            if (endpoint is not null
-                && (endpoint.Metadata.GetMetadata<IAuthorizeData>() is null || endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null))
-            {
-                context.NoResult();
-                return;
-            }
-
-            throw new DependencyUnavailableException("identity", ex);
-        }
-    }
 
     private static async Task WriteProblemAsync(HttpContext httpContext, int status, string detail)
     {
