@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -163,7 +164,10 @@ public static class Extensions
             // Left to WebApplication, authentication runs before this pipeline, outside the handlers above: a failure to
             // check a token (Identity's keys unavailable, a 503) reached the developer page or Kestrel as a bare 500.
             app.UseAuthentication();
-            app.UseAuthorization();
+            if (app.Services.GetService<IAuthorizationHandlerProvider>() is not null)
+            {
+                app.UseAuthorization();
+            }
         }
 
         return app.MapInfrastructureEndpoints();

@@ -97,9 +97,9 @@ internal static class StepCalls
         {
             response = await call();
         }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or TaskCanceledException { InnerException: TimeoutException }
-                                   or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException
-                                   or DependencyUnavailableException) // Identity, for the call's service token
+        // The services' one classifier of "did not answer": transport errors, timeouts, a refusing pipeline, and a
+        // service token Identity could not give.
+        catch (Exception ex) when (DependencyUnavailableException.Recognises(ex))
         {
             throw new TransientStepException(ex.Message, ex);
         }

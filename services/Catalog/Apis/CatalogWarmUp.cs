@@ -42,7 +42,14 @@ public sealed class CatalogWarmUp(
         await base.StartAsync(cancellationToken);
         if (migrations.All(migration => migration.Applied.IsCompletedSuccessfully))
         {
-            await Task.WhenAny(_finished.Task, Task.Delay(Deadline, cancellationToken)).WaitAsync(cancellationToken);
+            try
+            {
+                await _finished.Task.WaitAsync(Deadline, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                // Past the deadline: listen now; the warm-up ends on its own (ExecuteAsync's own deadline).
+            }
         }
     }
 
