@@ -14,6 +14,12 @@ namespace Microsoft.Extensions.Hosting;
 public sealed class DependencyUnavailableException(string dependency, Exception? innerException = null)
     : Exception($"{dependency} did not answer.", innerException)
 {
+    /// <summary>
+    /// Seconds a client is asked to wait before trying again (<c>Retry-After</c> of every 503 for an unanswered dependency,
+    /// also where a service writes that 503 itself); about one client timeout.
+    /// </summary>
+    public const int RetryAfterSeconds = 5;
+
     /// <summary>The resource that did not answer (<c>redis</c>, <c>basket</c>, ...), for logs; never sent to callers.</summary>
     public string Dependency { get; } = dependency;
 
@@ -41,9 +47,6 @@ public sealed class DependencyUnavailableException(string dependency, Exception?
 /// </summary>
 internal sealed class DependencyUnavailableExceptionHandler(IProblemDetailsService problemDetails) : IExceptionHandler
 {
-    /// <summary>Seconds a client is asked to wait before trying again; about one client timeout.</summary>
-    public const int RetryAfterSeconds = 5;
-
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         if (!DependencyUnavailableException.Recognises(exception) || context.RequestAborted.IsCancellationRequested)
@@ -52,7 +55,7 @@ internal sealed class DependencyUnavailableExceptionHandler(IProblemDetailsServi
         }
 
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.Headers.RetryAfter = DependencyUnavailableException.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,

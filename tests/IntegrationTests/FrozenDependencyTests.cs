@@ -104,6 +104,10 @@ public class FrozenDependencyTests(PlatformFixture platform, Xunit.Abstractions.
         // Once reads went unanswered, the product (whose copy the catalog keeps) was served from the copy without the
         // frozen database being asked (DatabaseReadCircuit): the answer says so.
         Assert.Contains(reads, read => read.EndsWith("(catalog; hit; detail=database-not-asked)", StringComparison.Ordinal));
+        // The product list too: the page each replica read last (LastKnownPages), where before it failed until PostgreSQL
+        // was back.
+        Assert.Contains(reads, read => read.StartsWith("200 ", StringComparison.Ordinal)
+            && read.EndsWith("[list]", StringComparison.Ordinal) && read.Contains("(catalog; hit; detail=database-", StringComparison.Ordinal));
     }
 
     /// <returns>The outcome of each catalog read made from just before the freeze until after the thaw.</returns>
@@ -258,7 +262,10 @@ public class FrozenDependencyTests(PlatformFixture platform, Xunit.Abstractions.
         }
     }
 
-    /// <summary>Starts a read of the product through the gateway every half second until stopped, noting each outcome.</summary>
+    /// <summary>
+    /// Starts a read of the product, and one of the first page of the product list (which every catalog replica keeps from
+    /// its warm-up), through the gateway every half second until stopped, noting each outcome; a list read's ends "[list]".
+    /// </summary>
     private async Task ReadCatalogAsync(int product, ConcurrentQueue<(TimeSpan, string)> reads, CancellationToken stop)
     {
         var clock = Stopwatch.StartNew();
@@ -267,25 +274,26 @@ public class FrozenDependencyTests(PlatformFixture platform, Xunit.Abstractions.
         var started = new List<Task>();
         while (!stop.IsCancellationRequested)
         {
-            started.Add(ReadOnceAsync());
+            started.Add(ReadOnceAsync($"/api/catalog/items/{product}", ""));
+            started.Add(ReadOnceAsync("/api/catalog/items", " [list]"));
             // Pacing of the observer, not a synchronisation: reads overlap, so a slow one hides none after it.
             await Task.Delay(TimeSpan.FromMilliseconds(500), stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         await Task.WhenAll(started);
 
-        async Task ReadOnceAsync()
+        async Task ReadOnceAsync(string path, string suffix)
         {
             var at = clock.Elapsed;
             try
             {
-                using var response = await client.GetAsync($"/api/catalog/items/{product}", CancellationToken.None);
+                using var response = await client.GetAsync(path, CancellationToken.None);
                 var cacheStatus = response.Headers.TryGetValues("Cache-Status", out var values) ? $" ({string.Join(", ", values)})" : "";
-                reads.Enqueue((at, $"{(int)response.StatusCode} after {(clock.Elapsed - at).TotalMilliseconds:F0} ms{cacheStatus}"));
+                reads.Enqueue((at, $"{(int)response.StatusCode} after {(clock.Elapsed - at).TotalMilliseconds:F0} ms{cacheStatus}{suffix}"));
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
-                reads.Enqueue((at, ex.GetType().Name));
+                reads.Enqueue((at, ex.GetType().Name + suffix));
             }
         }
     }

@@ -31,6 +31,11 @@ public static class CatalogApi
     // An answer from a healthy cache or database takes milliseconds.
     private static readonly TimeSpan ItemReadDeadline = TimeSpan.FromMilliseconds(800);
 
+    // A product list waits this long for the database, then this replica's last page for the same query is served
+    // (LastKnownPages), within the gateway's 3 s. Longer than a product read's: a list counts and sorts, and a cold or
+    // loaded replica's first lists take seconds, which a slow answer serves better than an old one.
+    private static readonly TimeSpan ListReadDeadline = TimeSpan.FromSeconds(2);
+
     // The last copy of each product read from the database (or written), kept for an hour, in process and in Redis.
     // Served only when the database does not answer in time or reads of it went unanswered just before; never otherwise.
     private static readonly HybridCacheEntryOptions LastKnownCaching = new()
@@ -43,6 +48,10 @@ public static class CatalogApi
     {
         Flags = HybridCacheEntryFlags.DisableUnderlyingData | HybridCacheEntryFlags.DisableLocalCacheWrite | HybridCacheEntryFlags.DisableDistributedCacheWrite,
     };
+
+    // As every 503 of the services for a dependency that did not answer.
+    private static readonly string RetryAfter =
+        DependencyUnavailableException.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public static IEndpointRouteBuilder MapCatalogApi(this IEndpointRouteBuilder app)
     {
@@ -83,8 +92,12 @@ public static class CatalogApi
         return app;
     }
 
-    public static async Task<Results<Ok<PaginatedItems<CatalogItemDto>>, ValidationProblem>> ListItems(
-        CatalogContext db,
+    public static async Task<Results<Ok<PaginatedItems<CatalogItemDto>>, ValidationProblem, ProblemHttpResult>> ListItems(
+        IServiceScopeFactory scopes,
+        CircuitBreakerStateProvider databaseCircuit,
+        LastKnownPages lastPages,
+        ILoggerFactory loggers,
+        HttpResponse response,
         [FromQuery] string? pageIndex,
         [FromQuery] string? pageSize,
         [FromQuery] string? categoryId,
@@ -101,6 +114,45 @@ public static class CatalogApi
             return TypedResults.ValidationProblem(errors);
         }
 
+        try
+        {
+            // The circuit that product reads keep is followed, not fed: a cold replica's first lists may outlast their
+            // deadline (its warm-up's among them), and lists counted as failures would open it for every product read.
+            if (databaseCircuit.CircuitState is CircuitState.Open or CircuitState.Isolated)
+            {
+                throw new BrokenCircuitException("Reads of the catalog's database went unanswered just before.");
+            }
+
+            var page = await ReadWithDeadlineAsync(scopes, query, ReadPageAsync, ListReadDeadline);
+            lastPages.Remember(query, page);
+            return TypedResults.Ok(page);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // PostgreSQL away, frozen or slow past the deadline, or reads of it just went unanswered (the circuit is open):
+            // the page this replica last read for the same query, if any; else a clear, retryable refusal.
+            var asked = ex is not BrokenCircuitException;
+            var logger = loggers.CreateLogger(typeof(CatalogApi));
+            if (lastPages.Find(query) is { } last)
+            {
+                if (asked)
+                {
+                    logger.LogWarning("Serving the last known page of a product list: the database did not answer ({Error})", ex.GetBaseException().Message);
+                }
+
+                response.Headers["Cache-Status"] = asked ? DatabaseReadCircuit.UnansweredStatus : DatabaseReadCircuit.NotAskedStatus;
+                return TypedResults.Ok(last);
+            }
+
+            logger.LogWarning("A product list could not be read and this replica keeps no copy of it: {Error}", ex.GetBaseException().Message);
+            response.Headers.RetryAfter = RetryAfter;
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The catalog cannot list products now",
+                detail: "Its database did not answer in time and no copy of this page is kept. Try again shortly.");
+        }
+    }
+
+    private static async Task<PaginatedItems<CatalogItemDto>> ReadPageAsync(CatalogContext db, CatalogItemsQuery query, CancellationToken cancellationToken)
+    {
         var filtered = CatalogQueries.Filter(db.Items.AsNoTracking(), query);
         var count = await filtered.LongCountAsync(cancellationToken);
         var page = await CatalogQueries.Order(filtered, query.Sort)
@@ -108,8 +160,7 @@ public static class CatalogApi
             .Take(query.PageSize)
             .Select(item => new CatalogItemDto(item.Id, item.Name, item.Description, item.Price, item.CategoryId, item.BrandId, item.AvailableStock))
             .ToListAsync(cancellationToken);
-
-        return TypedResults.Ok(new PaginatedItems<CatalogItemDto>(query.PageIndex, query.PageSize, count, page));
+        return new PaginatedItems<CatalogItemDto>(query.PageIndex, query.PageSize, count, page);
     }
 
     public static async Task<Results<Ok<CatalogItemDto>, NotFound, ProblemHttpResult>> GetItem(
@@ -127,7 +178,7 @@ public static class CatalogApi
                 // The cache's token is not passed on: the read is not cancelled with its callers (ReadThroughCircuitAsync).
                 static async (state, unused) =>
                 {
-                    var read = await ReadThroughCircuitAsync(state.pipelines, state.scopes, state.id);
+                    var read = await ReadThroughCircuitAsync(state.pipelines, state.scopes, state.id, ReadItemAsync, ItemReadDeadline);
                     if (read is not null)
                     {
                         // Not awaited: a slow or frozen Redis must not hold up the read that fills the cache.
@@ -148,7 +199,7 @@ public static class CatalogApi
             var asked = ex is not BrokenCircuitException;
             if (asked)
             {
-                var again = ReadThroughCircuitAsync(pipelines, scopes, id).AsTask();
+                var again = ReadThroughCircuitAsync(pipelines, scopes, id, ReadItemAsync, ItemReadDeadline).AsTask();
                 try
                 {
                     item = await again.WaitAsync(cancellationToken);
@@ -182,7 +233,7 @@ public static class CatalogApi
             {
                 // No copy kept: the database is asked all the same, outside the circuit. A read against a frozen server
                 // does not stop when cancelled, so it is left to finish on a context of its own.
-                var direct = ReadItemInOwnScopeAsync(scopes, id);
+                var direct = ReadInOwnScopeAsync(scopes, id, ReadItemAsync);
                 try
                 {
                     item = await direct.WaitAsync(ItemReadDeadline, cancellationToken);
@@ -198,6 +249,7 @@ public static class CatalogApi
             // Nothing to serve: a clear, retryable refusal rather than a 500.
             loggers.CreateLogger(typeof(CatalogApi)).LogWarning(
                 "Product {ProductId} could not be read and no copy is kept: {Error}", id, ex.GetBaseException().Message);
+            response.Headers.RetryAfter = RetryAfter;
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The catalog cannot read this product now",
                 detail: "Its database did not answer in time and no copy of it is kept. Try again shortly.");
         }
@@ -205,42 +257,53 @@ public static class CatalogApi
         return item is null ? TypedResults.NotFound() : TypedResults.Ok(item);
     }
 
-    /// <summary>
-    /// One read of a product from the database through the circuit, given <see cref="ItemReadDeadline"/>: cancelled then, not
-    /// with a request, so that its outcome is what the circuit counts. A read against a frozen server does not stop when
-    /// cancelled; it is left to end on a context of its own, as it may go on after its caller stopped waiting.
-    /// </summary>
+    /// <summary>One read from the database through the circuit (<see cref="ReadWithDeadlineAsync"/>), its outcome counted.</summary>
     /// <remarks>The pipeline is looked up here, off the path of a read the cache answers.</remarks>
-    private static ValueTask<CatalogItemDto?> ReadThroughCircuitAsync(ResiliencePipelineProvider<string> pipelines, IServiceScopeFactory scopes, int id) =>
-        pipelines.GetPipeline(DatabaseReadCircuit.PipelineName).ExecuteAsync(static async (state, unused) =>
+    private static ValueTask<T> ReadThroughCircuitAsync<TArgument, T>(ResiliencePipelineProvider<string> pipelines, IServiceScopeFactory scopes,
+        TArgument argument, Func<CatalogContext, TArgument, CancellationToken, Task<T>> read, TimeSpan deadline) =>
+        pipelines.GetPipeline(DatabaseReadCircuit.PipelineName).ExecuteAsync(
+            static (state, unused) => new ValueTask<T>(ReadWithDeadlineAsync(state.scopes, state.argument, state.read, state.deadline)),
+            (scopes, argument, read, deadline));
+
+    /// <summary>
+    /// One read from the database given <paramref name="deadline"/>: cancelled then, not with a request, so that its outcome
+    /// is what the circuit counts. A read against a frozen server does not stop when cancelled; it is left to end on a
+    /// context of its own, as it may go on after its caller stopped waiting.
+    /// </summary>
+    private static async Task<T> ReadWithDeadlineAsync<TArgument, T>(IServiceScopeFactory scopes, TArgument argument,
+        Func<CatalogContext, TArgument, CancellationToken, Task<T>> read, TimeSpan deadline)
+    {
+        var expiry = new CancellationTokenSource(deadline);
+        var reading = ReadInOwnScopeAsync(scopes, argument, read, expiry.Token);
+        // Disposed once the read has ended, whenever that is: a frozen server's read still holds its token.
+        _ = reading.ContinueWith(static (_, source) => ((CancellationTokenSource)source!).Dispose(), expiry,
+            CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        try
         {
-            var deadline = new CancellationTokenSource(ItemReadDeadline);
-            var read = ReadItemInOwnScopeAsync(state.scopes, state.id, deadline.Token);
-            // Disposed once the read has ended, whenever that is: a frozen server's read still holds its token.
-            _ = read.ContinueWith(static (_, source) => ((CancellationTokenSource)source!).Dispose(), deadline,
-                CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-            try
-            {
-                return await read.WaitAsync(ItemReadDeadline, CancellationToken.None);
-            }
-            catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && deadline.IsCancellationRequested))
-            {
-                Observe(read);
-                throw new TimeoutException($"The catalog's database did not answer a product read within {ItemReadDeadline.TotalMilliseconds} ms.", ex);
-            }
-        }, (scopes, id));
+            return await reading.WaitAsync(deadline, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && expiry.IsCancellationRequested))
+        {
+            Observe(reading);
+            throw new TimeoutException($"The catalog's database did not answer a read within {deadline.TotalMilliseconds} ms.", ex);
+        }
+    }
 
     /// <summary>Leaves a read that is still running to end on its own, its failure observed.</summary>
     private static void Observe(Task read) =>
         _ = read.ContinueWith(static task => task.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
-    private static async Task<CatalogItemDto?> ReadItemInOwnScopeAsync(IServiceScopeFactory scopes, int id, CancellationToken cancellationToken = default)
+    private static async Task<T> ReadInOwnScopeAsync<TArgument, T>(IServiceScopeFactory scopes, TArgument argument,
+        Func<CatalogContext, TArgument, CancellationToken, Task<T>> read, CancellationToken cancellationToken = default)
     {
         await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<CatalogContext>().Items.AsNoTracking().Where(i => i.Id == id)
+        return await read(scope.ServiceProvider.GetRequiredService<CatalogContext>(), argument, cancellationToken);
+    }
+
+    private static Task<CatalogItemDto?> ReadItemAsync(CatalogContext db, int id, CancellationToken cancellationToken) =>
+        db.Items.AsNoTracking().Where(i => i.Id == id)
             .Select(i => new CatalogItemDto(i.Id, i.Name, i.Description, i.Price, i.CategoryId, i.BrandId, i.AvailableStock))
             .SingleOrDefaultAsync(cancellationToken);
-    }
 
     private static async Task RememberAsync(HybridCache cache, CatalogItemDto item)
     {

@@ -6,6 +6,7 @@ using Catalog.Api.Model;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Polly.CircuitBreaker;
 using Polly.Registry;
 
 namespace Catalog.Api.Apis;
@@ -27,6 +28,8 @@ public sealed class CatalogWarmUp(
     IEnumerable<DatabaseMigrationStatus> migrations,
     HybridCache cache,
     ResiliencePipelineProvider<string> pipelines,
+    CircuitBreakerStateProvider databaseCircuit,
+    LastKnownPages lastPages,
     ILoggerFactory loggers,
     ILogger<CatalogWarmUp> logger) : BackgroundService, IHealthCheck
 {
@@ -61,17 +64,19 @@ public sealed class CatalogWarmUp(
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             deadline.CancelAfter(Deadline);
             var started = TimeProvider.System.GetTimestamp();
+            // The first page as a shopper's first visit asks for it: kept from now on (LastKnownPages).
+            var response = new DefaultHttpContext().Response;
+            await CatalogApi.ListItems(scopes, databaseCircuit, lastPages, loggers, response, null, null, null, null, null, null, null, null, deadline.Token);
+            await CatalogApi.ListItems(scopes, databaseCircuit, lastPages, loggers, response, "1", "10", "1", "1", "warm", "1", "100", "-price", deadline.Token);
             await using (var scope = scopes.CreateAsyncScope())
             {
                 var db = scope.ServiceProvider.GetRequiredService<CatalogContext>();
-                await CatalogApi.ListItems(db, null, null, null, null, null, null, null, null, deadline.Token);
-                await CatalogApi.ListItems(db, "1", "10", "1", "1", "warm", "1", "100", "-price", deadline.Token);
                 await CatalogApi.ListCategories(db, cache, deadline.Token);
                 await CatalogApi.ListBrands(db, cache, deadline.Token);
                 await RolledBackCreationAsync(db, scope.ServiceProvider.GetRequiredService<IntegrationEventOutbox<CatalogContext>>(), deadline.Token);
             }
 
-            await CatalogApi.GetItem(1, cache, scopes, pipelines, loggers, new DefaultHttpContext().Response, deadline.Token);
+            await CatalogApi.GetItem(1, cache, scopes, pipelines, loggers, response, deadline.Token);
             logger.LogInformation("Warmed up the catalog's reads and writes in {Elapsed:F0} ms", TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
