@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -11,6 +12,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.Tokens;
 using TestSupport;
 
@@ -95,6 +97,53 @@ public class SigningKeysPrefetchTests
     }
 
     [Fact]
+    public async Task While_Identity_is_frozen_signed_in_requests_share_one_read_of_its_keys_and_a_failed_read_is_not_tried_again_at_once()
+    {
+        // The configuration manager lets its callers in one by one, each reading again after the one before failed: the
+        // fourth of four requests waited for four reads, past the gateway's route deadline.
+        var identity = new MetadataDouble { Frozen = true };
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = await StartAsync(identity, withDefaultRetries: true, clock);
+        using var client = ClientOf(app);
+        client.Timeout = GatewayRouteDeadline;
+
+        using (var alone = await client.SendAsync(SignedIn(identity.Settings)))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, alone.StatusCode);
+        }
+
+        var oneRead = identity.ReaderRequests; // a read's tries, as the metadata client's pipeline makes them
+        Assert.True(oneRead > 0, "the keys were not read at all");
+
+        // Right after a failed read: answered without reading again.
+        using (var held = await client.SendAsync(SignedIn(identity.Settings)))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, held.StatusCode);
+            Assert.True(held.Headers.RetryAfter?.Delta > TimeSpan.Zero, "a 503 says when to try again");
+        }
+
+        Assert.Equal(oneRead, identity.ReaderRequests);
+
+        // Past the hold-off, four requests at once wait for one read together.
+        clock.Advance(SigningKeysCheck.HoldOff);
+        var burst = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => client.SendAsync(SignedIn(identity.Settings))));
+        Assert.All(burst, response => Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode));
+        Assert.Equal(2 * oneRead, identity.ReaderRequests);
+        foreach (var response in burst)
+        {
+            response.Dispose();
+        }
+
+        identity.Thaw();
+        clock.Advance(SigningKeysCheck.HoldOff);
+        await Eventually.TrueAsync(async () =>
+        {
+            using var again = await client.SendAsync(SignedIn(identity.Settings));
+            return again.StatusCode == HttpStatusCode.OK;
+        }, "signed-in requests to be accepted again after Identity thawed");
+    }
+
+    [Fact]
     public async Task While_Identity_is_frozen_a_signed_in_shoppers_public_read_is_served_as_anonymous()
     {
         var identity = new MetadataDouble { Frozen = true };
@@ -113,7 +162,7 @@ public class SigningKeysPrefetchTests
     /// <summary>The gateway's "standard" route timeout (services/Gateway/appsettings.json, Gateway:Timeouts): what a shopper's request waits at most.</summary>
     private static readonly TimeSpan GatewayRouteDeadline = TimeSpan.FromSeconds(10);
 
-    private static async Task<WebApplication> StartAsync(MetadataDouble identity, bool withDefaultRetries = false)
+    private static async Task<WebApplication> StartAsync(MetadataDouble identity, bool withDefaultRetries = false, TimeProvider? authenticationClock = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -132,9 +181,13 @@ public class SigningKeysPrefetchTests
         }
 
         builder.AddDefaultAuthentication();
-        foreach (var client in new[] { AuthenticationExtensions.MetadataHttpClientName, AuthenticationExtensions.MetadataProbeHttpClientName })
+        // The handler's reader of the keys, counted apart from the probe at start.
+        builder.Services.AddHttpClient(AuthenticationExtensions.MetadataHttpClientName).ConfigurePrimaryHttpMessageHandler(() => identity.Reader());
+        builder.Services.AddHttpClient(AuthenticationExtensions.MetadataProbeHttpClientName).ConfigurePrimaryHttpMessageHandler(() => identity);
+        if (authenticationClock is not null)
         {
-            builder.Services.AddHttpClient(client).ConfigurePrimaryHttpMessageHandler(() => identity);
+            // The bearer handler's clock only: the metadata client's deadline keeps the real one.
+            builder.Services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, options => options.TimeProvider = authenticationClock);
         }
         var app = builder.Build();
         if (withDefaultRetries)
@@ -188,6 +241,28 @@ public class SigningKeysPrefetchTests
         public int MetadataReads => Volatile.Read(ref _metadataReads);
 
         public int KeyReads => Volatile.Read(ref _keyReads);
+
+        /// <summary>Requests of the bearer handler's reader (<see cref="Reader"/>), answered or not.</summary>
+        public int ReaderRequests => Volatile.Read(ref _readerRequests);
+
+        private int _readerRequests;
+
+        /// <summary>This double as the bearer handler's reader of the keys sees it, each request counted.</summary>
+        public HttpMessageHandler Reader() => new CountedReader(this);
+
+        private sealed class CountedReader(MetadataDouble identity) : DelegatingHandler(identity)
+        {
+            protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            {
+                Interlocked.Increment(ref identity._readerRequests);
+                return base.SendAsync(request, cancellationToken);
+            }
+
+            // The double is shared with the probe's client: left alone when this client's handler is let go.
+            protected override void Dispose(bool disposing)
+            {
+            }
+        }
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
