@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -159,6 +160,24 @@ public class SigningKeysPrefetchTests
         Assert.Equal("anonymous", await response.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task While_Identity_is_frozen_a_signed_in_request_without_an_endpoint_is_answered_503_not_as_anonymous()
+    {
+        // A function under the Functions host has no ASP.NET Core endpoint to say whether it needs the user: its own
+        // middleware authorizes, so the caller must not pass as anonymous.
+        var identity = new MetadataDouble { Frozen = true };
+        await using var app = await StartAsync(identity, withDefaultRetries: true);
+        using var client = ClientOf(app);
+        client.Timeout = GatewayRouteDeadline;
+        using var request = SignedIn(identity.Settings);
+        request.RequestUri = new Uri("/function", UriKind.Relative);
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
     /// <summary>The gateway's "standard" route timeout (services/Gateway/appsettings.json, Gateway:Timeouts): what a shopper's request waits at most.</summary>
     private static readonly TimeSpan GatewayRouteDeadline = TimeSpan.FromSeconds(10);
 
@@ -199,6 +218,9 @@ public class SigningKeysPrefetchTests
         app.UseAuthorization();
         app.MapGet("/me", (ClaimsPrincipal user) => user.Identity!.Name).RequireAuthorization();
         app.MapGet("/public", (ClaimsPrincipal user) => user.Identity?.IsAuthenticated == true ? user.Identity.Name : "anonymous").AllowAnonymous();
+        // No endpoint: as a function under the Functions host, whose middleware reads the caller itself.
+        app.MapWhen(context => context.Request.Path == "/function", function => function.Run(context =>
+            context.Response.WriteAsync(context.User.Identity?.IsAuthenticated == true ? context.User.Identity.Name! : "anonymous")));
         await app.StartAsync();
         return app;
     }
