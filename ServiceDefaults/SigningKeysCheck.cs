@@ -76,6 +76,11 @@ internal sealed class SigningKeysCheck
     /// <summary>The read in flight, or a new one: never two at once.</summary>
     private Task ReadOnceAsync(IConfigurationManager<OpenIdConnectConfiguration> keys, TimeProvider clock)
     {
+        if (Volatile.Read(ref _reading) is { } inFlight)
+        {
+            return inFlight;
+        }
+
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         if (Interlocked.CompareExchange(ref _reading, done.Task, null) is { } reading)
         {

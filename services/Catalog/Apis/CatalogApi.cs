@@ -49,7 +49,6 @@ public static class CatalogApi
         Flags = HybridCacheEntryFlags.DisableUnderlyingData | HybridCacheEntryFlags.DisableLocalCacheWrite | HybridCacheEntryFlags.DisableDistributedCacheWrite,
     };
 
-    // As every 503 of the services for a dependency that did not answer.
     private static readonly string RetryAfter =
         DependencyUnavailableException.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
@@ -114,41 +113,33 @@ public static class CatalogApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        try
+        // The circuit that product reads keep is followed, not fed: a cold replica's first lists may outlast their deadline
+        // (its warm-up's among them), and lists counted as failures would open it for every product read.
+        var asked = databaseCircuit.CircuitState is not (CircuitState.Open or CircuitState.Isolated);
+        if (asked)
         {
-            // The circuit that product reads keep is followed, not fed: a cold replica's first lists may outlast their
-            // deadline (its warm-up's among them), and lists counted as failures would open it for every product read.
-            if (databaseCircuit.CircuitState is CircuitState.Open or CircuitState.Isolated)
+            try
             {
-                throw new BrokenCircuitException("Reads of the catalog's database went unanswered just before.");
+                var page = await ReadWithDeadlineAsync(scopes, query, ReadPageAsync, ListReadDeadline);
+                lastPages.Remember(query, page);
+                return TypedResults.Ok(page);
             }
-
-            var page = await ReadWithDeadlineAsync(scopes, query, ReadPageAsync, ListReadDeadline);
-            lastPages.Remember(query, page);
-            return TypedResults.Ok(page);
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // PostgreSQL away, frozen or slow past the deadline: the page below, said so in the log.
+                loggers.CreateLogger(typeof(CatalogApi)).LogWarning("A product list was not read from the database: {Error}", ex.GetBaseException().Message);
+            }
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+
+        // The page this replica last read for the same query, if any; else a clear, retryable refusal.
+        if (lastPages.Find(query) is { } last)
         {
-            // PostgreSQL away, frozen or slow past the deadline, or reads of it just went unanswered (the circuit is open):
-            // the page this replica last read for the same query, if any; else a clear, retryable refusal.
-            var asked = ex is not BrokenCircuitException;
-            var logger = loggers.CreateLogger(typeof(CatalogApi));
-            if (lastPages.Find(query) is { } last)
-            {
-                if (asked)
-                {
-                    logger.LogWarning("Serving the last known page of a product list: the database did not answer ({Error})", ex.GetBaseException().Message);
-                }
-
-                response.Headers["Cache-Status"] = asked ? DatabaseReadCircuit.UnansweredStatus : DatabaseReadCircuit.NotAskedStatus;
-                return TypedResults.Ok(last);
-            }
-
-            logger.LogWarning("A product list could not be read and this replica keeps no copy of it: {Error}", ex.GetBaseException().Message);
-            response.Headers.RetryAfter = RetryAfter;
-            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The catalog cannot list products now",
-                detail: "Its database did not answer in time and no copy of this page is kept. Try again shortly.");
+            MarkKeptCopy(response, asked);
+            return TypedResults.Ok(last);
         }
+
+        return Unavailable(response, "The catalog cannot list products now",
+            "Its database did not answer in time and no copy of this page is kept. Try again shortly.");
     }
 
     private static async Task<PaginatedItems<CatalogItemDto>> ReadPageAsync(CatalogContext db, CatalogItemsQuery query, CancellationToken cancellationToken)
@@ -225,7 +216,7 @@ public static class CatalogApi
                         "Serving the last known copy of product {ProductId}: the database did not answer ({Error})", id, ex.GetBaseException().Message);
                 }
 
-                response.Headers["Cache-Status"] = asked ? DatabaseReadCircuit.UnansweredStatus : DatabaseReadCircuit.NotAskedStatus;
+                MarkKeptCopy(response, asked);
                 return TypedResults.Ok(last);
             }
 
@@ -249,12 +240,22 @@ public static class CatalogApi
             // Nothing to serve: a clear, retryable refusal rather than a 500.
             loggers.CreateLogger(typeof(CatalogApi)).LogWarning(
                 "Product {ProductId} could not be read and no copy is kept: {Error}", id, ex.GetBaseException().Message);
-            response.Headers.RetryAfter = RetryAfter;
-            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The catalog cannot read this product now",
-                detail: "Its database did not answer in time and no copy of it is kept. Try again shortly.");
+            return Unavailable(response, "The catalog cannot read this product now",
+                "Its database did not answer in time and no copy of it is kept. Try again shortly.");
         }
 
         return item is null ? TypedResults.NotFound() : TypedResults.Ok(item);
+    }
+
+    /// <summary>Says that an answer is a kept copy: after the database did not answer, or without asking it.</summary>
+    private static void MarkKeptCopy(HttpResponse response, bool asked) =>
+        response.Headers["Cache-Status"] = asked ? DatabaseReadCircuit.UnansweredStatus : DatabaseReadCircuit.NotAskedStatus;
+
+    /// <summary>A 503 with <c>Retry-After</c>, as every 503 of the services for a dependency that did not answer.</summary>
+    private static ProblemHttpResult Unavailable(HttpResponse response, string title, string detail)
+    {
+        response.Headers.RetryAfter = RetryAfter;
+        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: title, detail: detail);
     }
 
     /// <summary>One read from the database through the circuit (<see cref="ReadWithDeadlineAsync"/>), its outcome counted.</summary>

@@ -147,14 +147,7 @@ public class SigningKeysPrefetchTests
     [Fact]
     public async Task While_Identity_is_frozen_a_signed_in_shoppers_public_read_is_served_as_anonymous()
     {
-        var identity = new MetadataDouble { Frozen = true };
-        await using var app = await StartAsync(identity, withDefaultRetries: true);
-        using var client = ClientOf(app);
-        client.Timeout = GatewayRouteDeadline;
-        using var request = SignedIn(identity.Settings);
-        request.RequestUri = new Uri("/public", UriKind.Relative);
-
-        using var response = await client.SendAsync(request);
+        using var response = await SendSignedInWhileIdentityIsFrozenAsync("/public");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("anonymous", await response.Content.ReadAsStringAsync());
@@ -165,17 +158,23 @@ public class SigningKeysPrefetchTests
     {
         // A function under the Functions host has no ASP.NET Core endpoint to say whether it needs the user: its own
         // middleware authorizes, so the caller must not pass as anonymous.
+        using var response = await SendSignedInWhileIdentityIsFrozenAsync("/function");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    /// <summary>A signed-in request to <paramref name="path"/> of a service that has not read Identity's keys, Identity frozen.</summary>
+    /// <returns>The answer, its body read (the service is stopped by then).</returns>
+    private static async Task<HttpResponseMessage> SendSignedInWhileIdentityIsFrozenAsync(string path)
+    {
         var identity = new MetadataDouble { Frozen = true };
         await using var app = await StartAsync(identity, withDefaultRetries: true);
         using var client = ClientOf(app);
         client.Timeout = GatewayRouteDeadline;
         using var request = SignedIn(identity.Settings);
-        request.RequestUri = new Uri("/function", UriKind.Relative);
-
-        using var response = await client.SendAsync(request);
-
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        request.RequestUri = new Uri(path, UriKind.Relative);
+        return await client.SendAsync(request);
     }
 
     /// <summary>The gateway's "standard" route timeout (services/Gateway/appsettings.json, Gateway:Timeouts): what a shopper's request waits at most.</summary>
