@@ -7,7 +7,6 @@ using Catalog.Api.IntegrationEvents.Events;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Polly;
-using Polly.CircuitBreaker;
 using StackExchange.Redis;
 
 namespace Catalog.Api;
@@ -48,8 +47,7 @@ public static class CatalogServiceExtensions
                 options.ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>());
             });
         builder.Services.AddHybridCache();
-        builder.Services.AddSingleton<CircuitBreakerStateProvider>();
-        builder.Services.AddResiliencePipeline<string>(DatabaseReadCircuit.PipelineName, DatabaseReadCircuit.Build);
+        builder.Services.AddResiliencePipeline(DatabaseReadCircuit.PipelineName, DatabaseReadCircuit.Build);
         builder.Services.AddSingleton<LastKnownPages>();
 
         // Listening, and ready, only once each public read and a rolled-back creation ran once (see CatalogWarmUp).

@@ -108,6 +108,13 @@ public class FrozenDependencyTests(PlatformFixture platform, Xunit.Abstractions.
         // was back.
         Assert.Contains(reads, read => read.StartsWith("200 ", StringComparison.Ordinal)
             && read.EndsWith("[list]", StringComparison.Ordinal) && read.Contains("(catalog; hit; detail=database-", StringComparison.Ordinal));
+
+        // And once PostgreSQL is back, a list no replica kept is read from it again (the circuit closes on its own).
+        await Eventually.TrueAsync(async () =>
+        {
+            using var fresh = await _gateway.GetAsync($"/api/catalog/items?pageSize=3&q=thaw-{Guid.NewGuid():N}");
+            return fresh.StatusCode == HttpStatusCode.OK && !fresh.Headers.Contains("Cache-Status");
+        }, "a product list read from PostgreSQL after the thaw");
     }
 
     /// <returns>The outcome of each catalog read made from just before the freeze until after the thaw.</returns>

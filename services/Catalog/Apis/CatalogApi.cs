@@ -93,7 +93,7 @@ public static class CatalogApi
 
     public static async Task<Results<Ok<PaginatedItems<CatalogItemDto>>, ValidationProblem, ProblemHttpResult>> ListItems(
         IServiceScopeFactory scopes,
-        CircuitBreakerStateProvider databaseCircuit,
+        ResiliencePipelineProvider<string> pipelines,
         LastKnownPages lastPages,
         ILoggerFactory loggers,
         HttpResponse response,
@@ -113,20 +113,19 @@ public static class CatalogApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        // The circuit that product reads keep is followed, not fed: a cold replica's first lists may outlast their deadline
-        // (its warm-up's among them), and lists counted as failures would open it for every product read.
-        var asked = databaseCircuit.CircuitState is not (CircuitState.Open or CircuitState.Isolated);
-        if (asked)
+        bool asked;
+        try
         {
-            try
+            var page = await ReadThroughCircuitAsync(pipelines, scopes, query, ReadPageAsync, ListReadDeadline);
+            lastPages.Remember(query, page);
+            return TypedResults.Ok(page);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // PostgreSQL away, frozen or slow past the deadline, or reads of it just went unanswered (the circuit is open).
+            asked = ex is not BrokenCircuitException;
+            if (asked)
             {
-                var page = await ReadWithDeadlineAsync(scopes, query, ReadPageAsync, ListReadDeadline);
-                lastPages.Remember(query, page);
-                return TypedResults.Ok(page);
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                // PostgreSQL away, frozen or slow past the deadline: the page below, said so in the log.
                 loggers.CreateLogger(typeof(CatalogApi)).LogWarning("A product list was not read from the database: {Error}", ex.GetBaseException().Message);
             }
         }

@@ -6,7 +6,6 @@ using Catalog.Api.Model;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Polly.CircuitBreaker;
 using Polly.Registry;
 
 namespace Catalog.Api.Apis;
@@ -28,7 +27,6 @@ public sealed class CatalogWarmUp(
     IEnumerable<DatabaseMigrationStatus> migrations,
     HybridCache cache,
     ResiliencePipelineProvider<string> pipelines,
-    CircuitBreakerStateProvider databaseCircuit,
     LastKnownPages lastPages,
     ILoggerFactory loggers,
     ILogger<CatalogWarmUp> logger) : BackgroundService, IHealthCheck
@@ -66,8 +64,8 @@ public sealed class CatalogWarmUp(
             var started = TimeProvider.System.GetTimestamp();
             // The first page as a shopper's first visit asks for it: kept from now on (LastKnownPages).
             var response = new DefaultHttpContext().Response;
-            await CatalogApi.ListItems(scopes, databaseCircuit, lastPages, loggers, response, null, null, null, null, null, null, null, null, deadline.Token);
-            await CatalogApi.ListItems(scopes, databaseCircuit, lastPages, loggers, response, "1", "10", "1", "1", "warm", "1", "100", "-price", deadline.Token);
+            await CatalogApi.ListItems(scopes, pipelines, lastPages, loggers, response, null, null, null, null, null, null, null, null, deadline.Token);
+            await CatalogApi.ListItems(scopes, pipelines, lastPages, loggers, response, "1", "10", "1", "1", "warm", "1", "100", "-price", deadline.Token);
             await using (var scope = scopes.CreateAsyncScope())
             {
                 var db = scope.ServiceProvider.GetRequiredService<CatalogContext>();

@@ -1,17 +1,15 @@
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.DependencyInjection;
 
 namespace Catalog.Api.Apis;
 
 /// <summary>
-/// The circuit that product reads from the catalog's database go through (a request makes at most two: the one that fills
-/// the cache and, if that one is not answered in time, one more). Once reads go unanswered within their deadline (half of
-/// them, at least four, in 30 s), the database is not asked for 5 s: a product with a kept copy is served from it at once
-/// (one without a copy still asks the database), and so is a product list whose page this replica kept
-/// (<see cref="LastKnownPages"/>; lists follow the circuit through its <see cref="CircuitBreakerStateProvider"/> without
-/// being counted). Without it, every read whose cached copy had expired waited out two deadlines during an outage and left
-/// two more commands waiting on a frozen server.
+/// The circuit that product and product-list reads from the catalog's database go through (a product request makes at most
+/// two: the one that fills the cache and, if that one is not answered in time, one more; a list request one). Once reads go
+/// unanswered within their deadline (half of them, at least four, in 30 s), the database is not asked for 5 s: a product
+/// with a kept copy, or a list whose page this replica kept (<see cref="LastKnownPages"/>), is served from it at once (a
+/// product without a copy still asks the database). Without it, every read whose cached copy had expired waited out two
+/// deadlines during an outage and left two more commands waiting on a frozen server.
 /// </summary>
 public static class DatabaseReadCircuit
 {
@@ -25,10 +23,9 @@ public static class DatabaseReadCircuit
     public const string UnansweredStatus = "catalog; hit; detail=database-unanswered";
 
     /// <remarks>Polly's telemetry logs the circuit opening (an error, with the failure that opened it) and closing.</remarks>
-    public static void Build(ResiliencePipelineBuilder pipeline, AddResiliencePipelineContext<string> context) =>
+    public static void Build(ResiliencePipelineBuilder pipeline) =>
         pipeline.AddCircuitBreaker(new CircuitBreakerStrategyOptions
         {
-            StateProvider = context.ServiceProvider.GetRequiredService<CircuitBreakerStateProvider>(),
             FailureRatio = 0.5,
             // Four: neither one slow request (two reads) nor a cold replica's first read opens it. A long sampling window,
             // as a replica behind a balancer sees a fraction of the reads of any one product.
