@@ -1,5 +1,4 @@
 using System.Net;
-using System.Threading.RateLimiting;
 using Gateway.Caching;
 using Gateway.Diagnostics;
 using Gateway.Failover;
@@ -52,13 +51,11 @@ public static class GatewayServiceExtensions
             .BindConfiguration(RateLimitingOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddRateLimiter(options =>
-        {
-            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.OnRejected = (context, _) => TooManyRequests.WriteAsync(context.HttpContext,
-                context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : null);
-            options.AddPolicy<string, ClientRateLimiterPolicy>(ClientRateLimiterPolicy.Name);
-        });
+        // The policy is registered with ASP.NET Core's rate limiting, which is where YARP checks that a route's
+        // RateLimiterPolicy exists; ClientRateLimitingMiddleware enforces it (why: its summary).
+        builder.Services.AddRateLimiter(options => options.AddPolicy<string, ClientRateLimiterPolicy>(ClientRateLimiterPolicy.Name));
+        builder.Services.AddSingleton<ClientRateLimiterPolicy>();
+        builder.Services.AddSingleton<ClientLimiters>();
         builder.Services.AddSingleton<LoginFailureLimiter>();
         builder.Services.AddSingleton<SharedWindowCounter>();
         // Redis shares the rate-limit counters between replicas. It is optional (without it each replica
@@ -165,7 +162,7 @@ public static class GatewayServiceExtensions
     public static WebApplication UseGatewayGuards(this WebApplication app)
     {
         app.UseAuthentication();
-        app.UseRateLimiter();
+        app.UseMiddleware<ClientRateLimitingMiddleware>();
         app.UseAuthorization();
         app.UseRequestTimeouts();
         app.UseOutputCache();
