@@ -28,7 +28,17 @@ public sealed class ClientRateLimitingMiddleware(RequestDelegate next, ClientRat
             throw new InvalidOperationException($"The endpoint asks for rate limiter policy '{enabled.PolicyName}'; the gateway has only '{ClientRateLimiterPolicy.Name}'.");
         }
 
-        using var lease = await limiters.For(policy.GetPartition(context)).AcquireAsync(1, context.RequestAborted);
+        RateLimitLease lease;
+        try
+        {
+            lease = await limiters.For(policy.GetPartition(context)).AcquireAsync(1, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return; // the client left while its count was asked for: nobody to answer
+        }
+
+        using var held = lease;
         if (!lease.IsAcquired)
         {
             await TooManyRequests.WriteAsync(context, lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : null);
