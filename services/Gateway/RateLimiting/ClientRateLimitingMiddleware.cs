@@ -28,17 +28,12 @@ public sealed class ClientRateLimitingMiddleware(RequestDelegate next, ClientRat
             throw new InvalidOperationException($"The endpoint asks for rate limiter policy '{enabled.PolicyName}'; the gateway has only '{ClientRateLimiterPolicy.Name}'.");
         }
 
-        RateLimitLease lease;
-        try
-        {
-            lease = await limiters.For(policy.GetPartition(context)).AcquireAsync(1, context.RequestAborted);
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        using var lease = await AcquireAsync(context);
+        if (lease is null)
         {
             return; // the client left while its count was asked for: nobody to answer
         }
 
-        using var held = lease;
         if (!lease.IsAcquired)
         {
             await TooManyRequests.WriteAsync(context, lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : null);
@@ -46,5 +41,17 @@ public sealed class ClientRateLimitingMiddleware(RequestDelegate next, ClientRat
         }
 
         await next(context);
+    }
+
+    private async Task<RateLimitLease?> AcquireAsync(HttpContext context)
+    {
+        try
+        {
+            return await limiters.For(policy.GetPartition(context)).AcquireAsync(1, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 }

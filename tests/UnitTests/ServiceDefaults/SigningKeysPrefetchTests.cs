@@ -90,11 +90,7 @@ public class SigningKeysPrefetchTests
 
         // Once Identity answers again the service recovers on its own: no restart, the same token accepted.
         identity.Thaw();
-        await Eventually.TrueAsync(async () =>
-        {
-            using var again = await client.SendAsync(SignedIn(identity.Settings));
-            return again.StatusCode == HttpStatusCode.OK;
-        }, "signed-in requests to be accepted again after Identity thawed");
+        await AcceptedAgainAsync(client, identity);
     }
 
     [Fact]
@@ -137,11 +133,7 @@ public class SigningKeysPrefetchTests
 
         identity.Thaw();
         clock.Advance(SigningKeysCheck.HoldOff);
-        await Eventually.TrueAsync(async () =>
-        {
-            using var again = await client.SendAsync(SignedIn(identity.Settings));
-            return again.StatusCode == HttpStatusCode.OK;
-        }, "signed-in requests to be accepted again after Identity thawed");
+        await AcceptedAgainAsync(client, identity);
     }
 
     [Fact]
@@ -176,6 +168,13 @@ public class SigningKeysPrefetchTests
         request.RequestUri = new Uri(path, UriKind.Relative);
         return await client.SendAsync(request);
     }
+
+    /// <summary>Waits until a signed-in request is accepted again: the service recovers on its own once Identity answers.</summary>
+    private static Task AcceptedAgainAsync(HttpClient client, MetadataDouble identity) => Eventually.TrueAsync(async () =>
+    {
+        using var again = await client.SendAsync(SignedIn(identity.Settings));
+        return again.StatusCode == HttpStatusCode.OK;
+    }, "signed-in requests to be accepted again after Identity thawed");
 
     /// <summary>The gateway's "standard" route timeout (services/Gateway/appsettings.json, Gateway:Timeouts): what a shopper's request waits at most.</summary>
     private static readonly TimeSpan GatewayRouteDeadline = TimeSpan.FromSeconds(10);
