@@ -11,7 +11,7 @@ namespace Gateway.Tests;
 /// The clients' limiters between requests: one per client, kept while used, let go once idle, and swept only by
 /// requests (no timer). The limiters count on their own (no Redis); the time by a fake clock.
 /// </summary>
-public sealed class ClientLimitersTests : IDisposable
+public sealed class ClientLimitersTests
 {
     private readonly FakeTimeProvider _clock = new();
     private readonly SharedWindowCounter _counter;
@@ -23,8 +23,6 @@ public sealed class ClientLimitersTests : IDisposable
             _clock, NullLogger<SharedWindowCounter>.Instance);
         _limiters = new ClientLimiters(_clock);
     }
-
-    public void Dispose() => _counter.Dispose();
 
     private RateLimitPartition<string> Client(string key) =>
         RateLimitPartition.Get(key, k => new SharedFixedWindowLimiter(_counter, k, 100, TimeSpan.FromMinutes(1), TimeSpan.Zero, _clock));

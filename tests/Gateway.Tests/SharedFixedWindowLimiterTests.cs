@@ -31,11 +31,7 @@ public sealed class SharedFixedWindowLimiterTests(RedisFixture redis) : IClassFi
             TimeProvider.System, NullLogger<SharedWindowCounter>.Instance);
     }
 
-    public async Task DisposeAsync()
-    {
-        _counter.Dispose();
-        await _redis.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _redis.DisposeAsync();
 
     private SharedFixedWindowLimiter Replica(int limit) => new(_counter, "user:erin", limit, TimeSpan.FromMinutes(1), Interval, _clock);
 

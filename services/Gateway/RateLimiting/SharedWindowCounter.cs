@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
@@ -20,7 +18,7 @@ public readonly record struct WindowDecision(bool Allowed, TimeSpan? RetryAfter,
 /// or unreachable) each replica counts on its own with the same limits: the gateway keeps limiting
 /// and keeps serving rather than failing closed or open.
 /// </summary>
-public sealed partial class SharedWindowCounter : IDisposable
+public sealed partial class SharedWindowCounter
 {
     // KEYS[1] the window's counter; ARGV: permits a replica already granted on its own (added whatever the count),
     // permits to take now (0 only asks), limit, window in ms. Returns {granted 0/1, ms left in the window, count}.
@@ -53,13 +51,14 @@ public sealed partial class SharedWindowCounter : IDisposable
     private readonly IConnectionMultiplexer? _redis;
     private readonly string _prefix;
     private readonly ResiliencePipeline _redisCalls;
-    private readonly ConcurrentDictionary<(int Limit, TimeSpan Window), Lazy<PartitionedRateLimiter<string>>> _local = new();
+    private readonly LocalWindows _local;
     private int _countingLocally;
 
     public SharedWindowCounter(IServiceProvider services, IOptions<RateLimitingOptions> options, TimeProvider clock, ILogger<SharedWindowCounter> logger)
     {
         _redis = services.GetService<IConnectionMultiplexer>();
         _prefix = options.Value.KeyPrefix;
+        _local = new LocalWindows(clock);
         // A request waits at most RedisTimeout (250 ms) for its count: a Redis that answers slower counts as away.
         // Once calls fail, the breaker sends every request to the local counters for 5 s instead of each waiting.
         _redisCalls = new ResiliencePipelineBuilder { TimeProvider = clock }
@@ -121,29 +120,9 @@ public sealed partial class SharedWindowCounter : IDisposable
         return TakeLocally(key, permits, limit, window);
     }
 
-    private WindowDecision TakeLocally(string key, int permits, int limit, TimeSpan window)
-    {
-        // Lazy: of two racing creations only one limiter (and its timer) is ever built.
-        var limiter = _local.GetOrAdd((limit, window), static shape => new(() => PartitionedRateLimiter.Create<string, string>(key =>
-            RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = shape.Limit,
-                Window = shape.Window,
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            })))).Value;
-        using var lease = limiter.AttemptAcquire(key, permits);
-        return new WindowDecision(lease.IsAcquired,
-            lease.IsAcquired ? null : lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : window);
-    }
-
-    public void Dispose()
-    {
-        foreach (var limiter in _local.Values.Where(limiter => limiter.IsValueCreated))
-        {
-            limiter.Value.Dispose();
-        }
-    }
+    // The same key as in Redis, so a client's windows of different lengths stay apart.
+    private WindowDecision TakeLocally(string key, int permits, int limit, TimeSpan window) =>
+        _local.Take(key + ":" + (long)window.TotalSeconds, permits, limit, window);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rate-limit counters are unreachable in Redis; this replica counts on its own until they are back.")]
     private static partial void LogCountingLocally(ILogger logger, Exception? ex);
