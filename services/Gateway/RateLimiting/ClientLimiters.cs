@@ -16,7 +16,7 @@ public sealed class ClientLimiters(TimeProvider clock)
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentDictionary<string, RateLimiter> _limiters = new(StringComparer.Ordinal);
-    private long _sweptAt = clock.GetTimestamp();
+    private readonly SweepSchedule _sweeps = new(clock, SweepInterval);
 
     /// <summary>How many clients' limiters are held.</summary>
     public int Count => _limiters.Count;
@@ -30,9 +30,7 @@ public sealed class ClientLimiters(TimeProvider clock)
 
     private void SweepIfDue()
     {
-        var now = clock.GetTimestamp();
-        var last = Interlocked.Read(ref _sweptAt);
-        if (clock.GetElapsedTime(last, now) < SweepInterval || Interlocked.CompareExchange(ref _sweptAt, now, last) != last)
+        if (!_sweeps.TryClaim(clock.GetTimestamp()))
         {
             return;
         }

@@ -14,7 +14,7 @@ public sealed class LocalWindows(TimeProvider clock)
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentDictionary<string, Window> _windows = new(StringComparer.Ordinal);
-    private long _sweptAt = clock.GetTimestamp();
+    private readonly SweepSchedule _sweeps = new(clock, SweepInterval);
 
     /// <summary>How many windows are held.</summary>
     public int Count => _windows.Count;
@@ -45,8 +45,7 @@ public sealed class LocalWindows(TimeProvider clock)
 
     private void SweepIfDue(long now)
     {
-        var last = Interlocked.Read(ref _sweptAt);
-        if (clock.GetElapsedTime(last, now) < SweepInterval || Interlocked.CompareExchange(ref _sweptAt, now, last) != last)
+        if (!_sweeps.TryClaim(now))
         {
             return;
         }
